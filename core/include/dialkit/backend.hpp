@@ -1,0 +1,182 @@
+// The contract between core and a backend. A backend reads a native system (RAS, pppd,
+// NetworkManager, a scripted scenario) and reports what happens through a Reporter that core
+// gives it; core validates, numbers and delivers. Backends never call user code and never
+// emit signals. Each member says on which thread core calls it and whether it may block.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <boost/config.hpp>
+
+#include <dialkit/error.hpp>
+#include <dialkit/event.hpp>
+#include <dialkit/scheduler.hpp>
+#include <dialkit/secret.hpp>
+#include <dialkit/state.hpp>
+
+namespace dialkit {
+
+// Input that ends a paused state. Core checks the kind against the paused state before the
+// backend sees it (retry_authentication takes Credentials, callback_set_by_caller a
+// CallbackNumber, password_expired a NewPassword, invoke_eap_ui an EapInput, interactive a
+// TerminalDone).
+struct CallbackNumber {
+  std::string number;
+};
+struct NewPassword {
+  Secret password;
+};
+struct EapInput {
+  std::string data;
+};
+struct TerminalDone {};
+using ResumeInput = std::variant<Credentials, CallbackNumber, NewPassword, EapInput, TerminalDone>;
+
+[[nodiscard]] std::string_view resume_input_name(const ResumeInput&) noexcept;
+// The kind of input a paused state accepts, as a name ("credentials", "callback_number",
+// "new_password", "eap_input", "terminal_done"); empty for states that are not paused.
+[[nodiscard]] std::string_view accepted_input(State paused) noexcept;
+
+// One report from a backend: the shared state it maps to and the native value behind it.
+struct NativeReport {
+  State state = State::opening_port;
+  std::int64_t native_code = 0;
+  std::string native_name;
+  std::optional<Error> error;
+  std::string reason;
+  std::optional<std::uint32_t> subentry;
+};
+
+// Given by core to each dial attempt. Thread-safe; never blocks on user code; may be called
+// from any backend thread, also after the session ended (such late reports are dropped and
+// counted on the diagnostics signal).
+class BOOST_SYMBOL_VISIBLE Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void report(NativeReport report) = 0;
+};
+
+struct DialRequest {
+  ConnectionId connection = 0;
+  std::uint32_t attempt = 1;
+  std::string entry;
+  std::optional<Credentials> credentials;
+  std::optional<std::string> phone_number;
+  std::optional<std::string> callback_number;
+  // When false, the backend may ask its platform not to pause (RAS without
+  // RDEOPT_PausedStates); if it still reports a paused state, core ends the dial with the
+  // matching error.
+  bool handle_paused_states = false;
+};
+
+// What RasGetConnectStatus tells beyond the state: the device and addressing.
+struct SessionStatus {
+  std::string device_name;
+  std::string device_type;
+  std::string phone_number;
+  std::string interface;
+  std::vector<std::string> addresses;
+};
+
+// One dial attempt in a backend.
+class BOOST_SYMBOL_VISIBLE Session {
+ public:
+  virtual ~Session() = default;
+  // Called by core, with the session's control lock held (never concurrently with hangup),
+  // only while the last reported state is paused and `input` is of the accepted kind.
+  // Must not block; the backend continues and reports the following states.
+  virtual Result<void> resume(const ResumeInput& input) = 0;
+  // Called by core with the control lock held, from any thread (also from inside a
+  // subscriber's slot). Blocks until the backend has released the native connection; may
+  // report `disconnecting` meanwhile. Core reports the final `disconnected` itself.
+  // Called at most once per session.
+  virtual void hangup() = 0;
+  // Any thread, concurrently with everything else; must not block for long.
+  [[nodiscard]] virtual SessionStatus status() const = 0;
+};
+
+struct Entry {
+  std::string name;
+  std::string type;         // "modem", "pppoe", "vpn", "ethernet", "scenario", ...
+  std::string description;
+};
+
+struct LiveConnection {
+  std::string id;           // the backend's id, usable with Dialer::hangup()
+  std::string entry;
+  State state = State::connected;
+  bool started_here = false;  // by this process
+  std::string device;
+};
+
+// Where a backend reports connections it observes but did not start (watch).
+class BOOST_SYMBOL_VISIBLE WatchSink {
+ public:
+  virtual ~WatchSink() = default;
+  // `id` names the native connection; the first report for an id adopts it.
+  virtual void report(const std::string& id, const std::string& entry, NativeReport report) = 0;
+};
+
+// Stops a watch when destroyed (joins the backend's watch thread, if any).
+class BOOST_SYMBOL_VISIBLE WatchHandle {
+ public:
+  virtual ~WatchHandle() = default;
+};
+
+// Given to a backend when it is created.
+struct BackendContext {
+  std::shared_ptr<Scheduler> scheduler;
+  // Backend-specific settings (RuntimeOptions::backend_options[name]), e.g. the mock's
+  // scenario directories or pppd's peers directory.
+  std::map<std::string, std::string> options;
+};
+
+class BOOST_SYMBOL_VISIBLE Backend {
+ public:
+  virtual ~Backend() = default;
+  // Any thread; may block briefly (reads a phone book, asks a daemon).
+  virtual Result<std::vector<Entry>> entries() = 0;
+  // Any thread; must return promptly: the dial proceeds on the backend's own threads or
+  // scheduler tasks and is reported through `reporter`. A failure to start returns an error
+  // (no events are reported then).
+  virtual Result<std::unique_ptr<Session>> dial(const DialRequest& request,
+                                                std::shared_ptr<Reporter> reporter) = 0;
+  // Live connections of the whole system where the platform shows them, including those
+  // this process did not start.
+  virtual Result<std::vector<LiveConnection>> live_connections() = 0;
+  // Hangs up a live connection by its backend id (one this process may not have started).
+  virtual Result<void> hangup_live(std::string_view id) {
+    (void)id;
+    return fail(make_error(Errc::not_supported, "this backend cannot hang up by id"));
+  }
+  // Reports connections this process did not start, until the handle is destroyed.
+  virtual Result<std::unique_ptr<WatchHandle>> watch(std::shared_ptr<WatchSink> sink) {
+    (void)sink;
+    return fail(make_error(Errc::not_supported, "this backend cannot watch other connections"));
+  }
+  // Called once before destruction, after every session was hung up: stop backend threads
+  // and cancel scheduler tasks, so no backend code runs after it returns.
+  virtual void shutdown() {}
+};
+
+// A cheap factory, split from the live backend (name, is it usable here, create).
+class BOOST_SYMBOL_VISIBLE BackendFactory {
+ public:
+  virtual ~BackendFactory() = default;
+  [[nodiscard]] virtual std::string name() const = 0;
+  [[nodiscard]] virtual std::string description() const = 0;
+  // A fake backend (the mock) is used only when asked for by name.
+  [[nodiscard]] virtual bool is_fake() const { return false; }
+  // Is the platform there (daemon reachable, binary installed)? Cheap; no side effects.
+  [[nodiscard]] virtual Result<void> probe() const = 0;
+  virtual Result<std::unique_ptr<Backend>> create(const BackendContext& context) = 0;
+};
+
+}  // namespace dialkit

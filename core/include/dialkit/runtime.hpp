@@ -1,0 +1,209 @@
+// The dialer API (DESIGN.md section 3). A Runtime loads backends (plugins, or factories
+// registered in-process), owns the dispatcher that delivers events and the scheduler that
+// keeps time. A Dialer dials one backend; a Connection is one dial, from the first state to
+// `disconnected`.
+//
+//   dialkit::Runtime runtime;
+//   auto dialer = runtime.dialer("mock");
+//   auto connection = dialer->dial("success", {}, [](const dialkit::Event& e) { ... });
+//   connection->hangup();
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <dialkit/backend.hpp>
+#include <dialkit/error.hpp>
+#include <dialkit/event.hpp>
+#include <dialkit/plugin_loader.hpp>
+#include <dialkit/redial.hpp>
+#include <dialkit/scheduler.hpp>
+#include <dialkit/secret.hpp>
+
+namespace dialkit {
+
+namespace detail {
+class RuntimeCore;
+class ConnectionCore;
+class WatchCore;
+}  // namespace detail
+
+// Runs delivery tasks. Core posts one task per connection at a time (a strand), so however
+// many threads an executor has, one connection's events stay ordered and never concurrent.
+using Executor = std::function<void(std::function<void()>)>;
+
+struct RuntimeOptions {
+  // Load plugins at construction (DIALKIT_PLUGIN_PATH and friends, see PluginSearchOptions).
+  bool load_plugins = true;
+  PluginSearchOptions plugins;
+  // How events reach subscribers. dispatcher_thread: one thread owned by the runtime (native
+  // threads never call user code). inline_delivery: on the thread that reported the event
+  // (with a virtual scheduler: the test's thread). custom: `executor` below.
+  enum class Delivery : std::uint8_t { dispatcher_thread, inline_delivery, custom };
+  Delivery delivery = Delivery::dispatcher_thread;
+  Executor executor;
+  // The clock for backends and dial timeouts; a RealTimeScheduler when empty.
+  std::shared_ptr<Scheduler> scheduler;
+  // Settings handed to each backend by name (BackendContext::options).
+  std::map<std::string, std::map<std::string, std::string>> backend_options;
+};
+
+struct DialOptions {
+  std::optional<Credentials> credentials;
+  std::optional<std::string> phone_number;
+  std::optional<std::string> callback_number;
+  // Ends the dial with Errc::timeout unless it is connected in time (scheduler time).
+  std::optional<std::chrono::milliseconds> timeout;
+  // Whether the caller resumes paused states; if not, a pause becomes `disconnected` with
+  // the matching error (authentication_failed, password_expired, callback_required, ...).
+  bool handle_paused_states = false;
+  RedialPolicy redial;
+};
+
+// What RasGetConnectStatus answers, for any backend.
+struct Status {
+  State state = State::opening_port;  // opening_port until the backend's first report
+  std::optional<Error> error;
+  std::int64_t native_code = 0;
+  std::string native_name;
+  std::string reason;
+  std::uint32_t attempt = 1;
+  SessionStatus device;
+
+  [[nodiscard]] StateGroup group() const noexcept { return state_group(state); }
+};
+
+// A slot's link to the bus; disconnects when destroyed (like scoped_connection).
+class Subscription {
+ public:
+  Subscription() = default;
+  explicit Subscription(std::function<void()> disconnect);
+  Subscription(Subscription&&) noexcept;
+  Subscription& operator=(Subscription&&) noexcept;
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+  ~Subscription();
+  // Safe from inside any slot, also the subscriber's own; idempotent.
+  void disconnect();
+  // Keeps the slot connected after this object is gone.
+  void release() noexcept;
+
+ private:
+  std::function<void()> disconnect_;
+};
+
+class Connection {
+ public:
+  [[nodiscard]] ConnectionId id() const noexcept;
+  [[nodiscard]] const std::string& backend() const noexcept;
+  [[nodiscard]] const std::string& entry() const noexcept;
+  // At any time, from any thread.
+  [[nodiscard]] Status status() const;
+  // In a paused state: continue with the input it accepts. The wrong kind of input, or no
+  // paused state, is Errc::invalid_state / invalid_argument; nothing changes then.
+  Result<void> resume(ResumeInput input);
+  // In every state, from any thread, also from inside a slot, any number of times. Returns
+  // after the backend released the connection; the last event is then `disconnected` with
+  // reason "local hang-up" (unless the connection had already ended).
+  Result<void> hangup();
+  // Adds a subscriber. With `current_state_first`, the subscriber first gets the latest
+  // delivered event (marked `replayed`), then every later one: nothing is missed.
+  Subscription subscribe(EventSlot slot, bool current_state_first = true);
+  // True once `disconnected` was delivered to subscribers.
+  [[nodiscard]] bool ended() const;
+  // Blocks until `disconnected` was delivered or the time is up; true if it was. Real-time
+  // use only: with a virtual scheduler, run the scheduler instead.
+  bool wait_until_ended(std::chrono::milliseconds limit) const;
+
+  explicit Connection(std::shared_ptr<detail::ConnectionCore> core);
+
+ private:
+  std::shared_ptr<detail::ConnectionCore> core_;
+};
+
+// Keeps a watch running until destroyed.
+class Watch {
+ public:
+  Watch() = default;
+  explicit Watch(std::shared_ptr<detail::WatchCore> core);
+  Watch(Watch&&) noexcept;
+  Watch& operator=(Watch&&) noexcept;
+  ~Watch();
+  void stop();
+
+ private:
+  std::shared_ptr<detail::WatchCore> core_;
+};
+
+class Dialer {
+ public:
+  [[nodiscard]] const std::string& backend_name() const noexcept;
+  // Returns at once; `handler` (may be empty) is subscribed before the first event.
+  Result<Connection> dial(std::string_view entry, DialOptions options = {},
+                          EventSlot handler = {});
+  [[nodiscard]] Result<std::vector<Entry>> entries() const;
+  // The backend's live connections, including ones this process did not start.
+  [[nodiscard]] Result<std::vector<LiveConnection>> connections() const;
+  // Hangs up a live connection by the id connections() gave.
+  Result<void> hangup(std::string_view live_id);
+  // Reports the events of connections this process did not start, each as a connection of
+  // its own (own id and sequence), to `slot`.
+  Result<Watch> watch(EventSlot slot);
+
+  Dialer(std::shared_ptr<detail::RuntimeCore> runtime, std::string backend);
+
+ private:
+  std::shared_ptr<detail::RuntimeCore> runtime_;
+  std::string backend_;
+};
+
+struct BackendSummary {
+  std::string name;
+  std::string description;
+  std::string path;  // the plugin file, or "(built in)" for in-process factories
+  bool is_fake = false;
+  std::optional<Error> unusable;  // why probe() failed, if it did
+};
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeOptions options = {});
+  // Teardown order: hang up live connections, stop backend threads, drop subscriptions,
+  // destroy backends, then release plugin libraries.
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // In-process registration (static plugins, a test's own backend); replaces a plugin of the
+  // same name.
+  void add_backend(std::shared_ptr<BackendFactory> factory, std::string origin = "(built in)");
+  // Loads plugins from one more file (the same checks as the search).
+  Result<void> load_plugin_file(const std::filesystem::path& file, bool allow_insecure = false);
+
+  [[nodiscard]] std::vector<BackendSummary> backends() const;
+  [[nodiscard]] std::vector<PluginRefusal> refused_plugins() const;
+
+  // The backend by name (created on first use).
+  [[nodiscard]] Result<Dialer> dialer(std::string_view backend);
+  // The first usable backend that is not a fake; Errc::backend_unavailable if none.
+  [[nodiscard]] Result<Dialer> default_dialer();
+
+  // Every event of every connection of this runtime (dialed or watched).
+  Subscription on_event(EventSlot slot);
+  Subscription on_diagnostic(DiagnosticSlot slot);
+  [[nodiscard]] std::uint64_t illegal_transitions() const;
+
+  [[nodiscard]] Scheduler& scheduler();
+
+ private:
+  std::shared_ptr<detail::RuntimeCore> core_;
+};
+
+}  // namespace dialkit

@@ -1,0 +1,159 @@
+// The shared connection states of DESIGN.md section 1: every backend maps its native phases
+// onto these 33 states. Each state has a group, a stable machine name (used in traces, JSON
+// and the CLI), a display text for people and, where RAS has one, the RASCONNSTATE value.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace dialkit {
+
+enum class StateGroup : std::uint8_t { running, paused, terminal };
+
+enum class State : std::uint8_t {
+  opening_port = 1,
+  port_opened,
+  connecting_device,
+  device_connected,
+  all_devices_connected,
+  authenticating,
+  auth_notify,
+  auth_retry,
+  auth_callback,
+  auth_change_password,
+  auth_project,
+  auth_link_speed,
+  auth_ack,
+  reauthenticating,
+  authenticated,
+  preparing_for_callback,
+  waiting_for_modem_reset,
+  waiting_for_callback,
+  projected,
+  starting_authentication,
+  callback_complete,
+  logging_on_network,
+  subentry_connected,
+  subentry_disconnected,
+  applying_settings,
+  disconnecting,
+  interactive,
+  retry_authentication,
+  callback_set_by_caller,
+  password_expired,
+  invoke_eap_ui,
+  connected,
+  disconnected,
+};
+
+// Marks a state that has no RAS counterpart (only `disconnecting`).
+inline constexpr std::int32_t no_ras_value = -1;
+
+struct StateInfo {
+  State state;
+  StateGroup group;
+  std::string_view name;
+  std::string_view display;
+  std::int32_t ras_value;
+};
+
+// The table, in numbering order; state_table[n - 1] describes State(n).
+inline constexpr std::array<StateInfo, 33> state_table{{
+    {State::opening_port, StateGroup::running, "opening_port", "Opening port...", 0},
+    {State::port_opened, StateGroup::running, "port_opened", "Port opened.", 1},
+    {State::connecting_device, StateGroup::running, "connecting_device", "Connecting device...", 2},
+    {State::device_connected, StateGroup::running, "device_connected", "Device connected.", 3},
+    {State::all_devices_connected, StateGroup::running, "all_devices_connected",
+     "All devices connected; negotiating the link...", 4},
+    {State::authenticating, StateGroup::running, "authenticating",
+     "Verifying user name and password...", 5},
+    {State::auth_notify, StateGroup::running, "auth_notify", "Authentication event.", 6},
+    {State::auth_retry, StateGroup::running, "auth_retry", "Retrying authentication...", 7},
+    {State::auth_callback, StateGroup::running, "auth_callback",
+     "The server asked for a callback number.", 8},
+    {State::auth_change_password, StateGroup::running, "auth_change_password",
+     "Sending the new password...", 9},
+    {State::auth_project, StateGroup::running, "auth_project",
+     "Registering on the network...", 10},
+    {State::auth_link_speed, StateGroup::running, "auth_link_speed", "Measuring link speed...", 11},
+    {State::auth_ack, StateGroup::running, "auth_ack", "Authentication acknowledged.", 12},
+    {State::reauthenticating, StateGroup::running, "reauthenticating",
+     "Authenticating again after the callback...", 13},
+    {State::authenticated, StateGroup::running, "authenticated", "Authenticated.", 14},
+    {State::preparing_for_callback, StateGroup::running, "preparing_for_callback",
+     "Dropping the line to wait for the callback...", 15},
+    {State::waiting_for_modem_reset, StateGroup::running, "waiting_for_modem_reset",
+     "Waiting for the modem to reset...", 16},
+    {State::waiting_for_callback, StateGroup::running, "waiting_for_callback",
+     "Waiting for the server to call back...", 17},
+    {State::projected, StateGroup::running, "projected", "Network protocols negotiated.", 18},
+    {State::starting_authentication, StateGroup::running, "starting_authentication",
+     "Starting authentication...", 19},
+    {State::callback_complete, StateGroup::running, "callback_complete", "Callback received.", 20},
+    {State::logging_on_network, StateGroup::running, "logging_on_network",
+     "Logging on to the network...", 21},
+    {State::subentry_connected, StateGroup::running, "subentry_connected",
+     "A link of the bundle connected.", 22},
+    {State::subentry_disconnected, StateGroup::running, "subentry_disconnected",
+     "A link of the bundle disconnected.", 23},
+    {State::applying_settings, StateGroup::running, "applying_settings",
+     "Applying connection settings...", 24},
+    {State::disconnecting, StateGroup::running, "disconnecting", "Disconnecting...", no_ras_value},
+    {State::interactive, StateGroup::paused, "interactive",
+     "Waiting for a terminal session with the peer.", 0x1000},
+    {State::retry_authentication, StateGroup::paused, "retry_authentication",
+     "User name and password needed.", 0x1001},
+    {State::callback_set_by_caller, StateGroup::paused, "callback_set_by_caller",
+     "Callback number needed.", 0x1002},
+    {State::password_expired, StateGroup::paused, "password_expired",
+     "The password has expired; a new one is needed.", 0x1003},
+    {State::invoke_eap_ui, StateGroup::paused, "invoke_eap_ui", "EAP input needed.", 0x1004},
+    {State::connected, StateGroup::terminal, "connected", "Connected.", 0x2000},
+    {State::disconnected, StateGroup::terminal, "disconnected", "Disconnected.", 0x2001},
+}};
+
+inline constexpr std::size_t state_count = state_table.size();
+
+[[nodiscard]] constexpr const StateInfo& state_info(State s) noexcept {
+  return state_table[static_cast<std::size_t>(s) - 1];
+}
+[[nodiscard]] constexpr StateGroup state_group(State s) noexcept { return state_info(s).group; }
+[[nodiscard]] constexpr std::string_view state_name(State s) noexcept { return state_info(s).name; }
+[[nodiscard]] constexpr std::string_view display_text(State s) noexcept {
+  return state_info(s).display;
+}
+[[nodiscard]] constexpr bool is_paused(State s) noexcept {
+  return state_group(s) == StateGroup::paused;
+}
+[[nodiscard]] constexpr bool is_terminal(State s) noexcept {
+  return state_group(s) == StateGroup::terminal;
+}
+[[nodiscard]] constexpr std::optional<std::uint32_t> ras_value(State s) noexcept {
+  const auto v = state_info(s).ras_value;
+  if (v == no_ras_value) return std::nullopt;
+  return static_cast<std::uint32_t>(v);
+}
+[[nodiscard]] constexpr std::string_view group_name(StateGroup g) noexcept {
+  switch (g) {
+    case StateGroup::running: return "running";
+    case StateGroup::paused: return "paused";
+    case StateGroup::terminal: return "terminal";
+  }
+  return "unknown";
+}
+[[nodiscard]] constexpr std::optional<State> state_from_name(std::string_view name) noexcept {
+  for (const auto& info : state_table)
+    if (info.name == name) return info.state;
+  return std::nullopt;
+}
+[[nodiscard]] constexpr std::optional<State> state_from_ras_value(std::uint32_t v) noexcept {
+  for (const auto& info : state_table)
+    if (info.ras_value >= 0 && static_cast<std::uint32_t>(info.ras_value) == v) return info.state;
+  return std::nullopt;
+}
+
+}  // namespace dialkit
