@@ -1,1 +1,1147 @@
-// placeholder
+// The runtime: backends, the event bus (Boost.Signals2) with one strand per connection, and
+// the dial / resume / hang-up / redial / timeout logic of DESIGN.md sections 2 and 3.
+//
+// How an event travels: a backend thread calls Reporter::report(); the connection validates
+// and numbers it under its state lock and appends it to its queue; the first item in an empty
+// queue posts one drain task to the executor; the drain delivers items one at a time until
+// the queue is empty. So a connection's events are delivered in order, once, and never
+// concurrently, on whatever executor the runtime has, and native threads never run slots
+// (unless the caller chose inline delivery).
+#include <dialkit/runtime.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+
+#include <boost/signals2/signal.hpp>
+
+#include "runtime_internal.hpp"
+
+namespace dialkit {
+namespace detail {
+namespace {
+
+// Catches what a slot throws, reports it, and goes on with the next slot (rule 5).
+template <class Report>
+struct IsolatingCombiner {
+  using result_type = void;
+  Report report;
+  template <class It>
+  void operator()(It first, It last) const {
+    for (; first != last; ++first) {
+      try {
+        *first;
+      } catch (const std::exception& e) {
+        if (report) report(std::string("a subscriber threw: ") + e.what());
+      } catch (...) {
+        if (report) report("a subscriber threw a non-standard exception");
+      }
+    }
+  }
+};
+
+using SlotErrorReport = std::function<void(std::string)>;
+using EventSignal = boost::signals2::signal<void(const Event&), IsolatingCombiner<SlotErrorReport>>;
+using DiagnosticSignal =
+    boost::signals2::signal<void(const Diagnostic&), IsolatingCombiner<SlotErrorReport>>;
+
+Error runtime_gone() {
+  return make_error(Errc::backend_unavailable, "the runtime has been shut down");
+}
+
+// The error a pause turns into when the caller does not handle paused states.
+Errc error_for_unhandled_pause(State s) {
+  switch (s) {
+    case State::retry_authentication: return Errc::authentication_failed;
+    case State::password_expired: return Errc::password_expired;
+    case State::callback_set_by_caller: return Errc::callback_required;
+    default: return Errc::user_input_required;
+  }
+}
+
+// The runtime's own dispatcher thread.
+class Dispatcher {
+ public:
+  Dispatcher() : thread_([this] { run(); }) {}
+  ~Dispatcher() { stop(); }
+  // After stop() a task is dropped: nothing is delivered once the runtime is torn down.
+  void post(std::function<void()> task) {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    tasks_.push_back(std::move(task));
+    wake_.notify_one();
+  }
+  // Runs what is queued, then stops; tasks posted meanwhile still run.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      wake_.notify_one();
+    }
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+    std::deque<std::function<void()>> left;
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+      left.swap(tasks_);
+    }
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      task = nullptr;
+      lock.lock();
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+class ConnectionCore;
+
+class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
+ public:
+  explicit RuntimeCore(RuntimeOptions opts);
+  void start();
+  void shutdown();
+
+  Result<std::shared_ptr<Backend>> backend(std::string_view name);
+  Result<Connection> dial(const std::string& backend_name, std::string_view entry,
+                          DialOptions options, EventSlot handler);
+  void post(std::function<void()> task);
+  void emit_diagnostic_now(const Diagnostic& d);
+  void post_diagnostic(Diagnostic d);
+  void deliver_to_all(const Event& e) {
+    if (all_event_slots_.load(std::memory_order_acquire) > 0) all_events_(e);
+  }
+  Subscription subscribe_all(EventSlot slot);
+  Subscription subscribe_diagnostics(DiagnosticSlot slot);
+  std::shared_ptr<ConnectionCore> make_connection(std::string backend_name, std::string entry,
+                                                  std::shared_ptr<Backend> backend, bool adopted);
+
+  RuntimeOptions options_;
+  std::shared_ptr<Scheduler> scheduler_;
+  std::shared_ptr<RealTimeScheduler> owned_scheduler_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::atomic<bool> shut_down_{false};
+  std::atomic<std::uint64_t> illegal_{0};
+  std::atomic<ConnectionId> next_id_{1};
+
+  struct BackendSlot {
+    std::shared_ptr<BackendFactory> factory;
+    std::string origin;
+    std::shared_ptr<Backend> live;
+  };
+  mutable std::mutex mutex_;
+  std::vector<std::string> order_;  // backend names in registration order
+  std::unordered_map<std::string, BackendSlot> backends_;
+  std::vector<PluginRefusal> refused_;
+  std::vector<std::weak_ptr<ConnectionCore>> connections_;
+  std::size_t prune_at_ = 64;
+  std::vector<std::weak_ptr<WatchCore>> watches_;
+
+  EventSignal all_events_;
+  std::atomic<int> all_event_slots_{0};
+  DiagnosticSignal diagnostics_;
+};
+
+// One connection: its validator state, its strand, its signal and its session.
+class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
+ public:
+  ConnectionCore(std::shared_ptr<RuntimeCore> rt, ConnectionId id, std::string backend_name,
+                 std::string entry, std::shared_ptr<Backend> backend, bool adopted)
+      : runtime_(std::move(rt)),
+        id_(id),
+        backend_name_(std::move(backend_name)),
+        entry_(std::move(entry)),
+        backend_(std::move(backend)),
+        signal_(IsolatingCombiner<SlotErrorReport>{[this](std::string what) {
+          slot_threw(std::move(what));
+        }}) {
+    life_.adopted = adopted;
+  }
+
+  // --- reporting side (any backend thread) ---
+  void on_report(std::uint32_t attempt, NativeReport r);
+  // --- control side (any user thread) ---
+  Result<void> start_attempt(std::uint32_t attempt);
+  Result<void> resume(ResumeInput input);
+  Result<void> hangup();
+  void end_by_core(Error error);
+  Status status() const;
+  Subscription subscribe(EventSlot slot, bool current_state_first);
+  void connect_initial(EventSlot slot);
+  bool ended() const {
+    std::lock_guard lock(end_mutex_);
+    return delivered_end_;
+  }
+  bool wait_until_ended(std::chrono::milliseconds limit) const {
+    std::unique_lock lock(end_mutex_);
+    return end_cv_.wait_for(lock, limit, [this] { return delivered_end_; });
+  }
+  void release_plugin_objects();
+  void drop_subscriptions() { signal_.disconnect_all_slots(); }
+  bool accepted_end() const {
+    std::lock_guard lock(state_mutex_);
+    return accepted_end_;
+  }
+
+  const std::shared_ptr<RuntimeCore> runtime_;
+  const ConnectionId id_;
+  const std::string backend_name_;
+  const std::string entry_;
+  DialOptions options_;
+  std::string live_id_;  // for adopted connections: the backend's id
+
+ private:
+  // A subscription with "current state first": its slot ignores events until the strand
+  // reaches this item, which hands it the latest delivered event and switches it on.
+  struct Activate {
+    std::shared_ptr<EventSlot> slot;
+    std::shared_ptr<std::atomic<bool>> active;
+    boost::signals2::connection link;
+  };
+  using Item = std::variant<Event, Diagnostic, Activate>;
+
+  class ReporterImpl;
+
+  void enqueue_locked(Item item, bool& post_drain);
+  void post_drain();
+  void drain();
+  void deliver(Item& item);
+  void slot_threw(std::string what);
+  // Accepts a report that passed validation (state lock held); returns whether to post.
+  void accept_locked(const NativeReport& r, bool& post_drain);
+  void diagnose_locked(Diagnostic::Kind kind, const NativeReport& r, std::string message,
+                       bool& post_drain);
+  void cancel_tasks_locked();
+  void finish_end();
+
+ public:
+  void set_timeout_task(Scheduler::TaskId id) {
+    std::lock_guard lock(state_mutex_);
+    if (ending_ || accepted_end_) runtime_->scheduler_->cancel(id);
+    else timeout_task_ = id;
+  }
+
+ private:
+  std::shared_ptr<Session> current_session() const {
+    std::lock_guard lock(state_mutex_);
+    return session_;
+  }
+
+  std::shared_ptr<Backend> backend_;
+
+  // Guarded by state_mutex_ (lock order: state_mutex_, then queue_mutex_).
+  mutable std::mutex state_mutex_;
+  LifeSoFar life_;
+  std::uint64_t next_seq_ = 1;
+  std::uint32_t attempt_ = 1;
+  std::int64_t last_native_code_ = 0;
+  std::string last_native_name_;
+  std::optional<Error> last_error_;
+  std::optional<std::uint32_t> last_subentry_;
+  std::string last_reason_;
+  bool accepted_end_ = false;
+  // An end has been decided (user hang-up, timeout, unhandled pause); pending_end_ says how
+  // it is reported, finishing_thread_ who carries it out.
+  bool ending_ = false;
+  struct PendingEnd {
+    std::optional<Error> error;
+    std::string reason;
+  };
+  std::optional<PendingEnd> pending_end_;
+  std::optional<std::thread::id> finishing_thread_;
+  bool hangup_done_ = false;
+  std::condition_variable hangup_cv_;
+  std::shared_ptr<Session> session_;
+  std::optional<Scheduler::TaskId> timeout_task_;
+  std::optional<Scheduler::TaskId> redial_task_;
+
+  // Guarded by queue_mutex_.
+  std::mutex queue_mutex_;
+  std::vector<Item> queue_;
+  bool draining_ = false;
+
+  // Touched only by the drain (one at a time).
+  std::optional<Event> last_delivered_;
+
+  // Serializes dial, resume and hangup towards the session. Recursive: with inline
+  // delivery a slot may hang up from inside the backend call that reported its event.
+  std::recursive_mutex control_mutex_;
+  // Guarded by control_mutex_: the current session was hung up (at most once per session).
+  bool session_released_ = false;
+  void hangup_session_control_locked() {
+    if (session_released_) return;
+    if (auto session = current_session()) {
+      session_released_ = true;
+      session->hangup();
+    }
+  }
+
+  mutable std::mutex end_mutex_;
+  mutable std::condition_variable end_cv_;
+  bool delivered_end_ = false;
+
+  EventSignal signal_;
+};
+
+class ConnectionCore::ReporterImpl final : public Reporter {
+ public:
+  ReporterImpl(std::weak_ptr<ConnectionCore> c, std::uint32_t attempt)
+      : connection_(std::move(c)), attempt_(attempt) {}
+  void report(NativeReport r) override {
+    if (auto c = connection_.lock()) c->on_report(attempt_, std::move(r));
+  }
+
+ private:
+  std::weak_ptr<ConnectionCore> connection_;
+  std::uint32_t attempt_;
+};
+
+// Adopted (watched) connections reported by a backend's watch.
+class WatchCore : public std::enable_shared_from_this<WatchCore> {
+ public:
+  class Sink;
+  WatchCore(std::shared_ptr<RuntimeCore> rt, std::string backend_name,
+            std::shared_ptr<Backend> backend, EventSlot slot)
+      : runtime_(std::move(rt)),
+        backend_name_(std::move(backend_name)),
+        backend_(std::move(backend)),
+        slot_(std::move(slot)) {}
+  void report(const std::string& id, const std::string& entry, NativeReport r);
+  void stop() {
+    std::unique_ptr<WatchHandle> handle;
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+      handle = std::move(handle_);
+    }
+    handle.reset();  // joins the backend's watch thread, if any
+    std::lock_guard lock(mutex_);
+    for (auto& [id, c] : adopted_) c->drop_subscriptions();
+    adopted_.clear();
+  }
+
+  std::shared_ptr<RuntimeCore> runtime_;
+  std::string backend_name_;
+  std::shared_ptr<Backend> backend_;
+  EventSlot slot_;
+  std::mutex mutex_;
+  bool stopped_ = false;
+  std::unique_ptr<WatchHandle> handle_;
+  std::unordered_map<std::string, std::shared_ptr<ConnectionCore>> adopted_;
+};
+
+class WatchCore::Sink final : public WatchSink {
+ public:
+  explicit Sink(std::weak_ptr<WatchCore> w) : watch_(std::move(w)) {}
+  void report(const std::string& id, const std::string& entry, NativeReport r) override {
+    if (auto w = watch_.lock()) w->report(id, entry, std::move(r));
+  }
+
+ private:
+  std::weak_ptr<WatchCore> watch_;
+};
+
+// ---------------------------------------------------------------------------------------
+// ConnectionCore: reporting side
+
+void ConnectionCore::on_report(std::uint32_t attempt, NativeReport r) {
+  bool post = false;
+  std::optional<std::chrono::milliseconds> redial_delay;
+  bool end_for_pause = false;
+  Error pause_error;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (accepted_end_ || attempt != attempt_) {
+      diagnose_locked(Diagnostic::Kind::late_report, r,
+                      "report after the connection (or its attempt) ended; dropped", post);
+    } else if (ending_ && r.state == State::disconnected) {
+      // Core reports the end of a hang-up itself, with the reason it knows.
+    } else if (ending_ && !life_.adopted && state_group(r.state) == StateGroup::paused) {
+      // A pause that arrives while hanging up is moot.
+    } else if (is_paused(r.state) && !options_.handle_paused_states && !life_.adopted) {
+      if (!transition_allowed(life_, r.state)) {
+        ++runtime_->illegal_;
+        diagnose_locked(Diagnostic::Kind::illegal_transition, r,
+                        "illegal transition; not delivered", post);
+      } else {
+        // Instead of the pause, the caller gets `disconnected` with the matching error.
+        end_for_pause = true;
+        pause_error.code = error_for_unhandled_pause(r.state);
+        pause_error.native_code = r.native_code;
+        pause_error.native_text = r.native_name;
+        pause_error.detail = std::string("the dial paused in ") + std::string(state_name(r.state)) +
+                             " and the caller does not handle paused states";
+        ending_ = true;
+      }
+    } else if (r.state == State::disconnected && r.error && !life_.connected_seen &&
+               !life_.adopted && !ending_ && options_.redial.should_retry(*r.error, attempt_)) {
+      // A failed attempt worth another try: deliver its error on `disconnecting`, then
+      // dial again under the same connection.
+      r.state = State::disconnecting;
+      if (transition_allowed(life_, r.state)) {
+        accept_locked(r, post);
+        redial_delay = options_.redial.delay_before(attempt_ + 1);
+      } else {
+        ++runtime_->illegal_;
+        diagnose_locked(Diagnostic::Kind::illegal_transition, r, "illegal transition; not delivered", post);
+      }
+    } else if (!transition_allowed(life_, r.state)) {
+      ++runtime_->illegal_;
+      diagnose_locked(Diagnostic::Kind::illegal_transition, r, "illegal transition; not delivered",
+                      post);
+    } else {
+      accept_locked(r, post);
+    }
+    if (redial_delay) {
+      const std::uint32_t next = attempt_ + 1;
+      std::weak_ptr<ConnectionCore> weak = weak_from_this();
+      redial_task_ = runtime_->scheduler_->post_after(*redial_delay, [weak, next] {
+        if (auto c = weak.lock()) {
+          auto started = c->start_attempt(next);
+          if (!started) c->end_by_core(started.error());
+        }
+      });
+    }
+  }
+  if (end_for_pause) {
+    std::weak_ptr<ConnectionCore> weak = weak_from_this();
+    // Not on the backend's reporting thread: the hang-up may wait for that very thread.
+    runtime_->scheduler_->post_after(Clock::duration::zero(), [weak, pause_error] {
+      if (auto c = weak.lock()) c->end_by_core(pause_error);
+    });
+  }
+  if (post) post_drain();
+}
+
+void ConnectionCore::accept_locked(const NativeReport& r, bool& post) {
+  if (life_.last && *life_.last == r.state && r.native_code == last_native_code_ &&
+      r.error == last_error_ && r.subentry == last_subentry_ &&
+      (r.reason.empty() || r.reason == last_reason_)) {
+    return;  // rule 3: a repeat that carries nothing new is dropped silently
+  }
+  Event e;
+  e.connection = id_;
+  e.backend = backend_name_;
+  e.entry = entry_;
+  e.seq = next_seq_++;
+  e.state = r.state;
+  e.previous = life_.last;
+  e.time = runtime_->scheduler_->now();
+  e.native_code = r.native_code;
+  e.native_name = r.native_name;
+  e.error = r.error;
+  e.reason = r.reason;
+  e.subentry = r.subentry;
+  e.attempt = attempt_;
+
+  if (life_.redial_started) {
+    life_.redial_started = false;
+    life_.disconnecting_seen = false;
+  }
+  life_.last = r.state;
+  if (r.state == State::connected) life_.connected_seen = true;
+  if (r.state == State::disconnecting) life_.disconnecting_seen = true;
+  last_native_code_ = r.native_code;
+  last_native_name_ = r.native_name;
+  if (r.error || r.state == State::disconnected || r.state == State::connected) last_error_ = r.error;
+  last_subentry_ = r.subentry;
+  if (!r.reason.empty()) last_reason_ = r.reason;
+  if (r.state == State::connected || r.state == State::disconnected) {
+    if (timeout_task_) {
+      runtime_->scheduler_->cancel(*timeout_task_);
+      timeout_task_.reset();
+    }
+  }
+  if (r.state == State::disconnected) accepted_end_ = true;
+  enqueue_locked(std::move(e), post);
+}
+
+void ConnectionCore::diagnose_locked(Diagnostic::Kind kind, const NativeReport& r,
+                                     std::string message, bool& post) {
+  Diagnostic d;
+  d.kind = kind;
+  d.connection = id_;
+  d.backend = backend_name_;
+  d.from = life_.last;
+  d.to = r.state;
+  d.native_code = r.native_code;
+  d.native_name = r.native_name;
+  d.message = std::move(message);
+  enqueue_locked(std::move(d), post);
+}
+
+void ConnectionCore::enqueue_locked(Item item, bool& post) {
+  std::lock_guard lock(queue_mutex_);
+  queue_.push_back(std::move(item));
+  if (!draining_) {
+    draining_ = true;
+    post = true;
+  }
+}
+
+void ConnectionCore::post_drain() {
+  runtime_->post([self = shared_from_this()] { self->drain(); });
+}
+
+void ConnectionCore::drain() {
+  std::vector<Item> batch;
+  for (;;) {
+    {
+      std::lock_guard lock(queue_mutex_);
+      if (queue_.empty()) {
+        draining_ = false;
+        return;
+      }
+      batch.swap(queue_);
+    }
+    for (auto& item : batch) deliver(item);
+    batch.clear();
+  }
+}
+
+void ConnectionCore::deliver(Item& item) {
+  if (auto* e = std::get_if<Event>(&item)) {
+    last_delivered_ = *e;
+    signal_(*e);
+    runtime_->deliver_to_all(*e);
+    if (e->state == State::disconnected) {
+      // Nothing follows `disconnected`; dropping the slots also breaks cycles through slots
+      // that hold their own Connection.
+      signal_.disconnect_all_slots();
+      {
+        std::lock_guard lock(end_mutex_);
+        delivered_end_ = true;
+      }
+      end_cv_.notify_all();
+    }
+  } else if (auto* d = std::get_if<Diagnostic>(&item)) {
+    runtime_->emit_diagnostic_now(*d);
+  } else if (auto* a = std::get_if<Activate>(&item)) {
+    if (!a->link.connected()) return;  // unsubscribed before it was activated
+    if (last_delivered_) {
+      Event copy = *last_delivered_;
+      copy.replayed = true;
+      try {
+        (*a->slot)(copy);
+      } catch (const std::exception& ex) {
+        slot_threw(std::string("a subscriber threw: ") + ex.what());
+      } catch (...) {
+        slot_threw("a subscriber threw a non-standard exception");
+      }
+    }
+    a->active->store(true, std::memory_order_release);
+    if (last_delivered_ && last_delivered_->state == State::disconnected) a->link.disconnect();
+  }
+}
+
+void ConnectionCore::slot_threw(std::string what) {
+  Diagnostic d;
+  d.kind = Diagnostic::Kind::slot_exception;
+  d.connection = id_;
+  d.backend = backend_name_;
+  d.message = std::move(what);
+  runtime_->emit_diagnostic_now(d);
+}
+
+// ---------------------------------------------------------------------------------------
+// ConnectionCore: control side
+
+Result<void> ConnectionCore::start_attempt(std::uint32_t attempt) {
+  if (runtime_->shut_down_) return fail(runtime_gone());
+  std::lock_guard control(control_mutex_);
+  std::shared_ptr<Session> old;
+  DialRequest request;
+  std::shared_ptr<ReporterImpl> reporter;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (ending_ || accepted_end_) return {};
+    redial_task_.reset();
+    if (attempt > 1) life_.redial_started = true;
+    attempt_ = attempt;
+    old = std::move(session_);
+    request.connection = id_;
+    request.attempt = attempt;
+    request.entry = entry_;
+    request.credentials = options_.credentials;
+    request.phone_number = options_.phone_number;
+    request.callback_number = options_.callback_number;
+    request.handle_paused_states = options_.handle_paused_states;
+    reporter = std::make_shared<ReporterImpl>(weak_from_this(), attempt);
+  }
+  old.reset();  // the previous attempt's session, already ended
+  auto session = backend_->dial(request, reporter);
+  if (!session) return fail(session.error());
+  auto shared = keep_loaded(std::move(*session), backend_);
+  bool hang_up_now = false;
+  {
+    std::lock_guard lock(state_mutex_);
+    session_ = shared;
+    session_released_ = false;
+    hang_up_now = ending_;
+  }
+  // An end decided while the backend was still inside dial(): release the native side now.
+  if (hang_up_now) hangup_session_control_locked();
+  return {};
+}
+
+Result<void> ConnectionCore::resume(ResumeInput input) {
+  if (runtime_->shut_down_) return fail(runtime_gone());
+  std::lock_guard control(control_mutex_);
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (accepted_end_ || ending_)
+      return fail(make_error(Errc::invalid_state, "the connection has ended"));
+    if (!life_.last || !is_paused(*life_.last))
+      return fail(make_error(Errc::invalid_state,
+                             std::string("not paused (state ") +
+                                 std::string(life_.last ? state_name(*life_.last) : "none") + ")"));
+    const auto wanted = accepted_input(*life_.last);
+    if (resume_input_name(input) != wanted)
+      return fail(make_error(Errc::invalid_argument,
+                             std::string(state_name(*life_.last)) + " takes " + std::string(wanted) +
+                                 ", not " + std::string(resume_input_name(input))));
+    session = session_;
+  }
+  if (!session) return fail(make_error(Errc::invalid_state, "no live session to resume"));
+  return session->resume(input);
+}
+
+void ConnectionCore::cancel_tasks_locked() {
+  if (timeout_task_) runtime_->scheduler_->cancel(*timeout_task_);
+  if (redial_task_) runtime_->scheduler_->cancel(*redial_task_);
+  timeout_task_.reset();
+  redial_task_.reset();
+}
+
+Result<void> ConnectionCore::hangup() {
+  {
+    std::unique_lock lock(state_mutex_);
+    if (finishing_thread_) {
+      // Somebody is hanging up. From a slot on that very thread, waiting would deadlock;
+      // elsewhere, return only once the backend has released the connection.
+      if (*finishing_thread_ != std::this_thread::get_id())
+        hangup_cv_.wait(lock, [this] { return hangup_done_; });
+      return {};
+    }
+    if (accepted_end_) return {};
+    // The user's hang-up wins over an end core decided but has not carried out yet.
+    ending_ = true;
+    pending_end_ = PendingEnd{std::nullopt, "local hang-up"};
+    finishing_thread_ = std::this_thread::get_id();
+    cancel_tasks_locked();
+  }
+  finish_end();
+  return {};
+}
+
+void ConnectionCore::end_by_core(Error error) {
+  {
+    std::lock_guard lock(state_mutex_);
+    if (accepted_end_ || finishing_thread_) return;
+    ending_ = true;
+    pending_end_ = PendingEnd{std::move(error), {}};
+    finishing_thread_ = std::this_thread::get_id();
+    cancel_tasks_locked();
+  }
+  finish_end();
+}
+
+void ConnectionCore::finish_end() {
+  {
+    std::lock_guard control(control_mutex_);
+    if (current_session()) {
+      hangup_session_control_locked();
+    } else if (life_.adopted && !live_id_.empty() && backend_) {
+      if (auto done = backend_->hangup_live(live_id_); !done) {
+        bool post = false;
+        std::lock_guard lock(state_mutex_);
+        NativeReport r;
+        r.state = life_.last.value_or(State::disconnected);
+        diagnose_locked(Diagnostic::Kind::backend_error, r,
+                        "hang-up of a watched connection failed: " + done.error().message(), post);
+      }
+    }
+  }
+  bool post = false;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (!accepted_end_) {
+      NativeReport r;
+      r.state = State::disconnected;
+      r.native_code = last_native_code_;
+      r.native_name = last_native_name_;
+      if (pending_end_) {
+        r.error = std::move(pending_end_->error);
+        r.reason = std::move(pending_end_->reason);
+      }
+      // Bypasses validation on purpose: `disconnected` may end any life but an ended one.
+      accept_locked(r, post);
+    }
+    hangup_done_ = true;
+  }
+  hangup_cv_.notify_all();
+  if (post) post_drain();
+}
+
+Status ConnectionCore::status() const {
+  Status s;
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (life_.last) s.state = *life_.last;
+    s.error = last_error_;
+    s.native_code = last_native_code_;
+    s.native_name = last_native_name_;
+    s.reason = last_reason_;
+    s.attempt = attempt_;
+    session = session_;
+  }
+  if (session) s.device = session->status();
+  return s;
+}
+
+void ConnectionCore::connect_initial(EventSlot slot) { signal_.connect(std::move(slot)); }
+
+Subscription ConnectionCore::subscribe(EventSlot slot, bool current_state_first) {
+  auto shared_slot = std::make_shared<EventSlot>(std::move(slot));
+  if (!current_state_first) {
+    auto link = signal_.connect([shared_slot](const Event& e) { (*shared_slot)(e); });
+    return Subscription([link]() mutable { link.disconnect(); });
+  }
+  // The slot is connected switched off, and the Activate item, queued behind everything
+  // reported so far, switches it on after giving it the latest delivered event: nothing is
+  // missed or doubled, whatever the dispatcher is doing meanwhile.
+  auto active = std::make_shared<std::atomic<bool>>(false);
+  auto link = signal_.connect([shared_slot, active](const Event& e) {
+    if (active->load(std::memory_order_acquire)) (*shared_slot)(e);
+  });
+  bool post = false;
+  {
+    std::lock_guard lock(state_mutex_);
+    enqueue_locked(Activate{shared_slot, active, link}, post);
+  }
+  if (post) post_drain();
+  return Subscription([link]() mutable { link.disconnect(); });
+}
+
+void ConnectionCore::release_plugin_objects() {
+  std::shared_ptr<Session> session;
+  std::shared_ptr<Backend> backend;
+  {
+    std::lock_guard control(control_mutex_);
+    std::lock_guard lock(state_mutex_);
+    session = std::move(session_);
+    backend = std::move(backend_);
+  }
+  session.reset();
+  backend.reset();
+}
+
+// ---------------------------------------------------------------------------------------
+// WatchCore
+
+void WatchCore::report(const std::string& id, const std::string& entry, NativeReport r) {
+  std::shared_ptr<ConnectionCore> c;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    auto it = adopted_.find(id);
+    if (it != adopted_.end() && it->second->accepted_end()) {
+      adopted_.erase(it);  // the native connection came back: a new connection for it
+      it = adopted_.end();
+    }
+    if (it == adopted_.end()) {
+      c = runtime_->make_connection(backend_name_, entry, backend_, true);
+      c->live_id_ = id;
+      c->connect_initial(slot_);
+      adopted_.emplace(id, c);
+    } else {
+      c = it->second;
+    }
+  }
+  c->on_report(1, std::move(r));
+}
+
+// ---------------------------------------------------------------------------------------
+// RuntimeCore
+
+RuntimeCore::RuntimeCore(RuntimeOptions opts)
+    : options_(std::move(opts)),
+      all_events_(IsolatingCombiner<SlotErrorReport>{[this](std::string what) {
+        Diagnostic d;
+        d.kind = Diagnostic::Kind::slot_exception;
+        d.message = std::move(what);
+        emit_diagnostic_now(d);
+      }}),
+      // A diagnostics slot that throws has nowhere to report to; it is skipped.
+      diagnostics_(IsolatingCombiner<SlotErrorReport>{}) {
+  scheduler_ = options_.scheduler;
+  if (!scheduler_) {
+    owned_scheduler_ = std::make_shared<RealTimeScheduler>();
+    scheduler_ = owned_scheduler_;
+  }
+  if (options_.delivery == RuntimeOptions::Delivery::dispatcher_thread)
+    dispatcher_ = std::make_unique<Dispatcher>();
+}
+
+void RuntimeCore::start() {
+  if (!options_.load_plugins) return;
+  auto scan = scan_plugins(options_.plugins);
+  std::lock_guard lock(mutex_);
+  refused_ = std::move(scan.refused);
+  for (auto& p : scan.loaded) {
+    auto name = p.factory->name();
+    if (backends_.count(name)) continue;
+    order_.push_back(name);
+    backends_.emplace(name, BackendSlot{std::move(p.factory), p.path.string(), nullptr});
+  }
+}
+
+void RuntimeCore::post(std::function<void()> task) {
+  switch (options_.delivery) {
+    case RuntimeOptions::Delivery::dispatcher_thread:
+      if (dispatcher_) {
+        dispatcher_->post(std::move(task));
+        return;
+      }
+      break;
+    case RuntimeOptions::Delivery::custom:
+      if (options_.executor) {
+        options_.executor(std::move(task));
+        return;
+      }
+      break;
+    case RuntimeOptions::Delivery::inline_delivery:
+      break;
+  }
+  task();
+}
+
+void RuntimeCore::emit_diagnostic_now(const Diagnostic& d) { diagnostics_(d); }
+
+void RuntimeCore::post_diagnostic(Diagnostic d) {
+  post([self = shared_from_this(), d = std::move(d)] { self->emit_diagnostic_now(d); });
+}
+
+Subscription RuntimeCore::subscribe_all(EventSlot slot) {
+  auto link = all_events_.connect(std::move(slot));
+  all_event_slots_.fetch_add(1, std::memory_order_acq_rel);
+  auto flag = std::make_shared<std::atomic<bool>>(false);
+  std::weak_ptr<RuntimeCore> weak = weak_from_this();
+  return Subscription([link, flag, weak]() mutable {
+    if (flag->exchange(true)) return;
+    link.disconnect();
+    if (auto rt = weak.lock()) rt->all_event_slots_.fetch_sub(1, std::memory_order_acq_rel);
+  });
+}
+
+Subscription RuntimeCore::subscribe_diagnostics(DiagnosticSlot slot) {
+  auto link = diagnostics_.connect(std::move(slot));
+  return Subscription([link]() mutable { link.disconnect(); });
+}
+
+Result<std::shared_ptr<Backend>> RuntimeCore::backend(std::string_view name) {
+  if (shut_down_) return fail(runtime_gone());
+  std::lock_guard lock(mutex_);
+  auto it = backends_.find(std::string(name));
+  if (it == backends_.end()) {
+    std::string known;
+    for (const auto& n : order_) known += (known.empty() ? "" : ", ") + n;
+    return fail(make_error(Errc::backend_unavailable,
+                           "no backend named \"" + std::string(name) + "\" (loaded: " +
+                               (known.empty() ? "none" : known) + ")"));
+  }
+  auto& slot = it->second;
+  if (!slot.live) {
+    if (auto probe = slot.factory->probe(); !probe) {
+      Error e = probe.error();
+      if (e.code != Errc::backend_unavailable && e.code != Errc::permission_denied)
+        e.code = Errc::backend_unavailable;
+      e.detail = "backend \"" + std::string(name) + "\" is not usable here: " + e.detail;
+      return fail(e);
+    }
+    BackendContext ctx;
+    ctx.scheduler = scheduler_;
+    if (auto o = options_.backend_options.find(std::string(name)); o != options_.backend_options.end())
+      ctx.options = o->second;
+    auto created = slot.factory->create(ctx);
+    if (!created) return fail(created.error());
+    slot.live = keep_loaded(std::move(*created), std::shared_ptr<void>(slot.factory));
+  }
+  return slot.live;
+}
+
+std::shared_ptr<ConnectionCore> RuntimeCore::make_connection(std::string backend_name, std::string entry,
+                                                             std::shared_ptr<Backend> backend, bool adopted) {
+  auto c = std::make_shared<ConnectionCore>(shared_from_this(), next_id_.fetch_add(1), std::move(backend_name),
+                                            std::move(entry), std::move(backend), adopted);
+  std::lock_guard lock(mutex_);
+  if (connections_.size() >= prune_at_) {
+    std::erase_if(connections_, [](const auto& w) { return w.expired(); });
+    prune_at_ = std::max<std::size_t>(64, connections_.size() * 2);
+  }
+  connections_.push_back(c);
+  return c;
+}
+
+Result<Connection> RuntimeCore::dial(const std::string& backend_name, std::string_view entry,
+                                     DialOptions options, EventSlot handler) {
+  auto b = backend(backend_name);
+  if (!b) return fail(b.error());
+  if (options.redial.attempts == 0) options.redial.attempts = 1;
+  auto c = make_connection(backend_name, std::string(entry), *b, false);
+  c->options_ = std::move(options);
+  if (handler) c->connect_initial(std::move(handler));
+  auto started = c->start_attempt(1);
+  if (!started) return fail(started.error());
+  if (c->options_.timeout) {
+    std::weak_ptr<ConnectionCore> weak = c;
+    const auto limit = *c->options_.timeout;
+    auto id = scheduler_->post_after(limit, [weak, limit] {
+      if (auto conn = weak.lock()) {
+        Error e = make_error(Errc::timeout, "not connected within " + std::to_string(limit.count()) + " ms");
+        conn->end_by_core(e);
+      }
+    });
+    c->set_timeout_task(id);
+  }
+  return Connection(c);
+}
+
+void RuntimeCore::shutdown() {
+  if (shut_down_.exchange(true)) return;
+  std::vector<std::shared_ptr<ConnectionCore>> live;
+  std::vector<std::shared_ptr<WatchCore>> watches;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& w : connections_)
+      if (auto c = w.lock()) live.push_back(std::move(c));
+    for (auto& w : watches_)
+      if (auto c = w.lock()) watches.push_back(std::move(c));
+  }
+  // 1. Hang up what is live, and stop watches; then stop backend threads.
+  for (auto& w : watches) w->stop();
+  for (auto& c : live) (void)c->hangup();
+  std::vector<std::shared_ptr<Backend>> backends;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [name, slot] : backends_)
+      if (slot.live) backends.push_back(slot.live);
+  }
+  for (auto& b : backends) b->shutdown();
+  if (owned_scheduler_) owned_scheduler_->stop();
+  // 2. Deliver what is queued (the final `disconnected` events), then stop delivering.
+  if (dispatcher_) dispatcher_->stop();
+  // 3. Drop subscriptions.
+  for (auto& c : live) c->drop_subscriptions();
+  all_events_.disconnect_all_slots();
+  diagnostics_.disconnect_all_slots();
+  // 4. Destroy backends (sessions first), 5. then release the libraries (factories).
+  for (auto& c : live) c->release_plugin_objects();
+  live.clear();
+  backends.clear();
+  std::lock_guard lock(mutex_);
+  for (auto& [name, slot] : backends_) slot.live.reset();
+  backends_.clear();
+  order_.clear();
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------
+// Public handles
+
+Subscription::Subscription(std::function<void()> disconnect) : disconnect_(std::move(disconnect)) {}
+Subscription::Subscription(Subscription&& other) noexcept : disconnect_(std::move(other.disconnect_)) {
+  other.disconnect_ = nullptr;
+}
+Subscription& Subscription::operator=(Subscription&& other) noexcept {
+  if (this != &other) {
+    disconnect();
+    disconnect_ = std::move(other.disconnect_);
+    other.disconnect_ = nullptr;
+  }
+  return *this;
+}
+Subscription::~Subscription() { disconnect(); }
+void Subscription::disconnect() {
+  if (auto d = std::move(disconnect_)) {
+    disconnect_ = nullptr;
+    d();
+  }
+}
+void Subscription::release() noexcept { disconnect_ = nullptr; }
+
+Connection::Connection(std::shared_ptr<detail::ConnectionCore> core) : core_(std::move(core)) {}
+ConnectionId Connection::id() const noexcept { return core_->id_; }
+const std::string& Connection::backend() const noexcept { return core_->backend_name_; }
+const std::string& Connection::entry() const noexcept { return core_->entry_; }
+Status Connection::status() const { return core_->status(); }
+Result<void> Connection::resume(ResumeInput input) { return core_->resume(std::move(input)); }
+Result<void> Connection::hangup() { return core_->hangup(); }
+Subscription Connection::subscribe(EventSlot slot, bool current_state_first) {
+  return core_->subscribe(std::move(slot), current_state_first);
+}
+bool Connection::ended() const { return core_->ended(); }
+bool Connection::wait_until_ended(std::chrono::milliseconds limit) const {
+  return core_->wait_until_ended(limit);
+}
+
+Watch::Watch(std::shared_ptr<detail::WatchCore> core) : core_(std::move(core)) {}
+Watch::Watch(Watch&&) noexcept = default;
+Watch& Watch::operator=(Watch&& other) noexcept {
+  if (this != &other) {
+    stop();
+    core_ = std::move(other.core_);
+  }
+  return *this;
+}
+Watch::~Watch() { stop(); }
+void Watch::stop() {
+  if (auto c = std::move(core_)) c->stop();
+}
+
+Dialer::Dialer(std::shared_ptr<detail::RuntimeCore> runtime, std::string backend)
+    : runtime_(std::move(runtime)), backend_(std::move(backend)) {}
+const std::string& Dialer::backend_name() const noexcept { return backend_; }
+
+Result<Connection> Dialer::dial(std::string_view entry, DialOptions options, EventSlot handler) {
+  return runtime_->dial(backend_, entry, std::move(options), std::move(handler));
+}
+
+Result<std::vector<Entry>> Dialer::entries() const {
+  auto b = runtime_->backend(backend_);
+  if (!b) return fail(b.error());
+  return (*b)->entries();
+}
+
+Result<std::vector<LiveConnection>> Dialer::connections() const {
+  auto b = runtime_->backend(backend_);
+  if (!b) return fail(b.error());
+  return (*b)->live_connections();
+}
+
+Result<void> Dialer::hangup(std::string_view live_id) {
+  auto b = runtime_->backend(backend_);
+  if (!b) return fail(b.error());
+  return (*b)->hangup_live(live_id);
+}
+
+Result<Watch> Dialer::watch(EventSlot slot) {
+  auto b = runtime_->backend(backend_);
+  if (!b) return fail(b.error());
+  auto core = std::make_shared<detail::WatchCore>(runtime_, backend_, *b, std::move(slot));
+  auto handle = (*b)->watch(std::make_shared<detail::WatchCore::Sink>(core));
+  if (!handle) return fail(handle.error());
+  {
+    std::lock_guard lock(core->mutex_);
+    core->handle_ = std::move(*handle);
+  }
+  {
+    std::lock_guard lock(runtime_->mutex_);
+    runtime_->watches_.push_back(core);
+  }
+  return Watch(core);
+}
+
+Runtime::Runtime(RuntimeOptions options)
+    : core_(std::make_shared<detail::RuntimeCore>(std::move(options))) {
+  core_->start();
+}
+
+Runtime::~Runtime() { core_->shutdown(); }
+
+void Runtime::add_backend(std::shared_ptr<BackendFactory> factory, std::string origin) {
+  auto name = factory->name();
+  std::lock_guard lock(core_->mutex_);
+  auto it = core_->backends_.find(name);
+  if (it == core_->backends_.end()) {
+    core_->order_.push_back(name);
+    core_->backends_.emplace(name, detail::RuntimeCore::BackendSlot{std::move(factory), std::move(origin), nullptr});
+  } else {
+    it->second = detail::RuntimeCore::BackendSlot{std::move(factory), std::move(origin), nullptr};
+  }
+}
+
+Result<void> Runtime::load_plugin_file(const std::filesystem::path& file, bool allow_insecure) {
+  auto loaded = load_plugin(file, allow_insecure);
+  if (!loaded) return fail(loaded.error());
+  add_backend(std::move(loaded->factory), loaded->path.string());
+  return {};
+}
+
+std::vector<BackendSummary> Runtime::backends() const {
+  std::vector<BackendSummary> out;
+  std::lock_guard lock(core_->mutex_);
+  for (const auto& name : core_->order_) {
+    const auto& slot = core_->backends_.at(name);
+    BackendSummary s;
+    s.name = name;
+    s.description = slot.factory->description();
+    s.path = slot.origin;
+    s.is_fake = slot.factory->is_fake();
+    if (auto probe = slot.factory->probe(); !probe) s.unusable = probe.error();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<PluginRefusal> Runtime::refused_plugins() const {
+  std::lock_guard lock(core_->mutex_);
+  return core_->refused_;
+}
+
+Result<Dialer> Runtime::dialer(std::string_view backend) {
+  auto b = core_->backend(backend);
+  if (!b) return fail(b.error());
+  return Dialer(core_, std::string(backend));
+}
+
+Result<Dialer> Runtime::default_dialer() {
+  std::string reasons;
+  for (const auto& s : backends()) {
+    if (s.is_fake) continue;
+    if (s.unusable) {
+      reasons += (reasons.empty() ? "" : "; ") + s.name + ": " + s.unusable->message();
+      continue;
+    }
+    if (auto d = dialer(s.name)) return d;
+    else reasons += (reasons.empty() ? "" : "; ") + s.name + ": " + d.error().message();
+  }
+  return fail(make_error(Errc::backend_unavailable,
+                         reasons.empty() ? "no platform backend is loaded" : reasons));
+}
+
+Subscription Runtime::on_event(EventSlot slot) { return core_->subscribe_all(std::move(slot)); }
+Subscription Runtime::on_diagnostic(DiagnosticSlot slot) {
+  return core_->subscribe_diagnostics(std::move(slot));
+}
+std::uint64_t Runtime::illegal_transitions() const { return core_->illegal_.load(); }
+Scheduler& Runtime::scheduler() { return *core_->scheduler_; }
+
+}  // namespace dialkit

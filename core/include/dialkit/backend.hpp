@@ -54,9 +54,11 @@ struct NativeReport {
   std::optional<std::uint32_t> subentry;
 };
 
-// Given by core to each dial attempt. Thread-safe; never blocks on user code; may be called
-// from any backend thread, also after the session ended (such late reports are dropped and
-// counted on the diagnostics signal).
+// Given by core to each dial attempt. Thread-safe; may be called from any backend thread,
+// also after the session ended (such late reports are dropped and reported on the
+// diagnostics signal). With the default dispatcher it never runs user code; with inline
+// delivery it runs subscribers on the calling thread, so a backend must not hold its own
+// locks while it reports (a slot may call resume() or hangup() right back).
 class BOOST_SYMBOL_VISIBLE Reporter {
  public:
   virtual ~Reporter() = default;
