@@ -182,7 +182,7 @@ TEST_CASE("the transition rules of DESIGN.md rule 2", "[bus][rule2]") {
   for (const auto& info : state_table) CHECK_FALSE(transition_allowed(over, info.state));
 }
 
-TEST_CASE("an illegal transition is not delivered; it is counted and diagnosed", "[bus][rule4]") {
+TEST_CASE("an illegal transition is not delivered but counted and diagnosed", "[bus][rule4]") {
   InlineFixture f;
   Collector c;
   std::vector<Diagnostic> diags;
@@ -282,12 +282,13 @@ TEST_CASE("a slot may hang the connection up from inside, inline and on the disp
     Collector c;
     std::optional<Connection> conn;
     std::mutex m;
+    std::atomic<int> failed{0};
     std::unique_lock lock(m);
     conn = *rt.dialer("script")->dial("line", {}, [&](const Event& e) {
       c.slot()(e);
       if (e.state == State::authenticating) {
         std::lock_guard wait(m);  // conn is set by then
-        REQUIRE(conn->hangup());
+        if (!conn->hangup()) failed++;  // no Catch2 assertion off the test thread
       }
     });
     lock.unlock();
@@ -295,6 +296,7 @@ TEST_CASE("a slot may hang the connection up from inside, inline and on the disp
     s->report(State::opening_port);
     s->report(State::authenticating, 5);
     REQUIRE(conn->wait_until_ended(10s));
+    CHECK(failed == 0);
     CHECK(s->hangups == 1);
     CHECK(c.states().back() == State::disconnected);
     CHECK(c.at(c.size() - 1).reason == "local hang-up");

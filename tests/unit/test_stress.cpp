@@ -34,6 +34,8 @@ TEST_CASE("1000 connections over 8 threads: no loss, no duplicate, no reordering
   std::mutex slots_mutex;  // guards `ready` for the chaos thread
   std::vector<std::size_t> ready;
   std::atomic<bool> done{false};
+  // Catch2's assertions are not thread-safe: threads count failures, the test thread checks.
+  std::atomic<int> failures{0};
 
   std::thread chaos([&] {
     std::mt19937 rng(7);
@@ -43,7 +45,7 @@ TEST_CASE("1000 connections over 8 threads: no loss, no duplicate, no reordering
         std::lock_guard lock(slots_mutex);
         if (!ready.empty()) victim = slots[ready[rng() % ready.size()]].conn;
       }
-      if (victim) REQUIRE(victim->hangup());
+      if (victim && !victim->hangup()) failures++;
       std::this_thread::yield();
     }
   });
@@ -58,7 +60,10 @@ TEST_CASE("1000 connections over 8 threads: no loss, no duplicate, no reordering
         DialOptions opts;
         opts.handle_paused_states = true;
         auto conn = dialer.dial("line", opts, slot.events->slot());
-        REQUIRE(conn);
+        if (!conn) {
+          failures++;
+          continue;
+        }
         slot.conn = *conn;
         {
           std::lock_guard lock(log->mutex);
@@ -97,14 +102,12 @@ TEST_CASE("1000 connections over 8 threads: no loss, no duplicate, no reordering
   for (auto& w : workers) w.join();
   done = true;
   chaos.join();
+  REQUIRE(failures == 0);
 
   std::uint64_t total = 0;
   for (auto& slot : slots) {
     REQUIRE(slot.conn->wait_until_ended(20s));
   }
-  // Let the runtime-wide subscriber see the last deliveries: wait_until_ended fires after the
-  // per-connection slots, the runtime-wide slot runs right after on the same dispatcher.
-  rt.on_event([](const Event&) {}).disconnect();
   for (auto& slot : slots) {
     auto& c = *slot.events;
     CHECK_FALSE(c.overlapped);
@@ -123,7 +126,7 @@ TEST_CASE("1000 connections over 8 threads: no loss, no duplicate, no reordering
     total += c.size();
   }
   CHECK(rt.illegal_transitions() == 0);
-  // Every event reached the runtime-wide subscriber exactly once too.
-  for (int i = 0; i < 1000 && bus_total.load() != total; ++i) std::this_thread::sleep_for(1ms);
+  // Every event reached the runtime-wide subscriber exactly once too. (A connection counts as
+  // ended only after its last event went to the runtime-wide slots as well.)
   CHECK(bus_total.load() == total);
 }

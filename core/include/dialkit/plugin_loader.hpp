@@ -17,6 +17,13 @@ namespace dialkit {
 // shares with the host) changes incompatibly.
 inline constexpr unsigned plugin_abi_version = 1;
 
+// The entry point every plugin exports (plugins/include/dialkit/plugin.hpp makes it): it
+// returns the plugin's factory, or an error; it never throws.
+using PluginEntryResult = Result<std::unique_ptr<BackendFactory>>;
+using PluginEntryFunction = PluginEntryResult();
+// The entry point's alias name is <prefix><ABI version>__<build key>, in section "dialkit".
+inline constexpr std::string_view plugin_entry_alias_prefix = "dialkit_abi";
+
 // Plugin files are named dialkit-backend-NAME.so (.dll on Windows).
 inline constexpr std::string_view plugin_file_prefix = "dialkit-backend-";
 

@@ -32,11 +32,9 @@
 
 namespace dialkit::plugin {
 
-using EntryResult = Result<std::unique_ptr<BackendFactory>>;
-using EntryFunction = EntryResult();
-
-// The alias prefix the loader looks for in the "dialkit" section.
-inline constexpr std::string_view entry_alias_prefix = "dialkit_abi";
+using EntryResult = PluginEntryResult;
+using EntryFunction = PluginEntryFunction;
+inline constexpr std::string_view entry_alias_prefix = plugin_entry_alias_prefix;
 
 template <class Factory>
 EntryResult make_factory() noexcept {

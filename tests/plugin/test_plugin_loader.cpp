@@ -1,0 +1,588 @@
+// The plugin loader against real plugins (DESIGN.md section 6): a good one, and one for each
+// way a plugin can be bad. Each test copies the fixtures it needs into a private directory,
+// so that the permissions, owners and contents the loader sees are the test's own.
+#include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <boost/preprocessor/stringize.hpp>
+#include <catch2/catch.hpp>
+
+#include <dialkit/plugin.hpp>
+#include <dialkit/plugin_loader.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+using dialkit::BackendContext;
+using dialkit::BackendFactory;
+using dialkit::Errc;
+using dialkit::LoadedPlugin;
+using dialkit::PluginScan;
+using dialkit::PluginSearchOptions;
+using dialkit::Result;
+
+const fs::path good_fixture = DIALKIT_FIXTURE_GOOD;
+const fs::path wrong_abi_fixture = DIALKIT_FIXTURE_WRONG_ABI;
+const fs::path wrong_key_fixture = DIALKIT_FIXTURE_WRONG_KEY;
+const fs::path throws_fixture = DIALKIT_FIXTURE_THROWS;
+const fs::path unresolved_fixture = DIALKIT_FIXTURE_UNRESOLVED;
+const fs::path unresolved_function_fixture = DIALKIT_FIXTURE_UNRESOLVED_FUNCTION;
+const fs::path no_entry_fixture = DIALKIT_FIXTURE_NO_ENTRY;
+const fs::path malformed_fixture = DIALKIT_FIXTURE_MALFORMED;
+const fs::path text_fixture = DIALKIT_FIXTURE_TEXT;
+constexpr const char* trace_variable = DIALKIT_FIXTURE_TRACE_VARIABLE;
+
+// A private directory (mode 0700, ours), removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "dialkit-plugin-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+  // Copies a file in (under its own name unless `name` is given), mode 0755.
+  [[nodiscard]] fs::path add(const fs::path& source, const std::string& name = {}) const {
+    const fs::path target = path_ / (name.empty() ? source.filename() : fs::path(name));
+    fs::copy_file(source, target, fs::copy_options::overwrite_existing);
+    fs::permissions(target, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+    return target;
+  }
+
+  // Writes the first `size` bytes of `source` (all of it when size is empty) as `name`.
+  [[nodiscard]] fs::path add_prefix(const fs::path& source, const std::string& name, std::size_t size) const {
+    std::ifstream in(source, std::ios::binary);
+    std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    bytes.resize(std::min(bytes.size(), size));
+    const fs::path target = path_ / name;
+    std::ofstream(target, std::ios::binary) << bytes;
+    return target;
+  }
+
+ private:
+  fs::path path_;
+};
+
+// Sets (or unsets, for nullptr) an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value != nullptr)
+      ::setenv(name, value, 1);
+    else
+      ::unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// Is this file mapped in the process? Asks the dynamic loader without loading it.
+bool is_loaded(const fs::path& file) {
+  void* handle = ::dlopen(file.c_str(), RTLD_NOLOAD | RTLD_LAZY);
+  if (handle == nullptr) return false;
+  ::dlclose(handle);
+  return true;
+}
+
+LoadedPlugin require_loaded(const fs::path& file, bool allow_insecure = false) {
+  auto result = dialkit::load_plugin(file, allow_insecure);
+  INFO((result ? std::string() : result.error().message()));
+  REQUIRE(result.has_value());
+  return std::move(*result);
+}
+
+// The refusal's detail for a file that must be refused.
+std::string refusal_of(const fs::path& file, bool allow_insecure = false) {
+  auto result = dialkit::load_plugin(file, allow_insecure);
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().code == Errc::plugin_rejected);
+  return result.error().detail;
+}
+
+PluginSearchOptions only(std::vector<fs::path> dirs) {
+  PluginSearchOptions options;
+  options.paths = std::move(dirs);
+  options.use_environment = false;
+  options.use_install_dir = false;
+  options.use_build_tree = false;
+  return options;
+}
+
+std::vector<std::string> strings(const std::vector<fs::path>& paths) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) out.push_back(p.string());
+  return out;
+}
+
+std::vector<std::string> key_components(std::string_view key) {
+  std::vector<std::string> parts;
+  for (;;) {
+    const auto at = key.find("__");
+    parts.emplace_back(key.substr(0, at));
+    if (at == std::string_view::npos) return parts;
+    key.remove_prefix(at + 2);
+  }
+}
+
+void require_chmod(const fs::path& path, mode_t mode) { REQUIRE(::chmod(path.c_str(), mode) == 0); }
+
+}  // namespace
+
+TEST_CASE("the loader and the plugin kit agree on the entry point", "[plugin]") {
+  STATIC_REQUIRE(std::is_same_v<dialkit::plugin::EntryFunction, Result<std::unique_ptr<BackendFactory>>()>);
+  STATIC_REQUIRE(DIALKIT_PLUGIN_ABI == dialkit::plugin_abi_version);
+  CHECK(dialkit::plugin::entry_alias_prefix == "dialkit_abi");
+  CHECK(dialkit::host_build_key() == BOOST_PP_STRINGIZE(DIALKIT_BUILD_KEY_ID));
+  // The loader names the differing component by position: compiler, standard library,
+  // Boost, build type, sanitizers.
+  const auto parts = key_components(dialkit::host_build_key());
+  REQUIRE(parts.size() == 5);
+  CHECK(parts[2].starts_with("boost"));
+}
+
+TEST_CASE("a good plugin loads and its factory creates a working backend", "[plugin]") {
+  TempDir dir;
+  const auto file = dir.add(good_fixture);
+  const auto plugin = require_loaded(file);
+  CHECK(plugin.path == file);
+  REQUIRE(plugin.factory != nullptr);
+  CHECK(plugin.factory->name() == "fixture");
+  CHECK(plugin.factory->description() == "loader test fixture");
+  CHECK_FALSE(plugin.factory->is_fake());
+  CHECK(plugin.factory->probe().has_value());
+
+  auto backend = plugin.factory->create(BackendContext{});
+  REQUIRE(backend.has_value());
+  REQUIRE(*backend != nullptr);
+  const auto entries = (*backend)->entries();
+  REQUIRE(entries.has_value());
+  REQUIRE(entries->size() == 1);
+  CHECK(entries->front().name == "fixture-entry");
+  // Errors made by plugin code cross back as values.
+  const auto dialed = (*backend)->dial(dialkit::DialRequest{}, nullptr);
+  REQUIRE_FALSE(dialed.has_value());
+  CHECK(dialed.error().code == Errc::not_supported);
+}
+
+TEST_CASE("a plugin built for another ABI version is refused before any of its code runs", "[plugin]") {
+  const ScopedEnv clean(trace_variable, nullptr);
+  TempDir dir;
+  const auto file = dir.add(wrong_abi_fixture);
+
+  const auto detail = refusal_of(file);
+  CHECK_THAT(detail,
+             Contains(file.string()) && Contains("built for plugin ABI 99") &&
+                 Contains("this host uses plugin ABI " + std::to_string(dialkit::plugin_abi_version)));
+  CHECK_FALSE(is_loaded(file));
+  CHECK(std::getenv(trace_variable) == nullptr);
+
+  // The trace is real: loading the fixture behind the loader's back does run its static
+  // constructor, so the check above would have seen it.
+  void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  REQUIRE(handle != nullptr);
+  CHECK(std::getenv(trace_variable) != nullptr);
+  ::dlclose(handle);
+}
+
+TEST_CASE("a plugin built with another Boost is refused, naming what differs", "[plugin]") {
+  TempDir dir;
+  const auto file = dir.add(wrong_key_fixture);
+  const auto host_boost = key_components(dialkit::host_build_key()).at(2);
+  const auto plugin_boost = key_components(DIALKIT_FIXTURE_WRONG_KEY_ID).at(2);
+  REQUIRE(plugin_boost == "boost1_73_0");
+
+  const auto detail = refusal_of(file);
+  CHECK_THAT(detail, Contains(file.string()) && Contains("Boost differs") &&
+                         Contains("built with boost1_73_0, this host uses " + host_boost));
+  // Only Boost differs, so nothing else is named.
+  CHECK_THAT(detail, !Contains("compiler differs") && !Contains("standard library differs") &&
+                         !Contains("build type differs") && !Contains("sanitizers differ"));
+  CHECK_FALSE(is_loaded(file));
+}
+
+TEST_CASE("a plugin whose factory throws is refused with the plugin's own error", "[plugin]") {
+  TempDir dir;
+  const auto file = dir.add(throws_fixture);
+  const auto detail = refusal_of(file);
+  CHECK_THAT(detail, Contains(file.string()) && Contains("entry point failed") && Contains("factory threw") &&
+                         Contains("the fixture factory refuses to start"));
+  // The plugin's own refusal is quoted once, not wrapped in a second "plugin_rejected".
+  CHECK_THAT(detail, !Contains("plugin_rejected"));
+  // The refused library does not stay mapped.
+  CHECK_FALSE(is_loaded(file));
+}
+
+TEST_CASE("a shared library without a dialkit entry point is refused", "[plugin]") {
+  TempDir dir;
+  const auto file = dir.add(no_entry_fixture);
+  CHECK_THAT(refusal_of(file), Contains("no dialkit entry point in " + file.string()));
+  CHECK_FALSE(is_loaded(file));
+}
+
+TEST_CASE("an entry point whose name carries no ABI version or build key is refused", "[plugin]") {
+  TempDir dir;
+  const auto file = dir.add(malformed_fixture);
+  CHECK_THAT(refusal_of(file), Contains("malformed dialkit entry point") && Contains("dialkit_abi_garbage"));
+  CHECK_FALSE(is_loaded(file));
+}
+
+TEST_CASE("a plugin with an unresolved symbol is refused with the dynamic loader's message", "[plugin]") {
+  TempDir dir;
+  SECTION("missing data") {
+    const auto file = dir.add(unresolved_fixture);
+    CHECK_THAT(refusal_of(file), Contains("cannot load " + file.string()) && Contains("undefined symbol") &&
+                                     Contains("dialkit_fixture_missing_data"));
+    CHECK_FALSE(is_loaded(file));
+  }
+  SECTION("a missing function, which lazy binding would only notice when called") {
+    const auto file = dir.add(unresolved_function_fixture);
+    CHECK_THAT(refusal_of(file), Contains("cannot load " + file.string()) && Contains("undefined symbol") &&
+                                     Contains("dialkit_fixture_missing_function"));
+    CHECK_FALSE(is_loaded(file));
+  }
+}
+
+TEST_CASE("files that are not shared libraries are refused without crashing", "[plugin]") {
+  TempDir dir;
+  SECTION("text named like a plugin") {
+    const auto file = dir.add(text_fixture);
+    CHECK_THAT(refusal_of(file),
+               Contains("not a shared library: " + file.string()) && Contains("no ELF or PE header"));
+  }
+  SECTION("an empty file") {
+    const auto file = dir.add_prefix(good_fixture, "dialkit-backend-empty.so", 0);
+    CHECK_THAT(refusal_of(file), Contains("not a shared library: " + file.string()));
+  }
+  SECTION("an ELF header without the rest") {
+    const auto file = dir.add_prefix(good_fixture, "dialkit-backend-header.so", 64);
+    CHECK_THAT(refusal_of(file), Contains("not a shared library: " + file.string()) &&
+                                     Contains("its headers are truncated or damaged"));
+  }
+  SECTION("half of a plugin") {
+    const auto size = static_cast<std::size_t>(fs::file_size(good_fixture));
+    const auto file = dir.add_prefix(good_fixture, "dialkit-backend-half.so", size / 2);
+    CHECK_THAT(refusal_of(file), Contains(file.string()));
+    CHECK_FALSE(is_loaded(file));
+  }
+}
+
+TEST_CASE("only regular files are read, even when insecure loading is allowed", "[plugin]") {
+  TempDir dir;
+  const bool allow_insecure = GENERATE(false, true);
+  INFO("allow_insecure " << allow_insecure);
+  SECTION("a directory") {
+    const auto path = dir.path() / "dialkit-backend-dir.so";
+    fs::create_directory(path);
+    CHECK_THAT(refusal_of(path, allow_insecure), Contains(path.string() + " is not a regular file"));
+  }
+  SECTION("a FIFO, which would block a reader") {
+    const auto path = dir.path() / "dialkit-backend-fifo.so";
+    REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+    CHECK_THAT(refusal_of(path, allow_insecure), Contains(path.string() + " is not a regular file"));
+  }
+  SECTION("a dangling symbolic link") {
+    const auto path = dir.path() / "dialkit-backend-dangling.so";
+    fs::create_symlink(dir.path() / "nowhere.so", path);
+    CHECK_THAT(refusal_of(path, allow_insecure),
+               Contains("cannot follow the symbolic link " + path.string()));
+  }
+  SECTION("a missing file") {
+    const auto path = dir.path() / "dialkit-backend-missing.so";
+    CHECK_THAT(refusal_of(path, allow_insecure), Contains("cannot stat " + path.string()));
+  }
+}
+
+TEST_CASE("a plugin file writable by group or others is refused unless insecure loading is allowed",
+          "[plugin]") {
+  TempDir dir;
+  const auto file = dir.add(good_fixture);
+  SECTION("mode 0755 is fine") { CHECK(require_loaded(file).factory->name() == "fixture"); }
+  SECTION("writable by others") {
+    require_chmod(file, 0666);
+    CHECK_THAT(refusal_of(file),
+               Contains(file.string() + " is writable by others (mode 0666)") &&
+                   Contains("pass allow_insecure / --allow-insecure-plugins to load it anyway"));
+    CHECK_FALSE(is_loaded(file));
+    CHECK(require_loaded(file, true).factory->name() == "fixture");
+  }
+  SECTION("writable by group") {
+    require_chmod(file, 0664);
+    CHECK_THAT(refusal_of(file), Contains(file.string() + " is writable by group (mode 0664)"));
+    CHECK(require_loaded(file, true).factory->name() == "fixture");
+  }
+}
+
+TEST_CASE("a plugin in a directory writable by group or others is refused unless insecure loading is allowed",
+          "[plugin]") {
+  TempDir dir;
+  const auto file = dir.add(good_fixture);
+  const auto holding = "the directory " + dir.path().string() + " holding " + file.string();
+  SECTION("writable by others") {
+    require_chmod(dir.path(), 0777);
+    CHECK_THAT(refusal_of(file), Contains(holding + " is writable by others (mode 0777)") &&
+                                     Contains("--allow-insecure-plugins"));
+    CHECK(require_loaded(file, true).factory->name() == "fixture");
+  }
+  SECTION("sticky but writable by others, like /tmp") {
+    require_chmod(dir.path(), 01777);
+    CHECK_THAT(refusal_of(file), Contains(holding + " is writable by others (mode 1777)"));
+  }
+  SECTION("writable by group") {
+    require_chmod(dir.path(), 0775);
+    CHECK_THAT(refusal_of(file), Contains(holding + " is writable by group (mode 0775)"));
+  }
+}
+
+TEST_CASE("a plugin or directory owned by another user is refused unless insecure loading is allowed",
+          "[plugin]") {
+  if (::geteuid() != 0) {
+    WARN("not running as root: cannot give files to another user, ownership checks not exercised");
+    return;
+  }
+  TempDir dir;
+  const auto file = dir.add(good_fixture);
+  constexpr uid_t stranger = 4242;
+  SECTION("the file") {
+    REQUIRE(::chown(file.c_str(), stranger, stranger) == 0);
+    CHECK_THAT(refusal_of(file),
+               Contains(file.string() + " is owned by uid 4242, neither root nor the current user (uid 0)"));
+    CHECK(require_loaded(file, true).factory->name() == "fixture");
+  }
+  SECTION("the directory") {
+    REQUIRE(::chown(dir.path().c_str(), stranger, stranger) == 0);
+    CHECK_THAT(refusal_of(file), Contains("the directory " + dir.path().string() + " holding " +
+                                          file.string() + " is owned by uid 4242"));
+    CHECK(require_loaded(file, true).factory->name() == "fixture");
+  }
+}
+
+TEST_CASE("a symbolic link to a plugin is judged by its target", "[plugin]") {
+  TempDir links;
+  TempDir targets;
+  const auto target = targets.add(good_fixture);
+  const auto link = links.path() / "dialkit-backend-linked.so";
+  fs::create_symlink(target, link);
+  SECTION("a secure target loads") { CHECK(require_loaded(link).factory->name() == "fixture"); }
+  SECTION("a target writable by others") {
+    require_chmod(target, 0666);
+    CHECK_THAT(refusal_of(link), Contains(link.string() + " is writable by others (mode 0666)"));
+  }
+  SECTION("a target in a directory writable by others") {
+    require_chmod(targets.path(), 0777);
+    CHECK_THAT(refusal_of(link), Contains("the directory " + fs::canonical(targets.path()).string()) &&
+                                     Contains("is writable by others (mode 0777)"));
+  }
+  SECTION("a link in a directory writable by others") {
+    require_chmod(links.path(), 0777);
+    CHECK_THAT(refusal_of(link), Contains("the directory " + links.path().string()) &&
+                                     Contains("is writable by others (mode 0777)"));
+  }
+}
+
+TEST_CASE("the library stays loaded while its factory lives, and is unloaded after", "[plugin]") {
+  TempDir dir;
+  const auto file = dir.add(good_fixture);
+  REQUIRE_FALSE(is_loaded(file));
+
+  std::shared_ptr<BackendFactory> factory;
+  {
+    const auto plugin = require_loaded(file);
+    CHECK(is_loaded(file));
+    factory = plugin.factory;
+  }
+  // The LoadedPlugin is gone; the factory alone keeps its code mapped.
+  CHECK(is_loaded(file));
+  {
+    auto backend = factory->create(BackendContext{});
+    REQUIRE(backend.has_value());
+    CHECK((*backend)->entries().has_value());
+  }
+  CHECK(is_loaded(file));
+  factory.reset();
+  CHECK_FALSE(is_loaded(file));
+}
+
+TEST_CASE("plugin directories are searched in order: paths, DIALKIT_PLUGIN_PATH, install dir, build tree",
+          "[plugin]") {
+  // Empty entries would mean the current directory; they are skipped.
+  const ScopedEnv env("DIALKIT_PLUGIN_PATH", "/env/one::/env/two:");
+  PluginSearchOptions options;
+  options.paths = {"/given/one", "/given/two"};
+  const std::string install = DIALKIT_TEST_INSTALL_PLUGIN_DIR;
+  const std::string build = DIALKIT_TEST_PLUGIN_DIR;
+
+  using List = std::vector<std::string>;
+  CHECK(strings(dialkit::plugin_search_dirs(options)) ==
+        List{"/given/one", "/given/two", "/env/one", "/env/two", install, build});
+  options.use_environment = false;
+  CHECK(strings(dialkit::plugin_search_dirs(options)) == List{"/given/one", "/given/two", install, build});
+  options.use_install_dir = false;
+  CHECK(strings(dialkit::plugin_search_dirs(options)) == List{"/given/one", "/given/two", build});
+  options.use_build_tree = false;
+  CHECK(strings(dialkit::plugin_search_dirs(options)) == List{"/given/one", "/given/two"});
+}
+
+TEST_CASE("a plugin in the given paths wins over one in DIALKIT_PLUGIN_PATH", "[plugin]") {
+  TempDir given;
+  TempDir from_env;
+  const auto given_file = given.add(good_fixture);
+  const auto env_file = from_env.add(good_fixture);
+  const ScopedEnv env("DIALKIT_PLUGIN_PATH", from_env.path().c_str());
+  auto options = only({given.path()});
+  options.use_environment = true;
+
+  SECTION("both are found; the given one wins, the other is shadowed") {
+    const auto scan = dialkit::scan_plugins(options);
+    REQUIRE(scan.loaded.size() == 1);
+    CHECK(scan.loaded.front().path == given_file);
+    REQUIRE(scan.refused.size() == 1);
+    CHECK(scan.refused.front().path == env_file);
+    CHECK_THAT(scan.refused.front().error.detail,
+               Contains(env_file.string() + ": backend \"fixture\" is shadowed by " + given_file.string()));
+  }
+  SECTION("without given paths, the environment's plugin loads") {
+    options.paths.clear();
+    const auto scan = dialkit::scan_plugins(options);
+    REQUIRE(scan.loaded.size() == 1);
+    CHECK(scan.loaded.front().path == env_file);
+    CHECK(scan.refused.empty());
+  }
+  SECTION("use_environment = false ignores DIALKIT_PLUGIN_PATH") {
+    options.use_environment = false;
+    const auto scan = dialkit::scan_plugins(options);
+    REQUIRE(scan.loaded.size() == 1);
+    CHECK(scan.loaded.front().path == given_file);
+    CHECK(scan.refused.empty());
+  }
+}
+
+TEST_CASE("within a directory plugins are taken in name order and a later one of the same name is shadowed",
+          "[plugin]") {
+  TempDir dir;
+  // Created out of order, so that directory order alone would rarely give the right answer.
+  const auto c = dir.add(good_fixture, "dialkit-backend-c.so");
+  const auto a = dir.add(good_fixture, "dialkit-backend-a.so");
+  const auto b = dir.add(good_fixture, "dialkit-backend-b.so");
+
+  const auto scan = dialkit::scan_plugins(only({dir.path()}));
+  REQUIRE(scan.loaded.size() == 1);
+  CHECK(scan.loaded.front().path == a);
+  REQUIRE(scan.refused.size() == 2);
+  CHECK(scan.refused[0].path == b);
+  CHECK(scan.refused[1].path == c);
+  for (const auto& refusal : scan.refused) {
+    CHECK(refusal.error.code == Errc::plugin_rejected);
+    CHECK_THAT(refusal.error.detail, Contains("is shadowed by " + a.string()));
+    CHECK_FALSE(is_loaded(refusal.path));
+  }
+}
+
+TEST_CASE("a scan refuses each bad plugin with its own reason and still loads the good one", "[plugin]") {
+  const ScopedEnv clean(trace_variable, nullptr);
+  TempDir dir;
+  for (const auto& fixture :
+       {good_fixture, wrong_abi_fixture, wrong_key_fixture, throws_fixture, unresolved_fixture,
+        unresolved_function_fixture, no_entry_fixture, malformed_fixture, text_fixture})
+    (void)dir.add(fixture);
+  const std::map<std::string, std::string> expected{
+      {"dialkit-backend-wrong-abi.so", "built for plugin ABI 99"},
+      {"dialkit-backend-wrong-key.so", "Boost differs"},
+      {"dialkit-backend-throws.so", "the fixture factory refuses to start"},
+      {"dialkit-backend-unresolved.so", "undefined symbol: dialkit_fixture_missing_data"},
+      {"dialkit-backend-unresolved-function.so", "undefined symbol: dialkit_fixture_missing_function"},
+      {"dialkit-backend-no-entry.so", "no dialkit entry point"},
+      {"dialkit-backend-malformed.so", "malformed dialkit entry point"},
+      {"dialkit-backend-text.so", "not a shared library"},
+  };
+
+  const PluginScan scan = dialkit::scan_plugins(only({dir.path()}));
+
+  REQUIRE(scan.loaded.size() == 1);
+  CHECK(scan.loaded.front().path.filename() == "dialkit-backend-good.so");
+  REQUIRE(scan.refused.size() == expected.size());
+  std::set<std::string> files;
+  std::set<std::string> details;
+  for (const auto& refusal : scan.refused) {
+    const auto name = refusal.path.filename().string();
+    INFO(name << ": " << refusal.error.message());
+    const auto reason = expected.find(name);
+    REQUIRE(reason != expected.end());
+    CHECK(refusal.error.code == Errc::plugin_rejected);
+    CHECK_THAT(refusal.error.detail, Contains(reason->second));
+    CHECK_FALSE(is_loaded(refusal.path));
+    files.insert(name);
+    details.insert(refusal.error.detail);
+  }
+  CHECK(files.size() == expected.size());
+  CHECK(details.size() == expected.size());
+  CHECK(std::getenv(trace_variable) == nullptr);
+
+  // The good plugin works after all that.
+  auto backend = scan.loaded.front().factory->create(BackendContext{});
+  REQUIRE(backend.has_value());
+  CHECK((*backend)->entries().has_value());
+}
+
+TEST_CASE("a scan skips missing directories and files not named like plugins", "[plugin]") {
+  TempDir dir;
+  for (const char* name : {"libdialkit-backend-good.so", "dialkit-backend-good.so.1",
+                           "dialkit-backend-good.txt", "dialkit-backend-.so", "good.so"})
+    (void)dir.add(good_fixture, name);
+  const auto options = only({dir.path() / "missing", "/nonexistent/dialkit/plugins", dir.path()});
+  {
+    const auto scan = dialkit::scan_plugins(options);
+    CHECK(scan.loaded.empty());
+    CHECK(scan.refused.empty());
+  }
+  // The same directory does find a file that is named like a plugin.
+  const auto file = dir.add(good_fixture, "dialkit-backend-good.so");
+  const auto scan = dialkit::scan_plugins(options);
+  REQUIRE(scan.loaded.size() == 1);
+  CHECK(scan.loaded.front().path == file);
+  CHECK(scan.refused.empty());
+}
+
+TEST_CASE("a file reached twice through the search path does not shadow itself", "[plugin]") {
+  TempDir dir;
+  const auto file = dir.add(good_fixture);
+  const auto scan = dialkit::scan_plugins(only({dir.path(), dir.path() / ".", dir.path()}));
+  REQUIRE(scan.loaded.size() == 1);
+  CHECK(scan.loaded.front().path == file);
+  CHECK(scan.refused.empty());
+}
