@@ -272,6 +272,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     std::string reason;
   };
   std::optional<PendingEnd> pending_end_;
+  // The backend's own `disconnected` seen while ending: its native code and name are kept on
+  // the `disconnected` core reports.
+  std::optional<std::pair<std::int64_t, std::string>> end_native_;
   std::optional<std::thread::id> finishing_thread_;
   bool hangup_done_ = false;
   std::condition_variable hangup_cv_;
@@ -379,7 +382,9 @@ void ConnectionCore::on_report(std::uint32_t attempt, NativeReport r) {
       diagnose_locked(Diagnostic::Kind::late_report, r,
                       "report after the connection (or its attempt) ended; dropped", post);
     } else if (ending_ && r.state == State::disconnected) {
-      // Core reports the end of a hang-up itself, with the reason it knows.
+      // Core reports the end of a hang-up itself, with the reason it knows, and with the
+      // backend's native code for it.
+      end_native_.emplace(r.native_code, std::move(r.native_name));
     } else if (ending_ && !life_.adopted && state_group(r.state) == StateGroup::paused) {
       // A pause that arrives while hanging up is moot.
     } else if (is_paused(r.state) && !options_.handle_paused_states && !life_.adopted) {
@@ -693,8 +698,8 @@ void ConnectionCore::finish_end() {
     if (!accepted_end_) {
       NativeReport r;
       r.state = State::disconnected;
-      r.native_code = last_native_code_;
-      r.native_name = last_native_name_;
+      r.native_code = end_native_ ? end_native_->first : last_native_code_;
+      r.native_name = end_native_ ? end_native_->second : last_native_name_;
       if (pending_end_) {
         r.error = std::move(pending_end_->error);
         r.reason = std::move(pending_end_->reason);

@@ -264,7 +264,8 @@ TEST_CASE("a slot may hang the connection up from inside, inline and on the disp
       if (e.state == State::authenticating) REQUIRE(conn->hangup());
     });
     auto s = f.log->session(0);
-    s->on_hangup = [s] { s->report(State::disconnecting, 99); };  // the backend reports teardown
+    // The backend reports teardown (raw pointer: the log owns this hook).
+    s->on_hangup = [raw = s.get()] { raw->report(State::disconnecting, 99); };
     s->report(State::opening_port);
     s->report(State::authenticating, 5);
     CHECK(s->hangups == 1);

@@ -114,12 +114,34 @@ TEST_CASE("hang-up works in every state, twice, and returns after the backend re
     const auto events = c.states();
     REQUIRE(events.back() == State::disconnected);
     CHECK(c.at(c.size() - 1).reason == "local hang-up");
-    CHECK(c.at(c.size() - 1).native_code == 77);  // the last native code is kept
+    CHECK(c.at(c.size() - 1).native_code == 77);  // no native end reported: the last code is kept
     s->report(State::connected, 1);  // the backend is too late: nothing after disconnected
     CHECK(c.states() == events);
     CHECK(conn->status().state == State::disconnected);
     CHECK(conn->ended());
   }
+}
+
+TEST_CASE("a backend's own disconnected during hang-up gives the final event its native code",
+          "[dialer][hangup]") {
+  InlineFixture f;
+  Collector c;
+  auto conn = f.dialer().dial("line", {}, c.slot());
+  auto s = f.log->session(0);
+  s->on_hangup = [s = s.get()] {  // raw pointer: the log owns this hook
+    s->report(State::disconnecting, 9, "PHASE_TERMINATE");
+    s->report(State::disconnected, 0, "PHASE_DEAD");
+  };
+  s->report(State::opening_port, 1, "spawned");
+  s->report(State::connected, 8, "ip-up");
+  REQUIRE(conn->hangup());
+  REQUIRE(c.states() == std::vector<State>{State::opening_port, State::connected, State::disconnecting,
+                                           State::disconnected});
+  const auto last = c.at(3);
+  CHECK(last.native_code == 0);
+  CHECK(last.native_name == "PHASE_DEAD");
+  CHECK(last.reason == "local hang-up");
+  CHECK_FALSE(last.error);
 }
 
 TEST_CASE("hang-up from several threads at once calls the backend once and all return after release",

@@ -97,8 +97,10 @@ class BOOST_SYMBOL_VISIBLE Session {
   virtual Result<void> resume(const ResumeInput& input) = 0;
   // Called by core with the control lock held, from any thread (also from inside a
   // subscriber's slot). Blocks until the backend has released the native connection; may
-  // report `disconnecting` meanwhile. Core reports the final `disconnected` itself.
-  // Called at most once per session.
+  // report `disconnecting` meanwhile, and `disconnected` with the native code for it (RAS
+  // 0x2001, pppd PHASE_DEAD). Core delivers the final `disconnected` itself once hangup()
+  // returned, with the hang-up's reason (or error) and that native code (or the last one
+  // reported, if the backend reported none). Called at most once per session.
   virtual void hangup() = 0;
   // Any thread, concurrently with everything else; must not block for long.
   [[nodiscard]] virtual SessionStatus status() const = 0;
