@@ -1,0 +1,573 @@
+// The subcommands; see commands.hpp. Every command builds one dialkit::Runtime (real-time
+// scheduler, dispatcher thread), picks a backend, and reports failures as
+// "dialkit: <what>: <error message>" on stderr with the exit code of the error's class.
+#include "commands.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <dialkit/runtime.hpp>
+#include <dialkit/trace.hpp>
+
+#include "exit_codes.hpp"
+#include "input.hpp"
+#include "mailbox.hpp"
+#include "output.hpp"
+
+namespace dialkit::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view mock_backend = "mock";
+
+int report(const Error& error, std::string_view what) {
+  std::cerr << "dialkit: " << what << ": " << error.message() << '\n';
+  return to_int(exit_code_for(error));
+}
+
+void emit(const std::string& line) { std::cout << line << '\n' << std::flush; }
+
+// $DIALKIT_MOCK_REGISTRY, else ${XDG_RUNTIME_DIR:-/tmp}/dialkit-mock-$UID: where mock dials of
+// every process of this user meet, so status, hangup and watch work across processes.
+fs::path mock_registry_dir() {
+  if (const char* dir = std::getenv("DIALKIT_MOCK_REGISTRY"); dir != nullptr && *dir != '\0')
+    return dir;
+  const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
+  const fs::path base = (runtime_dir != nullptr && *runtime_dir != '\0') ? runtime_dir : "/tmp";
+  return base / ("dialkit-mock-" + std::to_string(::getuid()));
+}
+
+// Creates the registry directory 0700, and refuses one that someone else could have planted
+// (it sits in /tmp when XDG_RUNTIME_DIR is unset).
+Result<void> ensure_private_dir(const fs::path& dir) {
+  std::error_code ec;
+  if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return fail(make_error(Errc::system_error, "cannot create the mock registry " + dir.string() +
+                                                   ": " + std::strerror(errno)));
+  struct stat info {};
+  if (::lstat(dir.c_str(), &info) != 0)
+    return fail(make_error(Errc::system_error,
+                           "cannot read " + dir.string() + ": " + std::strerror(errno)));
+  if (!S_ISDIR(info.st_mode))
+    return fail(make_error(Errc::permission_denied,
+                           "the mock registry " + dir.string() + " is not a directory"));
+  if (info.st_uid != ::getuid())
+    return fail(make_error(Errc::permission_denied,
+                           "the mock registry " + dir.string() + " belongs to another user"));
+  if ((info.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0)
+    return fail(make_error(Errc::permission_denied,
+                           "cannot make " + dir.string() + " private: " + std::strerror(errno)));
+  return {};
+}
+
+RuntimeOptions runtime_options(const GlobalOptions& global) {
+  RuntimeOptions options;
+  for (const auto& path : global.plugin_paths) options.plugins.paths.emplace_back(path);
+  options.plugins.allow_insecure = global.allow_insecure_plugins;
+  options.backend_options[std::string(mock_backend)]["registry_dir"] = mock_registry_dir().string();
+  return options;
+}
+
+Result<Dialer> mock_dialer(Runtime& runtime) {
+  if (auto ok = ensure_private_dir(mock_registry_dir()); !ok) return fail(ok.error());
+  return runtime.dialer(mock_backend);
+}
+
+// --backend B, else the platform's own backend, else the mock, saying so: a user who gets
+// scripted dials must know they are scripted.
+Result<Dialer> choose_dialer(Runtime& runtime, const std::optional<std::string>& backend) {
+  if (backend) {
+    if (*backend == mock_backend) return mock_dialer(runtime);
+    return runtime.dialer(*backend);
+  }
+  auto dialer = runtime.default_dialer();
+  if (dialer) return dialer;
+  std::string reasons;
+  auto add = [&reasons](const std::string& text) {
+    if (!reasons.empty()) reasons += "; ";
+    reasons += text;
+  };
+  for (const auto& b : runtime.backends()) {
+    if (b.is_fake) continue;
+    add(b.name + ": " + (b.unusable ? b.unusable->message() : dialer.error().message()));
+  }
+  for (const auto& refusal : runtime.refused_plugins())
+    add(refusal.path.filename().string() + " refused: " + refusal.error.message());
+  if (reasons.empty()) add("no platform backend plugin was found");
+  std::cerr << "dialkit: no platform backend is usable here (" << reasons
+            << "); using the mock backend\n";
+  return mock_dialer(runtime);
+}
+
+// How a dial that reached `disconnected` ends the process.
+struct Ending {
+  std::optional<std::pair<ExitCode, std::string>> forced;  // set by the CLI (input, hang-up)
+  bool hung_up_here = false;
+  bool was_connected = false;
+};
+
+int conclude(const Event& last, const Ending& ending) {
+  if (ending.forced) {
+    std::cerr << "dialkit: " << ending.forced->second << '\n';
+    return to_int(ending.forced->first);
+  }
+  if (last.error) return report(*last.error, "dial " + last.entry + " failed");
+  if (ending.hung_up_here) {
+    std::cerr << "dialkit: hung up\n";
+    return to_int(ExitCode::ok);
+  }
+  const std::string reason = last.reason.empty() ? std::string() : " (" + last.reason + ")";
+  if (ending.was_connected) {
+    std::cerr << "dialkit: the connection ended" << reason << '\n';
+    return to_int(ExitCode::ok);
+  }
+  std::cerr << "dialkit: the dial ended before it connected" << reason << '\n';
+  return to_int(ExitCode::cancelled);
+}
+
+struct LoopSettings {
+  bool json = false;
+  std::optional<std::chrono::milliseconds> hangup_after;
+  // Off for replays: a replayed trace resumes its own pauses.
+  bool answer_pauses = true;
+  std::optional<std::string> callback;
+  std::string user;
+};
+
+// Drives one connection on the main thread until `disconnected`: prints each event, answers
+// pauses, and hangs up on a stop signal or after --hangup-after.
+class DialLoop {
+ public:
+  DialLoop(Connection& connection, Mailbox& mailbox, InputSource& input, LoopSettings settings,
+           Clock::time_point origin)
+      : connection_(connection),
+        mailbox_(mailbox),
+        input_(input),
+        settings_(std::move(settings)),
+        origin_(origin) {}
+
+  int run() {
+    for (;;) {
+      while (auto event = mailbox_.take()) {
+        if (event->replayed) continue;
+        show(*event);
+        if (event->state == State::connected) {
+          ending_.was_connected = true;
+          if (settings_.hangup_after) hangup_at_ = Clock::now() + *settings_.hangup_after;
+        }
+        if (event->state == State::disconnected) return conclude(*event, ending_);
+        if (is_paused(event->state) && settings_.answer_pauses && !hung_up_) {
+          if (!answer(*event)) return to_int(ending_.forced->first);
+        }
+      }
+      if (stop_signal() != 0 && !hung_up_) {
+        ending_.hung_up_here = true;
+        if (!hang_up()) return to_int(ending_.forced->first);
+        continue;
+      }
+      if (hangup_at_ && Clock::now() >= *hangup_at_ && !hung_up_) {
+        ending_.hung_up_here = true;
+        if (!hang_up()) return to_int(ending_.forced->first);
+        continue;
+      }
+      mailbox_.wait(hung_up_ ? std::nullopt : hangup_at_);
+    }
+  }
+
+ private:
+  void show(const Event& event) const {
+    emit(settings_.json ? event_to_json(event, origin_) : format_event(event, origin_));
+  }
+
+  // Returns false when the hang-up itself failed: no `disconnected` will come then.
+  bool hang_up() {
+    hung_up_ = true;
+    if (auto done = connection_.hangup(); !done) {
+      std::cerr << "dialkit: hang-up failed: " << done.error().message() << '\n';
+      if (!ending_.forced) ending_.forced = std::make_pair(exit_code_for(done.error()), std::string("the connection may still be up"));
+      return false;
+    }
+    return true;
+  }
+
+  // Ends the dial because the CLI cannot go on; the `disconnected` that follows is printed and
+  // then this reason decides the exit code.
+  bool give_up_dial(ExitCode code, std::string message) {
+    if (!ending_.forced) ending_.forced = std::make_pair(code, std::move(message));
+    return hang_up();
+  }
+
+  // Gets the paused state's input and resumes. Returns false only if hanging up failed.
+  bool answer(const Event& event) {
+    if (mailbox_.ending_queued()) return true;
+    const auto give_up = [this] { return stop_signal() != 0 || mailbox_.ending_queued(); };
+    std::optional<ResumeInput> input;
+    std::string needed;
+    Answer unavailable;
+    auto ask = [&](std::string_view prompt, bool hidden) -> std::optional<Secret> {
+      Answer a = input_.ask(prompt, hidden, give_up);
+      if (a.kind == Answer::Kind::ok) return std::move(a.text);
+      unavailable = std::move(a);
+      return std::nullopt;
+    };
+
+    switch (event.state) {
+      case State::retry_authentication: {
+        needed = "a user name and password";
+        std::string user = settings_.user;
+        if (user.empty() && input_.mode() == InputSource::Mode::terminal) {
+          auto typed = ask("User name: ", false);
+          if (!typed) break;
+          user = std::string(typed->reveal());
+        }
+        const std::string prompt = user.empty() ? "Password: " : "Password for " + user + ": ";
+        auto password = ask(prompt, true);
+        if (!password) break;
+        settings_.user = user;
+        input = Credentials{user, std::move(*password), {}};
+        break;
+      }
+      case State::callback_set_by_caller: {
+        needed = "a callback number";
+        if (settings_.callback) {
+          // --callback answers the first such pause; a repeated pause means it was refused.
+          input = CallbackNumber{*std::exchange(settings_.callback, std::nullopt)};
+          break;
+        }
+        auto number = ask("Callback number: ", false);
+        if (number) input = CallbackNumber{std::string(number->reveal())};
+        break;
+      }
+      case State::password_expired: {
+        needed = "a new password";
+        auto password = ask("New password: ", true);
+        if (!password) break;
+        if (input_.mode() == InputSource::Mode::terminal) {
+          auto again = ask("Retype the new password: ", true);
+          if (!again) break;
+          if (!(*again == *password)) {
+            return give_up_dial(ExitCode::usage, "the new passwords did not match");
+          }
+        }
+        input = NewPassword{std::move(*password)};
+        break;
+      }
+      case State::invoke_eap_ui: {
+        needed = "EAP input";
+        auto data = ask("EAP input: ", false);
+        if (data) input = EapInput{std::string(data->reveal())};
+        break;
+      }
+      case State::interactive: {
+        needed = "a terminal session with the peer";
+        if (ask("A terminal session with the peer is needed; press Enter when it is done: ",
+                false))
+          input = TerminalDone{};
+        break;
+      }
+      default:
+        return true;
+    }
+
+    if (!input) {
+      if (unavailable.kind == Answer::Kind::interrupted) return true;  // the loop sees why
+      return give_up_dial(ExitCode::input_unavailable,
+                          "the dial paused in " + std::string(state_name(event.state)) + " (" +
+                              std::string(display_text(event.state)) + ") and needs " + needed +
+                              ", but no input is available: " + unavailable.why);
+    }
+    if (auto resumed = connection_.resume(std::move(*input)); !resumed) {
+      // The dial may have ended while we asked; its `disconnected` then says why.
+      if (mailbox_.ending_queued() || connection_.ended()) return true;
+      return give_up_dial(exit_code_for(resumed.error()),
+                          "cannot resume " + std::string(state_name(event.state)) + ": " +
+                              resumed.error().message());
+    }
+    return true;
+  }
+
+  Connection& connection_;
+  Mailbox& mailbox_;
+  InputSource& input_;
+  LoopSettings settings_;
+  Clock::time_point origin_;
+  Ending ending_;
+  bool hung_up_ = false;
+  std::optional<Clock::time_point> hangup_at_;
+};
+
+std::string live_state_line(const LiveConnection& c) {
+  std::ostringstream line;
+  line << std::left << std::setw(24) << c.id << ' ' << std::setw(20) << c.entry << ' '
+       << std::setw(22) << state_name(c.state) << ' ' << std::setw(8)
+       << group_name(state_group(c.state)) << ' ' << (c.started_here ? "here" : "elsewhere");
+  if (!c.device.empty()) line << "  device: " << c.device;
+  return line.str();
+}
+
+std::string live_state_json(const std::string& backend, const LiveConnection& c) {
+  nlohmann::json j;
+  j["backend"] = backend;
+  j["id"] = c.id;
+  j["entry"] = c.entry;
+  j["state"] = std::string(state_name(c.state));
+  j["group"] = std::string(group_name(state_group(c.state)));
+  j["display"] = std::string(display_text(c.state));
+  j["started_here"] = c.started_here;
+  j["device"] = c.device;
+  return j.dump();
+}
+
+// Connections matching an id exactly, else by entry name (every one of that entry).
+std::vector<LiveConnection> matching(const std::vector<LiveConnection>& all,
+                                     const std::string& target) {
+  std::vector<LiveConnection> found;
+  for (const auto& c : all)
+    if (c.id == target) return {c};
+  for (const auto& c : all)
+    if (c.entry == target) found.push_back(c);
+  return found;
+}
+
+}  // namespace
+
+int run_backends(const GlobalOptions& global) {
+  Runtime runtime(runtime_options(global));
+  const auto backends = runtime.backends();
+  std::optional<std::string> default_name;
+  for (const auto& b : backends)
+    if (!b.is_fake && !b.unusable) {
+      default_name = b.name;
+      break;
+    }
+  if (backends.empty()) std::cout << "No backends found.\n";
+  for (const auto& b : backends) {
+    std::cout << b.name;
+    if (b.is_fake) std::cout << "  (fake: scripted scenarios, used only by name: --backend " << b.name << ')';
+    if (default_name && *default_name == b.name) std::cout << "  (default)";
+    std::cout << "\n  description: " << b.description << "\n  path: " << b.path
+              << "\n  status: " << (b.unusable ? "unusable: " + b.unusable->message() : "usable")
+              << '\n';
+  }
+  const auto refused = runtime.refused_plugins();
+  if (!refused.empty()) {
+    std::cout << "\nRefused plugins:\n";
+    for (const auto& r : refused) std::cout << "  " << r.path.string() << "\n    " << r.error.message() << '\n';
+  }
+  std::cout << std::flush;
+  return to_int(ExitCode::ok);
+}
+
+int run_entries(const GlobalOptions& global, const std::optional<std::string>& backend) {
+  Runtime runtime(runtime_options(global));
+  auto dialer = choose_dialer(runtime, backend);
+  if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
+  auto entries = dialer->entries();
+  if (!entries) return report(entries.error(), "cannot list the entries of " + dialer->backend_name());
+  std::size_t width = 4;
+  for (const auto& e : *entries) width = std::max(width, e.name.size());
+  std::cout << std::left << std::setw(static_cast<int>(width)) << "NAME" << "  " << std::setw(10)
+            << "TYPE" << "  DESCRIPTION\n";
+  for (const auto& e : *entries)
+    std::cout << std::setw(static_cast<int>(width)) << e.name << "  " << std::setw(10) << e.type
+              << "  " << e.description << '\n';
+  std::cout << std::flush;
+  return to_int(ExitCode::ok);
+}
+
+int run_dial(const GlobalOptions& global, const DialArgs& args) {
+  InputSource input = InputSource::from_stdin(args.password_stdin);
+  DialOptions options;
+  options.handle_paused_states = true;
+  if (args.password_stdin) {
+    Answer first = input.ask("Password: ", true, [] { return stop_signal() != 0; });
+    if (first.kind == Answer::Kind::interrupted) {
+      std::cerr << "dialkit: interrupted before dialing\n";
+      return to_int(ExitCode::cancelled);
+    }
+    if (first.kind != Answer::Kind::ok) {
+      std::cerr << "dialkit: --password-stdin: no password line on stdin\n";
+      return to_int(ExitCode::usage);
+    }
+    options.credentials = Credentials{args.user.value_or(""), std::move(first.text), {}};
+  } else if (args.user) {
+    options.credentials = Credentials{*args.user, Secret(), {}};
+  }
+  options.phone_number = args.phone;
+  options.callback_number = args.callback;
+  if (args.timeout) options.timeout = *args.timeout;
+  if (args.redial) options.redial.attempts = *args.redial + 1;
+
+  std::unique_ptr<std::ofstream> record_file;
+  std::unique_ptr<TraceRecorder> recorder;
+  if (args.record) {
+    record_file = std::make_unique<std::ofstream>(*args.record, std::ios::out | std::ios::trunc);
+    if (!*record_file) {
+      std::cerr << "dialkit: cannot write the trace " << *args.record << ": "
+                << std::strerror(errno) << '\n';
+      return to_int(ExitCode::usage);
+    }
+    recorder = std::make_unique<TraceRecorder>(*record_file);
+  }
+
+  Runtime runtime(runtime_options(global));
+  auto dialer = choose_dialer(runtime, args.backend);
+  if (!dialer) return report(dialer.error(), "cannot use backend " + args.backend.value_or("(default)"));
+
+  Mailbox mailbox;
+  TraceRecorder* record = recorder.get();
+  // Runs on the dispatcher thread: record (in delivery order) and hand over, nothing else.
+  EventSlot handler = [&mailbox, record](const Event& event) {
+    if (record != nullptr && !event.replayed) (*record)(event);
+    mailbox.post(event);
+  };
+  const auto origin = Clock::now();
+  auto connection = dialer->dial(args.entry, std::move(options), std::move(handler));
+  if (!connection) return report(connection.error(), "cannot dial " + args.entry);
+
+  LoopSettings settings;
+  settings.json = args.json;
+  settings.hangup_after = args.hangup_after;
+  settings.callback = args.callback;
+  settings.user = args.user.value_or("");
+  DialLoop loop(*connection, mailbox, input, std::move(settings), origin);
+  return loop.run();
+}
+
+int run_hangup(const GlobalOptions& global, const std::string& target,
+               const std::optional<std::string>& backend) {
+  Runtime runtime(runtime_options(global));
+  auto dialer = choose_dialer(runtime, backend);
+  if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
+  auto live = dialer->connections();
+  if (!live) return report(live.error(), "cannot list the connections of " + dialer->backend_name());
+  const auto targets = matching(*live, target);
+  if (targets.empty())
+    return report(make_error(Errc::unknown_entry, "no live connection has the id or entry \"" + target + "\""),
+                  "cannot hang up");
+  int code = to_int(ExitCode::ok);
+  for (const auto& c : targets) {
+    if (auto done = dialer->hangup(c.id); !done) {
+      code = report(done.error(), "cannot hang up " + c.id + " (" + c.entry + ")");
+      continue;
+    }
+    std::cout << "hung up " << c.id << " (" << c.entry << ")\n" << std::flush;
+  }
+  return code;
+}
+
+int run_status(const GlobalOptions& global, const std::optional<std::string>& target,
+               const std::optional<std::string>& backend, bool json) {
+  Runtime runtime(runtime_options(global));
+  auto dialer = choose_dialer(runtime, backend);
+  if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
+  auto live = dialer->connections();
+  if (!live) return report(live.error(), "cannot list the connections of " + dialer->backend_name());
+  auto shown = target ? matching(*live, *target) : *live;
+  if (target && shown.empty())
+    return report(make_error(Errc::unknown_entry, "no live connection has the id or entry \"" + *target + "\""),
+                  "status");
+  if (json) {
+    for (const auto& c : shown) emit(live_state_json(dialer->backend_name(), c));
+    return to_int(ExitCode::ok);
+  }
+  if (shown.empty()) {
+    emit("No live connections on " + dialer->backend_name() + ".");
+    return to_int(ExitCode::ok);
+  }
+  std::cout << std::left << std::setw(24) << "ID" << ' ' << std::setw(20) << "ENTRY" << ' '
+            << std::setw(22) << "STATE" << ' ' << std::setw(8) << "GROUP" << " STARTED\n";
+  for (const auto& c : shown) std::cout << live_state_line(c) << '\n';
+  std::cout << std::flush;
+  return to_int(ExitCode::ok);
+}
+
+int run_watch(const GlobalOptions& global, const std::optional<std::string>& backend, bool json) {
+  Runtime runtime(runtime_options(global));
+  auto dialer = choose_dialer(runtime, backend);
+  if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
+  Mailbox mailbox;
+  auto watch = dialer->watch([&mailbox](const Event& event) { mailbox.post(event); });
+  if (!watch) return report(watch.error(), "cannot watch " + dialer->backend_name());
+  const auto origin = Clock::now();
+  // Scripts (and the tests) wait for this line before they start what they want to see.
+  std::cerr << "dialkit: watching " << dialer->backend_name() << "; Ctrl-C stops\n" << std::flush;
+  while (stop_signal() == 0) {
+    while (auto event = mailbox.take())
+      emit(json ? event_to_json(*event, origin) : format_event(*event, origin, {.show_connection = true}));
+    mailbox.wait(std::nullopt);
+  }
+  while (auto event = mailbox.take())
+    emit(json ? event_to_json(*event, origin) : format_event(*event, origin, {.show_connection = true}));
+  watch->stop();
+  return to_int(ExitCode::ok);
+}
+
+int run_replay(const GlobalOptions& global, const std::string& trace_path, bool json,
+               bool real_time) {
+  // Read it here first: a bad trace is the user's mistake, named with file and line.
+  const auto trace = read_trace(trace_path);
+  if (!trace) return report(trace.error(), "cannot replay " + trace_path);
+  std::error_code ec;
+  const auto absolute = fs::absolute(trace_path, ec);
+  const std::string entry = "trace:" + (ec ? trace_path : absolute.string());
+
+  RuntimeOptions options = runtime_options(global);
+  std::shared_ptr<VirtualScheduler> virtual_time;
+  if (!real_time) {
+    // Without --real-time the trace runs in virtual time: at once, with its recorded times.
+    virtual_time = std::make_shared<VirtualScheduler>();
+    options.scheduler = virtual_time;
+    options.delivery = RuntimeOptions::Delivery::inline_delivery;
+  }
+  Runtime runtime(std::move(options));
+  auto dialer = mock_dialer(runtime);
+  if (!dialer) return report(dialer.error(), "cannot use the mock backend");
+
+  DialOptions dial_options;
+  dial_options.handle_paused_states = true;  // the replayed trace resumes its own pauses
+  Mailbox mailbox;
+  const auto origin = runtime.scheduler().now();
+  auto connection = dialer->dial(entry, std::move(dial_options),
+                                 [&mailbox](const Event& event) { mailbox.post(event); });
+  if (!connection) return report(connection.error(), "cannot replay " + trace_path);
+
+  InputSource no_input = InputSource::from_stdin(false);
+  LoopSettings settings;
+  settings.json = json;
+  settings.answer_pauses = false;
+  if (real_time) {
+    DialLoop loop(*connection, mailbox, no_input, std::move(settings), origin);
+    return loop.run();
+  }
+  virtual_time->run_until_idle();
+  // A trace that stops while connected (its recorder was killed) would stay up forever in
+  // virtual time: end it the way the user would have.
+  if (!connection->ended()) {
+    (void)connection->hangup();
+    virtual_time->run_until_idle();
+  }
+  DialLoop loop(*connection, mailbox, no_input, std::move(settings), origin);
+  return loop.run();
+}
+
+}  // namespace dialkit::cli

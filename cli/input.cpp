@@ -1,0 +1,148 @@
+// Input for paused dials; see input.hpp.
+#include "input.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "mailbox.hpp"
+
+namespace dialkit::cli {
+
+namespace {
+
+void write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const auto n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+// Turns terminal echo off for its lifetime (the newline still echoes, so the next output
+// starts on its own line), and restores the previous settings on every way out.
+class EchoOff {
+ public:
+  explicit EchoOff(int fd) : fd_(fd) {
+    if (::tcgetattr(fd_, &saved_) != 0) return;
+    termios quiet = saved_;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    quiet.c_lflag |= ECHONL;
+    active_ = ::tcsetattr(fd_, TCSAFLUSH, &quiet) == 0;
+  }
+  ~EchoOff() {
+    if (active_) ::tcsetattr(fd_, TCSAFLUSH, &saved_);
+  }
+  EchoOff(const EchoOff&) = delete;
+  EchoOff& operator=(const EchoOff&) = delete;
+
+ private:
+  int fd_;
+  termios saved_{};
+  bool active_ = false;
+};
+
+}  // namespace
+
+InputSource InputSource::from_stdin(bool password_stdin) {
+  if (password_stdin) return InputSource(Mode::lines);
+  if (::isatty(STDIN_FILENO) != 0) return InputSource(Mode::terminal);
+  return InputSource(Mode::none);
+}
+
+InputSource::InputSource(InputSource&& other) noexcept
+    : mode_(other.mode_), eof_(other.eof_), buffer_(std::move(other.buffer_)) {
+  secure_wipe(other.buffer_);
+}
+
+InputSource::~InputSource() { secure_wipe(buffer_); }
+
+Answer InputSource::ask(std::string_view prompt, bool hidden,
+                        const std::function<bool()>& give_up) {
+  switch (mode_) {
+    case Mode::none:
+      return {Answer::Kind::unavailable, {},
+              "stdin is not a terminal and --password-stdin was not given"};
+    case Mode::lines: {
+      if (hidden && ::isatty(STDIN_FILENO) != 0) {
+        // --password-stdin typed at a terminal: still no echo, and say what is read.
+        EchoOff quiet(STDIN_FILENO);
+        write_all(STDERR_FILENO, prompt);
+        Answer a = read_line(give_up);
+        if (a.kind == Answer::Kind::unavailable) a.why = "end of input";
+        return a;
+      }
+      Answer a = read_line(give_up);
+      if (a.kind == Answer::Kind::unavailable) a.why = "--password-stdin has no lines left";
+      return a;
+    }
+    case Mode::terminal: {
+      Answer a;
+      if (!hidden) {
+        write_all(STDERR_FILENO, prompt);
+        a = read_line(give_up);
+      } else {
+        // Echo goes off before the prompt shows, so nothing typed after it can echo.
+        EchoOff quiet(STDIN_FILENO);
+        write_all(STDERR_FILENO, prompt);
+        a = read_line(give_up);
+      }
+      // An abandoned prompt leaves the cursor after it; the next output starts a new line.
+      if (a.kind != Answer::Kind::ok) write_all(STDERR_FILENO, "\n");
+      return a;
+    }
+  }
+  return {};
+}
+
+Answer InputSource::read_line(const std::function<bool()>& give_up) {
+  for (;;) {
+    if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
+      std::string line = buffer_.substr(0, nl);
+      // Wipe the consumed bytes before the buffer shifts them out of reach.
+      secure_wipe(buffer_.data(), nl + 1);
+      buffer_.erase(0, nl + 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      Answer a{Answer::Kind::ok, Secret(line), {}};
+      secure_wipe(line);
+      return a;
+    }
+    if (eof_) {
+      if (buffer_.empty()) return {Answer::Kind::unavailable, {}, "end of input"};
+      // A last line without a newline still counts.
+      Answer a{Answer::Kind::ok, Secret(buffer_), {}};
+      secure_wipe(buffer_);
+      buffer_.clear();
+      return a;
+    }
+    if (give_up && give_up()) return {Answer::Kind::interrupted, {}, {}};
+    pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {wake_fd(), POLLIN, 0}};
+    const int n = ::poll(fds, 2, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      eof_ = true;
+      continue;
+    }
+    // The wake pipe only says "look again"; the loop's give_up() check does the looking.
+    if ((fds[1].revents & POLLIN) != 0) drain_wake();
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+    char chunk[256];
+    const auto got = ::read(STDIN_FILENO, chunk, sizeof chunk);
+    if (got < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      eof_ = true;
+    } else if (got == 0) {
+      eof_ = true;
+    } else {
+      buffer_.append(chunk, static_cast<std::size_t>(got));
+    }
+    secure_wipe(chunk, sizeof chunk);
+  }
+}
+
+}  // namespace dialkit::cli

@@ -1,0 +1,55 @@
+// Where a paused dial's input comes from (DESIGN.md section 3): the terminal, prompted on the
+// main thread with passwords typed without echo; or lines of stdin (--password-stdin: the
+// first line is the dial's password, each further line answers the next pause); or nowhere,
+// in which case the dial is hung up and the CLI says which input was needed.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <dialkit/secret.hpp>
+
+namespace dialkit::cli {
+
+struct Answer {
+  enum class Kind { ok, unavailable, interrupted };
+  Kind kind = Kind::unavailable;
+  // Held as a Secret whatever was asked, so that a password never sits in a plain string.
+  Secret text;
+  // For `unavailable`: why ("stdin is not a terminal and --password-stdin was not given").
+  std::string why;
+};
+
+class InputSource {
+ public:
+  enum class Mode { terminal, lines, none };
+
+  // Terminal when stdin is one, lines with --password-stdin (which wins), none otherwise.
+  static InputSource from_stdin(bool password_stdin);
+
+  [[nodiscard]] Mode mode() const noexcept { return mode_; }
+
+  // Asks for one value. `prompt` is shown only when stdin is a terminal; `hidden` turns echo
+  // off there (also for --password-stdin typed at a terminal).
+  // `give_up` is polled while waiting (a stop signal, or the dial ended meanwhile); when it
+  // returns true the answer is `interrupted`.
+  Answer ask(std::string_view prompt, bool hidden, const std::function<bool()>& give_up);
+
+  InputSource(const InputSource&) = delete;
+  InputSource& operator=(const InputSource&) = delete;
+  InputSource(InputSource&&) noexcept;
+  InputSource& operator=(InputSource&&) = delete;
+  ~InputSource();
+
+ private:
+  explicit InputSource(Mode mode) : mode_(mode) {}
+  Answer read_line(const std::function<bool()>& give_up);
+
+  Mode mode_;
+  bool eof_ = false;
+  // Bytes read past the current line (pipes deliver several lines at once); wiped on exit.
+  std::string buffer_;
+};
+
+}  // namespace dialkit::cli

@@ -1,0 +1,115 @@
+// Mailbox and stop signals; see mailbox.hpp.
+#include "mailbox.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <system_error>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+namespace dialkit::cli {
+
+namespace {
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+// Created once and never closed: a signal handler may write to it at any moment.
+struct WakePipe {
+  int read_fd = -1;
+  int write_fd = -1;
+  WakePipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+      throw std::system_error(errno, std::generic_category(), "pipe2");
+    read_fd = fds[0];
+    write_fd = fds[1];
+  }
+};
+
+WakePipe& wake_pipe() {
+  static WakePipe pipe;
+  return pipe;
+}
+
+void wake() noexcept {
+  const char byte = 'w';
+  // A full pipe already guarantees a wake-up, so EAGAIN is fine to ignore.
+  [[maybe_unused]] const auto n = ::write(wake_pipe().write_fd, &byte, 1);
+}
+
+extern "C" void on_stop_signal(int sig) {
+  if (g_stop_signal == sig) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  if (g_stop_signal == 0) g_stop_signal = sig;
+  const int saved = errno;
+  wake();
+  errno = saved;
+}
+
+}  // namespace
+
+void install_stop_signals() {
+  (void)wake_pipe();  // before any handler can run
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a blocking read should see EINTR
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+}
+
+int stop_signal() noexcept { return g_stop_signal; }
+
+int wake_fd() noexcept { return wake_pipe().read_fd; }
+
+void drain_wake() noexcept {
+  char buffer[64];
+  while (::read(wake_pipe().read_fd, buffer, sizeof buffer) > 0) {
+  }
+}
+
+void Mailbox::post(const Event& event) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(event);
+  }
+  wake();
+}
+
+std::optional<Event> Mailbox::take() {
+  std::lock_guard lock(mutex_);
+  if (queue_.empty()) return std::nullopt;
+  Event e = std::move(queue_.front());
+  queue_.pop_front();
+  return e;
+}
+
+bool Mailbox::ending_queued() const {
+  std::lock_guard lock(mutex_);
+  return std::any_of(queue_.begin(), queue_.end(),
+                     [](const Event& e) { return e.state == State::disconnected; });
+}
+
+void Mailbox::wait(std::optional<Clock::time_point> deadline) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!queue_.empty()) return;
+  }
+  int timeout_ms = -1;
+  if (deadline) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+    timeout_ms = static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, 60'000));
+  }
+  pollfd fd{wake_fd(), POLLIN, 0};
+  const int n = ::poll(&fd, 1, timeout_ms);
+  if (n > 0) drain_wake();
+}
+
+}  // namespace dialkit::cli

@@ -1,0 +1,547 @@
+// End-to-end tests of the `dialkit` command-line tool: each test runs the real binary as a
+// child process against the mock plugin, with a private mock registry, and checks what it
+// printed and how it exited.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+using dialkit::test::Child;
+using dialkit::test::Environment;
+using dialkit::test::Outcome;
+using dialkit::test::PtyChild;
+using dialkit::test::TempDir;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The documented exit codes (cli/exit_codes.hpp, cli/README.md), restated here on purpose: a
+// change to the table must show up as a failing test.
+constexpr int exit_ok = 0;
+constexpr int exit_usage = 2;
+constexpr int exit_authentication = 3;
+constexpr int exit_line = 4;
+constexpr int exit_backend = 9;
+constexpr int exit_input_unavailable = 12;
+
+const std::string dialkit_binary = DIALKIT_CLI_BINARY;
+
+// One private mock registry per test, so parallel test runs never see each other's dials.
+struct Fixture {
+  TempDir registry;
+  Environment env{{"DIALKIT_MOCK_REGISTRY", registry.path().string()},
+                  {"DIALKIT_PLUGIN_PATH", DIALKIT_TEST_PLUGIN_DIR}};
+
+  Outcome run(const std::vector<std::string>& args, std::string_view input = {},
+              std::chrono::milliseconds limit = 30s) const {
+    return dialkit::test::run(dialkit_binary, args, env, input, limit);
+  }
+};
+
+std::string describe(const Outcome& o) {
+  return "exit " + std::to_string(o.code) + (o.timed_out ? " (timed out)" : "") +
+         "\n--- stdout ---\n" + o.out + "--- stderr ---\n" + o.err;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+// The state column of the text output ("+   0.020s  opening_port  running  ...").
+std::vector<std::string> text_states(const std::string& out) {
+  std::vector<std::string> states;
+  for (const auto& line : lines_of(out)) {
+    if (line.empty() || line[0] != '+') continue;
+    std::istringstream words(line.substr(1));  // past the "+"
+    std::string time, state;
+    words >> time >> state;
+    states.push_back(state);
+  }
+  return states;
+}
+
+std::vector<json> json_lines(const std::string& out) {
+  std::vector<json> events;
+  for (const auto& line : lines_of(out)) events.push_back(json::parse(line));
+  return events;
+}
+
+std::vector<std::string> json_states(const std::vector<json>& events) {
+  std::vector<std::string> states;
+  for (const auto& e : events)
+    if (e.contains("state")) states.push_back(e["state"].get<std::string>());
+  return states;
+}
+
+json scenario(const std::string& name) {
+  std::ifstream in(std::string(DIALKIT_TEST_SOURCE_DIR) + "/backends/mock/scenarios/" + name + ".json");
+  REQUIRE(in);
+  return json::parse(in);
+}
+
+std::vector<std::string> scenario_states(const json& s) {
+  std::vector<std::string> states;
+  for (const auto& step : s["steps"]) states.push_back(step["state"].get<std::string>());
+  return states;
+}
+
+// The password the shipped wrong-password scenario accepts.
+std::string right_password() {
+  const json s = scenario("wrong-password");  // named: a temporary would die before the loop
+  for (const auto& step : s["steps"])
+    if (step.contains("pause") && step["pause"].contains("expected"))
+      return step["pause"]["expected"].get<std::string>();
+  FAIL("wrong-password.json names no expected password");
+  return {};
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// After `connected` a dial may only go through `disconnecting` to `disconnected`.
+void check_clean_ending_after_connect(const std::vector<std::string>& states) {
+  REQUIRE_FALSE(states.empty());
+  CHECK(states.back() == "disconnected");
+  const auto connected = std::find(states.begin(), states.end(), "connected");
+  REQUIRE(connected != states.end());
+  for (auto it = connected + 1; it + 1 < states.end(); ++it) CHECK(*it == "disconnecting");
+}
+
+}  // namespace
+
+TEST_CASE("dialkit --help and every subcommand's --help work", "[cli]") {
+  Fixture f;
+  const auto top = f.run({"--help"});
+  INFO(describe(top));
+  CHECK(top.code == exit_ok);
+  CHECK(top.out.find("Exit codes:") != std::string::npos);
+  CHECK(top.out.find("12") != std::string::npos);
+  for (const char* sub : {"backends", "entries", "dial", "hangup", "status", "watch", "replay"}) {
+    const auto help = f.run({sub, "--help"});
+    INFO(sub << '\n' << describe(help));
+    CHECK(help.code == exit_ok);
+    CHECK(help.out.find(std::string("dialkit ") + sub) != std::string::npos);
+  }
+}
+
+TEST_CASE("bad arguments exit with the usage code", "[cli]") {
+  Fixture f;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{}, {"frobnicate"}, {"dial"}, {"dial", "success", "--timeout", "-1"},
+        {"dial", "success", "--password", "x"}, {"hangup"}}) {
+    const auto o = f.run(args);
+    INFO(describe(o));
+    CHECK(o.code == exit_usage);
+  }
+}
+
+TEST_CASE("backends lists the mock as a fake with its path", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"backends"});
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find("mock") != std::string::npos);
+  CHECK(o.out.find("fake") != std::string::npos);
+  CHECK(o.out.find("dialkit-backend-mock") != std::string::npos);
+  CHECK(o.out.find("usable") != std::string::npos);
+}
+
+TEST_CASE("entries --backend mock lists the shipped scenarios", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"entries", "--backend", "mock"});
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  for (const char* name : {"success", "busy", "no-answer", "no-dialtone", "wrong-password",
+                           "password-expired", "callback", "peer-drop", "multilink", "slow-vpn"})
+    CHECK(o.out.find(name) != std::string::npos);
+}
+
+TEST_CASE("without a usable platform backend the CLI falls back to the mock and says so", "[cli]") {
+  Fixture f;
+  const auto listing = f.run({"backends"});
+  REQUIRE(listing.code == exit_ok);
+  // The mock is one usable backend; any other usable one is a platform backend.
+  std::size_t usable = 0;
+  for (auto at = listing.out.find("status: usable"); at != std::string::npos;
+       at = listing.out.find("status: usable", at + 1))
+    ++usable;
+  const bool platform_usable = usable > 1;
+
+  const auto o = f.run({"entries"});
+  INFO(describe(listing) << '\n' << describe(o));
+  CHECK(o.code == exit_ok);
+  if (platform_usable) {
+    CHECK(o.err.find("using the mock backend") == std::string::npos);
+  } else {
+    CHECK(o.err.find("no platform backend is usable here (") != std::string::npos);
+    CHECK(o.err.find("using the mock backend") != std::string::npos);
+    CHECK(o.out.find("wrong-password") != std::string::npos);
+  }
+}
+
+TEST_CASE("backends lists refused plugins with the reason, and --allow-insecure-plugins", "[cli]") {
+  Fixture f;
+  TempDir plugins;
+  const auto bogus = plugins.path() / "dialkit-backend-bogus.so";
+  std::ofstream(bogus) << "this is not a shared library\n";
+  std::filesystem::permissions(bogus, std::filesystem::perms(0644));
+
+  const auto o = f.run({"--plugin-path", plugins.path().string(), "backends"});
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find("Refused plugins:") != std::string::npos);
+  CHECK(o.out.find(bogus.string()) != std::string::npos);
+  CHECK(o.out.find("plugin_rejected") != std::string::npos);
+  CHECK(o.out.find("mock") != std::string::npos);  // the others still load
+
+  // A world-writable directory is refused for that reason unless the user opts in.
+  std::filesystem::permissions(plugins.path(), std::filesystem::perms(0777));
+  const auto strict = f.run({"backends", "--plugin-path", plugins.path().string()});
+  const auto lax = f.run({"backends", "--plugin-path", plugins.path().string(), "--allow-insecure-plugins"});
+  INFO(describe(strict) << '\n' << describe(lax));
+  CHECK(strict.out.find("writable") != std::string::npos);
+  CHECK(lax.out.find("writable") == std::string::npos);
+  CHECK(lax.out.find(bogus.string()) != std::string::npos);  // still refused: not a library
+}
+
+TEST_CASE("dial success prints the states in order and hangs up after --hangup-after", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"dial", "success", "--backend", "mock", "--hangup-after", "0.2"});
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  const auto states = text_states(o.out);
+  const auto expected = scenario_states(scenario("success"));
+  REQUIRE(states.size() > expected.size());
+  CHECK(std::vector<std::string>(states.begin(), states.begin() + static_cast<long>(expected.size())) == expected);
+  check_clean_ending_after_connect(states);
+  CHECK(o.out.find("Verifying user name and password...") != std::string::npos);  // display text
+  CHECK(o.out.find("running") != std::string::npos);                               // group
+  CHECK(o.out.find("local hang-up") != std::string::npos);                         // reason
+  CHECK(o.err.find("hung up") != std::string::npos);
+}
+
+TEST_CASE("dial busy fails with the line exit code and names line_busy", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"dial", "busy", "--backend", "mock"});
+  INFO(describe(o));
+  CHECK(o.code == exit_line);
+  CHECK(o.out.find("line_busy") != std::string::npos);
+  CHECK(o.out.find("676") != std::string::npos);  // the native code stays beside the error
+  CHECK(o.err.find("line_busy") != std::string::npos);
+  const auto states = text_states(o.out);
+  REQUIRE_FALSE(states.empty());
+  CHECK(states.back() == "disconnected");
+}
+
+TEST_CASE("dial --timeout ends a slow dial with the timeout exit code", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"dial", "success", "--backend", "mock", "--timeout", "0.5"});
+  INFO(describe(o));
+  CHECK(o.code == 7);
+  CHECK(o.out.find("timeout") != std::string::npos);
+  const auto states = text_states(o.out);
+  CHECK(std::find(states.begin(), states.end(), "connected") == states.end());
+  REQUIRE_FALSE(states.empty());
+  CHECK(states.back() == "disconnected");
+}
+
+TEST_CASE("dial --redial N makes N more attempts on a busy line", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"dial", "busy", "--backend", "mock", "--redial", "1", "--json"});
+  INFO(describe(o));
+  CHECK(o.code == exit_line);
+  const auto events = json_lines(o.out);
+  REQUIRE_FALSE(events.empty());
+  std::uint32_t max_attempt = 0;
+  for (const auto& e : events) max_attempt = std::max(max_attempt, e["attempt"].get<std::uint32_t>());
+  CHECK(max_attempt == 2);
+  CHECK(events.back()["state"] == "disconnected");
+  CHECK(events.back()["error"]["code"] == "line_busy");
+}
+
+TEST_CASE("dial --json prints one parseable event object per line", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"dial", "busy", "--backend", "mock", "--json"});
+  INFO(describe(o));
+  CHECK(o.code == exit_line);
+  const auto events = json_lines(o.out);
+  REQUIRE(events.size() >= 2);
+  double last_time = -1;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    for (const char* field : {"connection", "seq", "state", "previous", "group", "native_code",
+                              "native_name", "error", "time"})
+      CHECK(e.contains(field));
+    CHECK(e["seq"].get<std::uint64_t>() == i + 1);
+    CHECK(e["connection"] == events[0]["connection"]);
+    CHECK(e["time"].get<double>() >= last_time);
+    last_time = e["time"].get<double>();
+    if (i == 0)
+      CHECK(e["previous"].is_null());
+    else
+      CHECK(e["previous"] == events[i - 1]["state"]);
+  }
+  CHECK(events.back()["state"] == "disconnected");
+  CHECK(events.back()["group"] == "terminal");
+  CHECK(events.back()["error"]["code"] == "line_busy");
+  CHECK(events.back()["native_code"].is_number_integer());
+}
+
+TEST_CASE("a wrong then right password on stdin retries and connects", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"dial", "wrong-password", "--backend", "mock", "--user", "alice",
+                        "--password-stdin", "--hangup-after", "0.1"},
+                       "wrong\n" + right_password() + "\n");
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  const auto states = text_states(o.out);
+  const auto pause = std::find(states.begin(), states.end(), "retry_authentication");
+  REQUIRE(pause != states.end());
+  CHECK(std::find(pause, states.end(), "connected") != states.end());
+  check_clean_ending_after_connect(states);
+}
+
+TEST_CASE("one wrong password and no more input fails cleanly with the input code", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"dial", "wrong-password", "--backend", "mock", "--password-stdin"}, "wrong\n");
+  INFO(describe(o));
+  CHECK(o.code == exit_input_unavailable);
+  const auto states = text_states(o.out);
+  CHECK(std::find(states.begin(), states.end(), "retry_authentication") != states.end());
+  CHECK(std::find(states.begin(), states.end(), "connected") == states.end());
+  REQUIRE_FALSE(states.empty());
+  CHECK(states.back() == "disconnected");
+  CHECK(o.err.find("retry_authentication") != std::string::npos);
+  CHECK(o.err.find("password") != std::string::npos);
+  CHECK(o.err.find("no lines left") != std::string::npos);
+}
+
+TEST_CASE("three wrong passwords fail with the authentication code", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"dial", "wrong-password", "--backend", "mock", "--password-stdin"},
+                       "bad1\nbad2\nbad3\nbad4\n");
+  INFO(describe(o));
+  CHECK(o.code == exit_authentication);
+  CHECK(o.out.find("authentication_failed") != std::string::npos);
+}
+
+TEST_CASE("a pause with stdin not a terminal and no --password-stdin fails cleanly", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"dial", "wrong-password", "--backend", "mock"});
+  INFO(describe(o));
+  CHECK(o.code == exit_input_unavailable);
+  CHECK(o.err.find("stdin is not a terminal") != std::string::npos);
+  const auto states = text_states(o.out);
+  REQUIRE_FALSE(states.empty());
+  CHECK(states.back() == "disconnected");
+}
+
+TEST_CASE("on a terminal the password is prompted for and not echoed", "[cli]") {
+  Fixture f;
+  const std::string password = right_password();
+  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--hangup-after", "0.1"},
+                 f.env);
+  // The user name prompt echoes as usual: this shows the check below can see an echo.
+  REQUIRE(child.wait_for("User name: "));
+  child.type("alice-echoed\n");
+  REQUIRE(child.wait_for("alice-echoed"));
+  REQUIRE(child.wait_for("Password for alice-echoed: "));
+  const auto prompt_at = child.output().find("Password for alice-echoed: ");
+  child.type(password + "\n");
+  REQUIRE(child.wait_for(" connected ", prompt_at));
+  const auto o = child.finish();
+  INFO(o.out);
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find(password) == std::string::npos);
+  CHECK(o.out.find("hung up") != std::string::npos);
+}
+
+TEST_CASE("Ctrl-C at a password prompt hangs up cleanly", "[cli]") {
+  Fixture f;
+  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--user", "carol"}, f.env);
+  REQUIRE(child.wait_for("Password for carol: "));
+  child.type("\x03");  // the terminal's interrupt character: SIGINT to the dial
+  const auto o = child.finish(15s);
+  INFO(o.out);
+  CHECK_FALSE(o.timed_out);
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find("disconnected") != std::string::npos);
+  CHECK(o.out.find("hung up") != std::string::npos);
+}
+
+TEST_CASE("a canary password appears in no output, error or trace", "[cli]") {
+  Fixture f;
+  const std::string canary = "CANARY-pw-7f3a9c";
+  const auto trace = f.registry.path() / "canary.jsonl";
+  SECTION("rejected canary, then the right password") {
+    const auto o = f.run({"dial", "wrong-password", "--backend", "mock", "--user", "bob",
+                          "--password-stdin", "--json", "--record", trace.string(), "--hangup-after", "0.1"},
+                         canary + "\n" + right_password() + "\n");
+    INFO(describe(o));
+    CHECK(o.code == exit_ok);
+    CHECK(o.out.find(canary) == std::string::npos);
+    CHECK(o.err.find(canary) == std::string::npos);
+    const auto recorded = read_file(trace);
+    CHECK(recorded.find("retry_authentication") != std::string::npos);
+    CHECK(recorded.find(canary) == std::string::npos);
+  }
+  SECTION("canary as the only line: the dial fails for want of input") {
+    const auto o = f.run({"dial", "wrong-password", "--backend", "mock", "--password-stdin", "--json",
+                          "--record", trace.string()},
+                         canary + "\n");
+    INFO(describe(o));
+    CHECK(o.code == exit_input_unavailable);
+    CHECK(o.out.find(canary) == std::string::npos);
+    CHECK(o.err.find(canary) == std::string::npos);
+    CHECK(read_file(trace).find(canary) == std::string::npos);
+  }
+}
+
+TEST_CASE("a recorded trace replays to the same event sequence", "[cli]") {
+  Fixture f;
+  const auto trace = f.registry.path() / "wrong-password.jsonl";
+  const auto dial = f.run({"dial", "wrong-password", "--backend", "mock", "--password-stdin", "--record",
+                           trace.string(), "--hangup-after", "0.1"},
+                          "nope\n" + right_password() + "\n");
+  INFO(describe(dial));
+  REQUIRE(dial.code == exit_ok);
+  const auto recorded_lines = lines_of(read_file(trace));
+  REQUIRE(recorded_lines.size() > 2);
+  CHECK(json::parse(recorded_lines.front()) == json{{"dialkit_trace", 1}});
+  const auto recorded = json_lines(read_file(trace));
+  const std::vector<json> recorded_events(recorded.begin() + 1, recorded.end());
+
+  auto same_sequence = [&](const Outcome& replay) {
+    INFO(describe(replay));
+    CHECK(replay.code == exit_ok);
+    const auto replayed = json_lines(replay.out);
+    REQUIRE(replayed.size() == recorded_events.size());
+    for (std::size_t i = 0; i < replayed.size(); ++i) {
+      CHECK(replayed[i]["seq"] == recorded_events[i]["seq"]);
+      CHECK(replayed[i]["state"] == recorded_events[i]["state"]);
+      CHECK(replayed[i]["native_code"] == recorded_events[i]["native_code"]);
+      CHECK(replayed[i]["native_name"] == recorded_events[i]["native_name"]);
+      CHECK(replayed[i]["error"] == recorded_events[i]["error"]);
+      CHECK(replayed[i]["reason"] == recorded_events[i]["reason"]);
+    }
+  };
+  SECTION("in virtual time") { same_sequence(f.run({"replay", trace.string(), "--json"})); }
+  SECTION("in real time") { same_sequence(f.run({"replay", trace.string(), "--json", "--real-time"})); }
+  SECTION("as text") {
+    const auto replay = f.run({"replay", trace.string()});
+    INFO(describe(replay));
+    CHECK(replay.code == exit_ok);
+    CHECK(text_states(replay.out) == json_states(recorded_events));
+  }
+}
+
+TEST_CASE("replay of a file that is not a trace fails with the usage code", "[cli]") {
+  Fixture f;
+  const auto bad = f.registry.path() / "bad.jsonl";
+  std::ofstream(bad) << "{\"hello\":1}\n";
+  const auto o = f.run({"replay", bad.string()});
+  INFO(describe(o));
+  CHECK(o.code == exit_usage);
+  CHECK(o.err.find("bad.jsonl") != std::string::npos);
+}
+
+TEST_CASE("status and hangup from a second process end a dial held by the first", "[cli]") {
+  Fixture f;
+  Child holder(dialkit_binary, {"dial", "success", "--backend", "mock", "--hangup-after", "30"}, f.env);
+  REQUIRE(holder.wait_for_stdout(" connected "));
+
+  const auto status = f.run({"status", "--backend", "mock", "--json"});
+  INFO(describe(status));
+  REQUIRE(status.code == exit_ok);
+  const auto live = json_lines(status.out);
+  REQUIRE(live.size() == 1);
+  CHECK(live[0]["entry"] == "success");
+  CHECK(live[0]["state"] == "connected");
+  CHECK(live[0]["started_here"] == false);
+  const std::string id = live[0]["id"].get<std::string>();
+
+  const auto by_entry = f.run({"status", "success", "--backend", "mock"});
+  INFO(describe(by_entry));
+  CHECK(by_entry.code == exit_ok);
+  CHECK(by_entry.out.find(id) != std::string::npos);
+
+  const auto hangup = f.run({"hangup", id, "--backend", "mock"});
+  INFO(describe(hangup));
+  CHECK(hangup.code == exit_ok);
+  CHECK(hangup.out.find("hung up " + id) != std::string::npos);
+
+  // Far less than --hangup-after 30: only the remote hang-up can end it this soon.
+  const auto held = holder.finish(15s);
+  INFO(describe(held));
+  CHECK_FALSE(held.timed_out);
+  CHECK(held.code == exit_ok);
+  check_clean_ending_after_connect(text_states(held.out));
+  CHECK(held.out.find("another process") != std::string::npos);
+
+  const auto after = f.run({"status", "--backend", "mock", "--json"});
+  CHECK(after.code == exit_ok);
+  CHECK(json_lines(after.out).empty());
+}
+
+TEST_CASE("SIGINT hangs a connected dial up cleanly", "[cli]") {
+  Fixture f;
+  Child dial(dialkit_binary, {"dial", "success", "--backend", "mock"}, f.env);
+  REQUIRE(dial.wait_for_stdout(" connected "));
+  dial.send_signal(SIGINT);
+  const auto o = dial.finish(15s);
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.err.find("hung up") != std::string::npos);
+  check_clean_ending_after_connect(text_states(o.out));
+}
+
+TEST_CASE("watch shows the events of a dial another process makes", "[cli]") {
+  Fixture f;
+  Child watch(dialkit_binary, {"watch", "--backend", "mock", "--json"}, f.env);
+  REQUIRE(watch.wait_for_stderr("watching mock"));
+  Child dial(dialkit_binary, {"dial", "success", "--backend", "mock", "--hangup-after", "0.1"}, f.env);
+  const auto dialed = dial.finish();
+  INFO(describe(dialed));
+  REQUIRE(dialed.code == exit_ok);
+  REQUIRE(watch.wait_for_stdout("\"connected\""));
+  watch.send_signal(SIGINT);
+  const auto o = watch.finish(15s);
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  const auto states = json_states(json_lines(o.out));
+  CHECK(std::find(states.begin(), states.end(), "connected") != states.end());
+}
+
+TEST_CASE("unknown entries and backends fail cleanly with their exit codes", "[cli]") {
+  Fixture f;
+  const auto entry = f.run({"dial", "no-such-scenario", "--backend", "mock"});
+  INFO(describe(entry));
+  CHECK(entry.code == exit_usage);
+  CHECK(entry.err.find("unknown_entry") != std::string::npos);
+
+  const auto backend = f.run({"dial", "success", "--backend", "no-such-backend"});
+  INFO(describe(backend));
+  CHECK(backend.code == exit_backend);
+  CHECK(backend.err.find("no-such-backend") != std::string::npos);
+
+  const auto hangup = f.run({"hangup", "nothing-live", "--backend", "mock"});
+  INFO(describe(hangup));
+  CHECK(hangup.code == exit_usage);
+}
