@@ -52,6 +52,16 @@ using EventSignal = boost::signals2::signal<void(const Event&), IsolatingCombine
 using DiagnosticSignal =
     boost::signals2::signal<void(const Diagnostic&), IsolatingCombiner<SlotErrorReport>>;
 
+// How deep this thread is inside deliveries (slots). A hang-up called from a slot must not
+// wait for another thread's hang-up: that thread may be waiting for this one.
+thread_local int delivering_depth = 0;
+struct DeliveringScope {
+  DeliveringScope() { ++delivering_depth; }
+  ~DeliveringScope() { --delivering_depth; }
+  DeliveringScope(const DeliveringScope&) = delete;
+  DeliveringScope& operator=(const DeliveringScope&) = delete;
+};
+
 Error runtime_gone() {
   return make_error(Errc::backend_unavailable, "the runtime has been shut down");
 }
@@ -131,6 +141,14 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
                           DialOptions options, EventSlot handler);
   void post(std::function<void()> task);
   void emit_diagnostic_now(const Diagnostic& d);
+  void forget(ConnectionId id) {
+    std::shared_ptr<ConnectionCore> last_ref;  // destroyed outside the lock
+    std::lock_guard lock(mutex_);
+    if (auto it = live_.find(id); it != live_.end()) {
+      last_ref = std::move(it->second);
+      live_.erase(it);
+    }
+  }
   void post_diagnostic(Diagnostic d);
   void deliver_to_all(const Event& e) {
     if (all_event_slots_.load(std::memory_order_acquire) > 0) all_events_(e);
@@ -157,8 +175,10 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   std::vector<std::string> order_;  // backend names in registration order
   std::unordered_map<std::string, BackendSlot> backends_;
   std::vector<PluginRefusal> refused_;
-  std::vector<std::weak_ptr<ConnectionCore>> connections_;
-  std::size_t prune_at_ = 64;
+  // Connections that have not delivered `disconnected` yet: the runtime keeps them alive, so
+  // a dial whose handle the caller dropped still runs to its end (and is hung up at
+  // teardown). Each removes itself once its end is delivered.
+  std::unordered_map<ConnectionId, std::shared_ptr<ConnectionCore>> live_;
   std::vector<std::weak_ptr<WatchCore>> watches_;
 
   EventSignal all_events_;
@@ -292,7 +312,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
 
   // Serializes dial, resume and hangup towards the session. Recursive: with inline
   // delivery a slot may hang up from inside the backend call that reported its event.
-  std::recursive_mutex control_mutex_;
+  std::recursive_timed_mutex control_mutex_;
   // Guarded by control_mutex_: the current session was hung up (at most once per session).
   bool session_released_ = false;
   void hangup_session_control_locked() {
@@ -529,6 +549,7 @@ void ConnectionCore::drain() {
 }
 
 void ConnectionCore::deliver(Item& item) {
+  DeliveringScope scope;
   if (auto* e = std::get_if<Event>(&item)) {
     last_delivered_ = *e;
     signal_(*e);
@@ -542,6 +563,7 @@ void ConnectionCore::deliver(Item& item) {
         delivered_end_ = true;
       }
       end_cv_.notify_all();
+      runtime_->forget(id_);
     }
   } else if (auto* d = std::get_if<Diagnostic>(&item)) {
     runtime_->emit_diagnostic_now(*d);
@@ -615,7 +637,14 @@ Result<void> ConnectionCore::start_attempt(std::uint32_t attempt) {
 
 Result<void> ConnectionCore::resume(ResumeInput input) {
   if (runtime_->shut_down_) return fail(runtime_gone());
-  std::lock_guard control(control_mutex_);
+  // Never wait for the control lock while a hang-up holds it: the hang-up may be waiting for
+  // this very thread (a backend thread delivering inline). Give up once an end is decided.
+  std::unique_lock control(control_mutex_, std::defer_lock);
+  while (!control.try_lock_for(std::chrono::milliseconds(2))) {
+    std::lock_guard lock(state_mutex_);
+    if (ending_ || accepted_end_)
+      return fail(make_error(Errc::invalid_state, "the connection is being hung up"));
+  }
   std::shared_ptr<Session> session;
   {
     std::lock_guard lock(state_mutex_);
@@ -647,9 +676,10 @@ Result<void> ConnectionCore::hangup() {
   {
     std::unique_lock lock(state_mutex_);
     if (finishing_thread_) {
-      // Somebody is hanging up. From a slot on that very thread, waiting would deadlock;
-      // elsewhere, return only once the backend has released the connection.
-      if (*finishing_thread_ != std::this_thread::get_id())
+      // Somebody is hanging up. Wait until the backend has released the connection, except
+      // from inside a slot: the thread hanging up may be waiting for this one (it is, when it
+      // is this one), and the end is delivered after the slot returns anyway.
+      if (*finishing_thread_ != std::this_thread::get_id() && delivering_depth == 0)
         hangup_cv_.wait(lock, [this] { return hangup_done_; });
       return {};
     }
@@ -906,11 +936,7 @@ std::shared_ptr<ConnectionCore> RuntimeCore::make_connection(std::string backend
   auto c = std::make_shared<ConnectionCore>(shared_from_this(), next_id_.fetch_add(1), std::move(backend_name),
                                             std::move(entry), std::move(backend), adopted);
   std::lock_guard lock(mutex_);
-  if (connections_.size() >= prune_at_) {
-    std::erase_if(connections_, [](const auto& w) { return w.expired(); });
-    prune_at_ = std::max<std::size_t>(64, connections_.size() * 2);
-  }
-  connections_.push_back(c);
+  if (!shut_down_) live_.emplace(c->id_, c);
   return c;
 }
 
@@ -944,13 +970,18 @@ void RuntimeCore::shutdown() {
   std::vector<std::shared_ptr<WatchCore>> watches;
   {
     std::lock_guard lock(mutex_);
-    for (auto& w : connections_)
-      if (auto c = w.lock()) live.push_back(std::move(c));
+    for (auto& [id, c] : live_) live.push_back(c);
     for (auto& w : watches_)
       if (auto c = w.lock()) watches.push_back(std::move(c));
   }
-  // 1. Hang up what is live, and stop watches; then stop backend threads.
+  // 1. Drop subscriptions first: no slot runs while the runtime is being destroyed (what the
+  //    slots use may be gone already), and the hang-ups below deliver to nobody.
   for (auto& w : watches) w->stop();
+  for (auto& c : live) c->drop_subscriptions();
+  all_events_.disconnect_all_slots();
+  diagnostics_.disconnect_all_slots();
+  // 2. Hang up what is still live (a dial must not outlive the runtime that made it), then
+  //    stop backend threads and timers.
   for (auto& c : live) (void)c->hangup();
   std::vector<std::shared_ptr<Backend>> backends;
   {
@@ -960,17 +991,13 @@ void RuntimeCore::shutdown() {
   }
   for (auto& b : backends) b->shutdown();
   if (owned_scheduler_) owned_scheduler_->stop();
-  // 2. Deliver what is queued (the final `disconnected` events), then stop delivering.
   if (dispatcher_) dispatcher_->stop();
-  // 3. Drop subscriptions.
-  for (auto& c : live) c->drop_subscriptions();
-  all_events_.disconnect_all_slots();
-  diagnostics_.disconnect_all_slots();
-  // 4. Destroy backends (sessions first), 5. then release the libraries (factories).
+  // 3. Destroy backends (sessions first), 4. then release the libraries (factories).
   for (auto& c : live) c->release_plugin_objects();
   live.clear();
   backends.clear();
   std::lock_guard lock(mutex_);
+  live_.clear();
   for (auto& [name, slot] : backends_) slot.live.reset();
   backends_.clear();
   order_.clear();

@@ -233,6 +233,9 @@ void TraceRecorder::operator()(const Event& event) {
   std::lock_guard lock(mutex_);
   if (origins_.empty()) *out_ << "{\"dialkit_trace\":" << trace_format_version << "}\n";
   auto [it, inserted] = origins_.try_emplace(event.connection, event.time);
+  // A replayed copy repeats an event already recorded (a second subscription of this
+  // recorder); it starts the trace only when the recorder joined late.
+  if (event.replayed && !inserted) return;
   *out_ << event_to_json(event, it->second) << '\n';
   out_->flush();
 }

@@ -3,6 +3,7 @@
 // timeout, the redial policy, status, watch, backend choice and teardown order.
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
 #include <thread>
 
 #include <dialkit/redial.hpp>
@@ -358,13 +359,14 @@ TEST_CASE("the default backend skips fakes and unusable ones and says why", "[di
   CHECK(list[2].path == "(built in)");
 }
 
-TEST_CASE("teardown hangs up, stops backends, delivers the end, then destroys backends", "[dialer][teardown]") {
+TEST_CASE("teardown drops subscriptions, hangs up, stops backends, then destroys backends", "[dialer][teardown]") {
   auto log = std::make_shared<BackendLog>();
   Collector c;
   std::optional<Connection> kept;
   {
     RuntimeOptions o;
     o.load_plugins = false;
+    o.delivery = RuntimeOptions::Delivery::inline_delivery;  // delivered before teardown starts
     Runtime rt(o);
     rt.add_backend(std::make_shared<ScriptFactory>(log));
     kept = *rt.dialer("script")->dial("line", {}, c.slot());
@@ -374,7 +376,8 @@ TEST_CASE("teardown hangs up, stops backends, delivers the end, then destroys ba
   CHECK(log->session(0)->hangups == 1);
   CHECK(log->shutdowns == 1);
   CHECK(log->destroyed == 1);
-  REQUIRE(c.states().back() == State::disconnected);
+  // Subscriptions were dropped before the hang-up: the slot saw no teardown event.
+  CHECK(c.states() == std::vector<State>{State::opening_port, State::connected});
   // A handle that outlives its runtime fails cleanly.
   auto late = kept->resume(TerminalDone{});
   REQUIRE_FALSE(late);
@@ -394,4 +397,88 @@ TEST_CASE("secrets are wiped and never printed", "[secret]") {
   char buf[4] = {'a', 'b', 'c', 'd'};
   secure_wipe(buf, sizeof buf);
   CHECK((buf[0] == 0 && buf[3] == 0));
+}
+
+TEST_CASE("a dial whose handle was dropped still runs to its end", "[dialer][lifetime]") {
+  InlineFixture f;
+  Collector c;
+  (void)f.dialer().dial("line", {}, c.slot());  // the handle is dropped at once
+  auto s = f.log->session(0);
+  s->report(State::opening_port);
+  s->report(State::connected, 1);
+  s->report_error(Errc::peer_hung_up, 16);
+  CHECK(c.states() == std::vector<State>{State::opening_port, State::connected, State::disconnected});
+  CHECK(s->hangups == 0);
+}
+
+TEST_CASE("teardown hangs up a dial whose handle was dropped, without running slots", "[dialer][lifetime]") {
+  auto log = std::make_shared<BackendLog>();
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  {
+    RuntimeOptions o;
+    o.load_plugins = false;
+    o.delivery = RuntimeOptions::Delivery::inline_delivery;
+    Runtime rt(o);
+    rt.add_backend(std::make_shared<ScriptFactory>(log));
+    (void)rt.dialer("script")->dial("line", {}, [calls](const Event&) { calls->fetch_add(1); });
+    log->session(0)->report(State::opening_port);
+    log->session(0)->report(State::connected, 1);
+    CHECK(calls->load() == 2);
+  }
+  CHECK(log->session(0)->hangups == 1);  // hung up, not left running
+  CHECK(calls->load() == 2);             // and no slot ran during destruction
+}
+
+TEST_CASE("a slot never waits for a hang-up that waits for the slot's thread", "[dialer][hangup][rule6]") {
+  // Inline delivery on a backend thread B; the test thread hangs up, and the backend's
+  // hangup() waits for B, which is inside a slot that calls hangup() and resume() itself.
+  InlineFixture f;
+  std::mutex m;
+  std::condition_variable cv;
+  bool in_slot = false, main_hanging = false, b_done = false;
+  Result<void> slot_hangup, slot_resume;
+  DialOptions opts;
+  opts.handle_paused_states = true;
+  std::optional<Connection> conn;
+  conn = *f.dialer().dial("line", opts, [&](const Event& e) {
+    if (e.state != State::retry_authentication) return;
+    std::unique_lock lock(m);
+    in_slot = true;
+    cv.notify_all();
+    cv.wait_for(lock, 10s, [&] { return main_hanging; });
+    lock.unlock();
+    slot_hangup = conn->hangup();                          // must not wait for the test thread
+    slot_resume = conn->resume(Credentials{"u", Secret("p"), ""});  // nor block on the lock
+    lock.lock();
+    b_done = true;
+    cv.notify_all();
+  });
+  auto s = f.log->session(0);
+  bool backend_waited_ok = false;
+  s->on_hangup = [&] {
+    std::unique_lock lock(m);
+    main_hanging = true;
+    cv.notify_all();
+    backend_waited_ok = cv.wait_for(lock, 10s, [&] { return b_done; });
+  };
+  std::thread b([&] {
+    s->report(State::authenticating, 5);
+    s->report(State::retry_authentication, 0x1001);
+  });
+  bool entered = false;
+  {
+    std::unique_lock lock(m);
+    entered = cv.wait_for(lock, 10s, [&] { return in_slot; });
+  }
+  if (!entered) {
+    b.join();
+    FAIL("the slot never ran on the backend thread");
+  }
+  REQUIRE(conn->hangup());
+  b.join();
+  CHECK(backend_waited_ok);
+  CHECK(slot_hangup.has_value());
+  REQUIRE_FALSE(slot_resume.has_value());
+  CHECK(slot_resume.error().code == Errc::invalid_state);
+  CHECK(conn->ended());
 }

@@ -104,3 +104,17 @@ TEST_CASE("bad traces are refused with the line and the reason", "[trace]") {
   auto ok = parse_trace(header + good1 + "\n\n" + good2 + "\n", "t");
   CHECK(ok);
 }
+
+TEST_CASE("a recorder subscribed twice writes each event once", "[trace]") {
+  std::ostringstream out;
+  TraceRecorder rec(out);
+  auto first = sample(1, State::opening_port, std::nullopt, 0);
+  rec(first);
+  auto copy = first;
+  copy.replayed = true;  // what a second, current-state-first subscription gets
+  rec(copy);
+  rec(sample(2, State::connected, State::opening_port, 5));
+  auto trace = parse_trace(out.str(), "mem");
+  REQUIRE(trace);
+  CHECK(trace->events.size() == 2);
+}

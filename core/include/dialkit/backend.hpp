@@ -100,7 +100,9 @@ class BOOST_SYMBOL_VISIBLE Session {
   // report `disconnecting` meanwhile, and `disconnected` with the native code for it (RAS
   // 0x2001, pppd PHASE_DEAD). Core delivers the final `disconnected` itself once hangup()
   // returned, with the hang-up's reason (or error) and that native code (or the last one
-  // reported, if the backend reported none). Called at most once per session.
+  // reported, if the backend reported none). Called at most once per session. It may wait
+  // for the backend's own threads: a slot running on one of them (inline delivery) that calls
+  // hangup() or resume() meanwhile returns at once instead of waiting.
   virtual void hangup() = 0;
   // Any thread, concurrently with everything else; must not block for long.
   [[nodiscard]] virtual SessionStatus status() const = 0;

@@ -175,8 +175,10 @@ struct BackendSummary {
 class Runtime {
  public:
   explicit Runtime(RuntimeOptions options = {});
-  // Teardown order: hang up live connections, stop backend threads, drop subscriptions,
-  // destroy backends, then release plugin libraries.
+  // Teardown order: drop subscriptions (no slot runs during destruction), hang up the
+  // connections still live, stop backend threads, destroy backends, then release plugin
+  // libraries. A dial whose Connection handle was dropped keeps running until it ends or
+  // the runtime is destroyed.
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;

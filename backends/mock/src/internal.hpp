@@ -1,0 +1,90 @@
+// Pieces shared by the mock's source files: the task gate and the cross-process registry.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <dialkit/backend.hpp>
+
+namespace dialkit::mock::detail {
+
+// Lets scheduler tasks run backend code only while open. close() waits until no task is
+// running on another thread, so that after it returns nothing of ours reports any more; it
+// does not wait for a task on its own thread (a slot that hangs up from inside a report).
+// close_without_waiting() is for Session::hangup(): core calls it holding the control lock,
+// which a task's report may be waiting for (a slot that resumes), so it must not wait; it
+// tells whether a task is still running on another thread.
+class TaskGate {
+ public:
+  bool enter();
+  void leave();
+  void close();
+  bool close_without_waiting();
+  [[nodiscard]] bool is_closed() const;
+
+  // Enters on construction; leaves on destruction when it got in.
+  class Pass {
+   public:
+    explicit Pass(TaskGate& gate) : gate_(gate), inside_(gate.enter()) {}
+    ~Pass() {
+      if (inside_) gate_.leave();
+    }
+    Pass(const Pass&) = delete;
+    Pass& operator=(const Pass&) = delete;
+    explicit operator bool() const noexcept { return inside_; }
+
+   private:
+    TaskGate& gate_;
+    bool inside_;
+  };
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable left_;
+  bool closed_ = false;
+  std::vector<std::thread::id> inside_;
+};
+
+// One live connection as its process published it.
+struct RegistryRecord {
+  std::string id;  // "<pid>-<connection>", also the file stem
+  long pid = 0;
+  ConnectionId connection = 0;
+  std::string entry;
+  State state = State::opening_port;
+  std::int64_t native_code = 0;
+  std::string native_name;
+  std::string device;
+};
+
+// The files of the cross-process registry in one directory: <pid>-<connection>.json per live
+// session (rewritten atomically on each report) and <id>.hangup to ask its owner to hang up.
+class Registry {
+ public:
+  explicit Registry(std::filesystem::path dir);
+
+  [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
+  [[nodiscard]] static long own_pid() noexcept;
+  [[nodiscard]] static bool pid_alive(long pid) noexcept;
+  [[nodiscard]] static std::string id_for(long pid, ConnectionId connection);
+
+  Result<void> publish(const RegistryRecord& record) const;
+  void withdraw(const std::string& id) const;
+  // Every record whose process lives; files of dead processes are removed.
+  [[nodiscard]] std::vector<RegistryRecord> records() const;
+  [[nodiscard]] std::optional<RegistryRecord> record(const std::string& id) const;
+  Result<void> request_hangup(const std::string& id) const;
+  // True (and removes the request) if someone asked for this id to hang up.
+  bool take_hangup_request(const std::string& id) const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace dialkit::mock::detail

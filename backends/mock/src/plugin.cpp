@@ -1,0 +1,6 @@
+// The mock's plugin entry point: only the MODULE build compiles this file; the static library
+// dialkit::mock has the same backend without it.
+#include <dialkit/mock.hpp>
+#include <dialkit/plugin.hpp>
+
+DIALKIT_PLUGIN(dialkit::mock::MockFactory)

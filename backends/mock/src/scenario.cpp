@@ -1,0 +1,568 @@
+// The mock's scenario model: defaults, validation, the JSON file format, trace conversion and
+// the builder. The file format is documented in backends/mock/README.md.
+#include <dialkit/mock.hpp>
+
+#include <array>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace dialkit::mock {
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+// RASCONNSTATE names, indexed like state_table; `disconnecting` is the mock's own.
+constexpr std::array<std::string_view, state_count> ras_names{{
+    "RASCS_OpenPort", "RASCS_PortOpened", "RASCS_ConnectDevice", "RASCS_DeviceConnected",
+    "RASCS_AllDevicesConnected", "RASCS_Authenticate", "RASCS_AuthNotify", "RASCS_AuthRetry",
+    "RASCS_AuthCallback", "RASCS_AuthChangePassword", "RASCS_AuthProject",
+    "RASCS_AuthLinkSpeed", "RASCS_AuthAck", "RASCS_ReAuthenticate", "RASCS_Authenticated",
+    "RASCS_PrepareForCallback", "RASCS_WaitForModemReset", "RASCS_WaitForCallback",
+    "RASCS_Projected", "RASCS_StartAuthentication", "RASCS_CallbackComplete",
+    "RASCS_LogonNetwork", "RASCS_SubEntryConnected", "RASCS_SubEntryDisconnected",
+    "RASCS_ApplySettings", "disconnecting", "RASCS_Interactive", "RASCS_RetryAuthentication",
+    "RASCS_CallbackSetByCaller", "RASCS_PasswordExpired", "RASCS_InvokeEapUI",
+    "RASCS_Connected", "RASCS_Disconnected",
+}};
+
+Error native_error(Errc code, std::int64_t native_code, std::string native_text) {
+  Error e;
+  e.code = code;
+  e.native_code = native_code;
+  e.native_text = std::move(native_text);
+  return e;
+}
+
+RetryStep retry_step(State state) {
+  return RetryStep{state, milliseconds{0}, default_native_code(state),
+                   std::string(default_native_name(state))};
+}
+
+// Thrown inside the parser only; parse_scenario turns it into an Error.
+struct ParseFailure {
+  std::string path;
+  std::string what;
+};
+
+[[noreturn]] void fail_at(const std::string& path, std::string what) {
+  throw ParseFailure{path, std::move(what)};
+}
+
+std::string join_path(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+void check_object(const json& j, const std::string& path) {
+  if (!j.is_object()) fail_at(path, std::string("must be an object, not ") + j.type_name());
+}
+
+// Unknown fields are errors, so that a typo ("delay" for "delay_ms") is not silently ignored.
+void check_keys(const json& j, const std::string& path,
+                std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : j.items()) {
+    bool known = false;
+    for (auto a : allowed) known = known || a == key;
+    if (!known) {
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      fail_at(join_path(path, key), "unknown field (allowed: " + list + ")");
+    }
+  }
+}
+
+const json* find(const json& j, std::string_view key) {
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+const json& require(const json& j, const std::string& path, std::string_view key) {
+  const json* v = find(j, key);
+  if (!v) fail_at(path.empty() ? "(top level)" : path, "missing field " + in_quotes(key));
+  return *v;
+}
+
+std::string as_string(const json& v, const std::string& path) {
+  if (!v.is_string()) fail_at(path, std::string("must be a string, not ") + v.type_name());
+  return v.get<std::string>();
+}
+
+std::int64_t as_int(const json& v, const std::string& path) {
+  if (!v.is_number_integer())
+    fail_at(path, std::string("must be an integer, not ") + v.type_name());
+  if (v.is_number_unsigned() &&
+      v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    fail_at(path, "is too large");
+  return v.get<std::int64_t>();
+}
+
+std::uint64_t as_uint(const json& v, const std::string& path) {
+  if (!v.is_number_integer())
+    fail_at(path, std::string("must be an integer, not ") + v.type_name());
+  if (!v.is_number_unsigned())
+    fail_at(path, "must not be negative (got " + v.dump() + ")");
+  return v.get<std::uint64_t>();
+}
+
+std::uint32_t as_uint32(const json& v, const std::string& path) {
+  const auto n = as_uint(v, path);
+  if (n > std::numeric_limits<std::uint32_t>::max()) fail_at(path, "is too large");
+  return static_cast<std::uint32_t>(n);
+}
+
+milliseconds as_delay(const json& v, const std::string& path) {
+  // A negative number is its own mistake, worth a message that says so.
+  if (v.is_number() && v.get<double>() < 0)
+    fail_at(path, "delay must not be negative (got " + v.dump() + ")");
+  const auto n = as_uint(v, path);
+  if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max()))
+    fail_at(path, "delay is too large");
+  return milliseconds{static_cast<std::int64_t>(n)};
+}
+
+double as_probability(const json& v, const std::string& path) {
+  if (!v.is_number()) fail_at(path, std::string("must be a number, not ") + v.type_name());
+  const double p = v.get<double>();
+  if (!(p >= 0.0 && p <= 1.0)) fail_at(path, "probability must be between 0 and 1 (got " + v.dump() + ")");
+  return p;
+}
+
+bool as_bool(const json& v, const std::string& path) {
+  if (!v.is_boolean()) fail_at(path, std::string("must be true or false, not ") + v.type_name());
+  return v.get<bool>();
+}
+
+State as_state(const json& v, const std::string& path) {
+  const auto name = as_string(v, path);
+  const auto state = state_from_name(name);
+  if (!state) fail_at(path, "unknown state name " + in_quotes(name));
+  return *state;
+}
+
+Error parse_error_spec(const json& j, const std::string& path) {
+  check_object(j, path);
+  check_keys(j, path, {"code", "native_code", "native_text", "detail"});
+  Error e;
+  const auto code_path = join_path(path, "code");
+  const auto name = as_string(require(j, path, "code"), code_path);
+  const auto code = errc_from_name(name);
+  if (!code) fail_at(code_path, "unknown error code name " + in_quotes(name));
+  e.code = *code;
+  if (const json* v = find(j, "native_code")) e.native_code = as_int(*v, join_path(path, "native_code"));
+  if (const json* v = find(j, "native_text")) e.native_text = as_string(*v, join_path(path, "native_text"));
+  if (const json* v = find(j, "detail")) e.detail = as_string(*v, join_path(path, "detail"));
+  return e;
+}
+
+PauseSpec parse_pause(const json& j, const std::string& path, State state) {
+  check_object(j, path);
+  check_keys(j, path, {"expected", "expected_user", "max_attempts", "retry", "error", "auto_resume"});
+  PauseSpec p = default_pause(state);
+  if (const json* v = find(j, "expected")) p.expected = as_string(*v, join_path(path, "expected"));
+  if (const json* v = find(j, "expected_user"))
+    p.expected_user = as_string(*v, join_path(path, "expected_user"));
+  if (const json* v = find(j, "max_attempts"))
+    p.max_attempts = as_uint32(*v, join_path(path, "max_attempts"));
+  if (const json* v = find(j, "retry")) {
+    const auto rpath = join_path(path, "retry");
+    check_object(*v, rpath);
+    check_keys(*v, rpath, {"state", "delay_ms", "native_code", "native_name"});
+    p.retry = retry_step(as_state(require(*v, rpath, "state"), join_path(rpath, "state")));
+    if (const json* d = find(*v, "delay_ms")) p.retry.delay = as_delay(*d, join_path(rpath, "delay_ms"));
+    if (const json* c = find(*v, "native_code")) p.retry.native_code = as_int(*c, join_path(rpath, "native_code"));
+    if (const json* n = find(*v, "native_name")) p.retry.native_name = as_string(*n, join_path(rpath, "native_name"));
+  }
+  if (const json* v = find(j, "error")) p.error = parse_error_spec(*v, join_path(path, "error"));
+  if (const json* v = find(j, "auto_resume")) p.auto_resume = as_bool(*v, join_path(path, "auto_resume"));
+  return p;
+}
+
+Step parse_step(const json& j, const std::string& path) {
+  check_object(j, path);
+  check_keys(j, path, {"state", "delay_ms", "native_code", "native_name", "error", "reason",
+                       "subentry", "pause"});
+  Step s;
+  s.state = as_state(require(j, path, "state"), join_path(path, "state"));
+  s.native_code = default_native_code(s.state);
+  s.native_name = std::string(default_native_name(s.state));
+  if (const json* v = find(j, "delay_ms")) s.delay = as_delay(*v, join_path(path, "delay_ms"));
+  if (const json* v = find(j, "native_code")) s.native_code = as_int(*v, join_path(path, "native_code"));
+  if (const json* v = find(j, "native_name")) s.native_name = as_string(*v, join_path(path, "native_name"));
+  if (const json* v = find(j, "error")) s.error = parse_error_spec(*v, join_path(path, "error"));
+  if (const json* v = find(j, "reason")) s.reason = as_string(*v, join_path(path, "reason"));
+  if (const json* v = find(j, "subentry")) s.subentry = as_uint32(*v, join_path(path, "subentry"));
+  if (const json* v = find(j, "pause")) {
+    if (!is_paused(s.state))
+      fail_at(join_path(path, "pause"),
+              "only paused states take a pause spec; " + std::string(state_name(s.state)) + " is " +
+                  std::string(group_name(state_group(s.state))));
+    s.pause = parse_pause(*v, join_path(path, "pause"), s.state);
+  }
+  return s;
+}
+
+FaultSpec parse_faults(const json& j, const std::string& path) {
+  check_object(j, path);
+  check_keys(j, path, {"seed", "drop_probability", "drop_after_ms", "drop_error",
+                       "fail_probability", "fail_error"});
+  FaultSpec f = default_faults();
+  f.seed = as_uint(require(j, path, "seed"), join_path(path, "seed"));
+  if (const json* v = find(j, "drop_probability")) f.drop_probability = as_probability(*v, join_path(path, "drop_probability"));
+  if (const json* v = find(j, "drop_after_ms")) f.drop_after = as_delay(*v, join_path(path, "drop_after_ms"));
+  if (const json* v = find(j, "drop_error")) f.drop_error = parse_error_spec(*v, join_path(path, "drop_error"));
+  if (const json* v = find(j, "fail_probability")) f.fail_probability = as_probability(*v, join_path(path, "fail_probability"));
+  if (const json* v = find(j, "fail_error")) f.fail_error = parse_error_spec(*v, join_path(path, "fail_error"));
+  return f;
+}
+
+Scenario parse_document(const json& root) {
+  check_object(root, "(top level)");
+  check_keys(root, "", {"version", "name", "description", "device", "phone_number", "faults", "steps"});
+  const auto version = as_int(require(root, "", "version"), "version");
+  if (version != scenario_format_version)
+    fail_at("version", "unsupported format version " + std::to_string(version) + " (this mock reads " +
+                           std::to_string(scenario_format_version) + ")");
+  Scenario sc;
+  sc.name = as_string(require(root, "", "name"), "name");
+  if (const json* v = find(root, "description")) sc.description = as_string(*v, "description");
+  if (const json* v = find(root, "device")) {
+    check_object(*v, "device");
+    check_keys(*v, "device", {"name", "type"});
+    sc.device_name = as_string(require(*v, "device", "name"), "device.name");
+    sc.device_type = as_string(require(*v, "device", "type"), "device.type");
+  }
+  if (const json* v = find(root, "phone_number")) sc.phone_number = as_string(*v, "phone_number");
+  if (const json* v = find(root, "faults")) sc.faults = parse_faults(*v, "faults");
+  const json& steps = require(root, "", "steps");
+  if (!steps.is_array()) fail_at("steps", std::string("must be an array, not ") + steps.type_name());
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    sc.steps.push_back(parse_step(steps[i], "steps[" + std::to_string(i) + "]"));
+  return sc;
+}
+
+json error_to_json(const Error& e) {
+  json j{{"code", std::string(e.name())}};
+  if (e.native_code) j["native_code"] = *e.native_code;
+  if (!e.native_text.empty()) j["native_text"] = e.native_text;
+  if (!e.detail.empty()) j["detail"] = e.detail;
+  return j;
+}
+
+std::string step_label(std::size_t i) { return "steps[" + std::to_string(i) + "]"; }
+
+Error invalid(const Scenario& sc, const std::string& path, const std::string& what) {
+  const std::string source = sc.source.empty() ? sc.name : sc.source;
+  return make_error(Errc::malformed_input, source + ": " + path + ": " + what);
+}
+
+}  // namespace
+
+std::int64_t default_native_code(State state) noexcept {
+  const auto v = ras_value(state);
+  return v ? static_cast<std::int64_t>(*v) : -1;
+}
+
+std::string_view default_native_name(State state) noexcept {
+  return ras_names[static_cast<std::size_t>(state) - 1];
+}
+
+PauseSpec default_pause(State paused) {
+  PauseSpec p;
+  switch (paused) {
+    case State::retry_authentication:
+      p.retry = retry_step(State::authenticating);
+      p.error = native_error(Errc::authentication_failed, 691, "ERROR_AUTHENTICATION_FAILURE");
+      break;
+    case State::password_expired:
+      p.retry = retry_step(State::auth_change_password);
+      p.error = native_error(Errc::password_expired, 648, "ERROR_PASSWD_EXPIRED");
+      break;
+    case State::callback_set_by_caller:
+      p.retry = retry_step(State::auth_callback);
+      p.error = native_error(Errc::callback_required, 704, "ERROR_BAD_CALLBACK_NUMBER");
+      break;
+    case State::interactive:
+      p.retry = retry_step(State::connecting_device);
+      p.error = native_error(Errc::user_input_required, 703, "ERROR_INTERACTIVE_MODE");
+      break;
+    default:
+      p.retry = retry_step(State::authenticating);
+      p.error = make_error(Errc::user_input_required);
+      break;
+  }
+  return p;
+}
+
+FaultSpec default_faults() {
+  FaultSpec f;
+  f.drop_error = native_error(Errc::peer_hung_up, 629, "ERROR_REMOTE_DISCONNECTION");
+  f.fail_error = native_error(Errc::connect_failed, 651, "ERROR_FROM_DEVICE");
+  return f;
+}
+
+Result<void> validate(const Scenario& sc) {
+  if (sc.name.empty()) return fail(invalid(sc, "name", "must not be empty"));
+  if (sc.steps.empty()) return fail(invalid(sc, "steps", "a scenario needs at least one step"));
+  std::optional<State> terminal;  // the last terminal state seen
+  for (std::size_t i = 0; i < sc.steps.size(); ++i) {
+    const Step& s = sc.steps[i];
+    const auto at = step_label(i);
+    const auto name = std::string(state_name(s.state));
+    if (static_cast<std::size_t>(s.state) < 1 || static_cast<std::size_t>(s.state) > state_count)
+      return fail(invalid(sc, at + ".state", "not a state"));
+    if (s.delay.count() < 0)
+      return fail(invalid(sc, at + ".delay_ms", "delay must not be negative (got " +
+                                                    std::to_string(s.delay.count()) + ")"));
+    if (terminal == State::disconnected)
+      return fail(invalid(sc, at, "step " + name + " comes after the terminal `disconnected` of an earlier step; nothing may follow it"));
+    if (terminal == State::connected && s.state != State::subentry_connected &&
+        s.state != State::subentry_disconnected && s.state != State::disconnecting &&
+        s.state != State::disconnected)
+      return fail(invalid(sc, at, "after `connected` only subentry_connected, subentry_disconnected, disconnecting or disconnected may follow, not " + name));
+    if (is_paused(s.state) && !s.pause)
+      return fail(invalid(sc, at, "paused state " + name + " needs a \"pause\" spec (what input it accepts)"));
+    if (!is_paused(s.state) && s.pause)
+      return fail(invalid(sc, at + ".pause", "only paused states take a pause spec; " + name + " is not paused"));
+    if (s.error && s.state != State::disconnected && s.state != State::disconnecting)
+      return fail(invalid(sc, at + ".error", "only disconnected or disconnecting may carry an error, not " + name));
+    if (s.pause) {
+      if (s.pause->max_attempts < 1)
+        return fail(invalid(sc, at + ".pause.max_attempts", "must be at least 1"));
+      if (state_group(s.pause->retry.state) != StateGroup::running ||
+          s.pause->retry.state == State::disconnecting)
+        return fail(invalid(sc, at + ".pause.retry.state", "must be a running state other than disconnecting, not " +
+                                                             std::string(state_name(s.pause->retry.state))));
+      if (s.pause->retry.delay.count() < 0)
+        return fail(invalid(sc, at + ".pause.retry.delay_ms", "delay must not be negative"));
+      if (s.pause->expected_user && s.state != State::retry_authentication)
+        return fail(invalid(sc, at + ".pause.expected_user", "only retry_authentication takes a user name"));
+    }
+    // Core refuses a dial whose first event is `connected` (DESIGN.md rule 2); say so here.
+    if (s.state == State::connected && i == 0)
+      return fail(invalid(sc, at, "`connected` needs a running state before it"));
+    if (is_terminal(s.state)) terminal = s.state;
+  }
+  if (sc.faults) {
+    const auto& f = *sc.faults;
+    if (!(f.drop_probability >= 0.0 && f.drop_probability <= 1.0))
+      return fail(invalid(sc, "faults.drop_probability", "probability must be between 0 and 1"));
+    if (!(f.fail_probability >= 0.0 && f.fail_probability <= 1.0))
+      return fail(invalid(sc, "faults.fail_probability", "probability must be between 0 and 1"));
+    if (f.drop_after.count() < 0)
+      return fail(invalid(sc, "faults.drop_after_ms", "delay must not be negative"));
+  }
+  return {};
+}
+
+Result<Scenario> parse_scenario(std::string_view text, std::string_view source_name) {
+  const std::string source(source_name);
+  json root;
+  try {
+    root = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    return fail(make_error(Errc::malformed_input, source + ": not valid JSON: " + e.what()));
+  }
+  Scenario sc;
+  try {
+    sc = parse_document(root);
+  } catch (const ParseFailure& f) {
+    return fail(make_error(Errc::malformed_input, source + ": " + f.path + ": " + f.what));
+  } catch (const json::exception& e) {
+    // The checks above should leave nothing for nlohmann to reject; keep it an Error anyway.
+    return fail(make_error(Errc::malformed_input, source + ": " + e.what()));
+  }
+  sc.source = source;
+  if (auto ok = validate(sc); !ok) return fail(ok.error());
+  return sc;
+}
+
+Result<Scenario> load_scenario_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail(make_error(Errc::malformed_input, file.string() + ": cannot be read"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), file.string());
+}
+
+std::string scenario_to_json(const Scenario& sc) {
+  json root{{"version", scenario_format_version},
+            {"name", sc.name},
+            {"description", sc.description},
+            {"device", {{"name", sc.device_name}, {"type", sc.device_type}}}};
+  if (!sc.phone_number.empty()) root["phone_number"] = sc.phone_number;
+  if (sc.faults) {
+    const auto& f = *sc.faults;
+    root["faults"] = {{"seed", f.seed},
+                      {"drop_probability", f.drop_probability},
+                      {"drop_after_ms", f.drop_after.count()},
+                      {"drop_error", error_to_json(f.drop_error)},
+                      {"fail_probability", f.fail_probability},
+                      {"fail_error", error_to_json(f.fail_error)}};
+  }
+  json steps = json::array();
+  for (const auto& s : sc.steps) {
+    json j{{"state", std::string(state_name(s.state))},
+           {"delay_ms", s.delay.count()},
+           {"native_code", s.native_code},
+           {"native_name", s.native_name}};
+    if (s.error) j["error"] = error_to_json(*s.error);
+    if (!s.reason.empty()) j["reason"] = s.reason;
+    if (s.subentry) j["subentry"] = *s.subentry;
+    if (s.pause) {
+      const auto& p = *s.pause;
+      json pj{{"max_attempts", p.max_attempts},
+              {"retry", {{"state", std::string(state_name(p.retry.state))},
+                         {"delay_ms", p.retry.delay.count()},
+                         {"native_code", p.retry.native_code},
+                         {"native_name", p.retry.native_name}}},
+              {"error", error_to_json(p.error)},
+              {"auto_resume", p.auto_resume}};
+      if (p.expected) pj["expected"] = *p.expected;
+      if (p.expected_user) pj["expected_user"] = *p.expected_user;
+      j["pause"] = std::move(pj);
+    }
+    steps.push_back(std::move(j));
+  }
+  root["steps"] = std::move(steps);
+  return root.dump(2);
+}
+
+Result<Scenario> scenario_from_trace(const Trace& trace) {
+  Scenario sc;
+  sc.name = trace.entry.empty() ? "trace" : trace.entry;
+  sc.description = "replay of a " + (trace.backend.empty() ? std::string("recorded") : trace.backend) +
+                   " trace of " + sc.name;
+  sc.source = "trace of " + sc.name;
+  std::optional<std::int64_t> previous_t;
+  std::uint64_t last_seq = 0;
+  for (const auto& te : trace.events) {
+    const Event& e = te.event;
+    // A subscriber that asked for the current state first sees one event twice.
+    if (e.seq != 0 && e.seq <= last_seq) continue;
+    last_seq = e.seq;
+    Step s;
+    s.state = e.state;
+    s.delay = milliseconds{previous_t ? std::max<std::int64_t>(0, te.t_ms - *previous_t) : 0};
+    previous_t = te.t_ms;
+    s.native_code = e.native_code;
+    s.native_name = e.native_name;
+    s.error = e.error;
+    s.reason = e.reason;
+    s.subentry = e.subentry;
+    if (is_paused(e.state)) {
+      // The recording went on after someone resumed; the replay goes on by itself, at the same
+      // time, and accepts any input if a caller resumes it earlier.
+      s.pause = default_pause(e.state);
+      s.pause->auto_resume = true;
+    }
+    sc.steps.push_back(std::move(s));
+  }
+  if (auto ok = validate(sc); !ok) return fail(ok.error());
+  return sc;
+}
+
+ScenarioBuilder::ScenarioBuilder(std::string name) {
+  scenario_.name = std::move(name);
+  scenario_.source = "builder scenario " + scenario_.name;
+}
+
+ScenarioBuilder& ScenarioBuilder::description(std::string text) {
+  scenario_.description = std::move(text);
+  return *this;
+}
+
+ScenarioBuilder& ScenarioBuilder::device(std::string name, std::string type) {
+  scenario_.device_name = std::move(name);
+  scenario_.device_type = std::move(type);
+  return *this;
+}
+
+ScenarioBuilder& ScenarioBuilder::phone_number(std::string number) {
+  scenario_.phone_number = std::move(number);
+  return *this;
+}
+
+ScenarioBuilder& ScenarioBuilder::step(State state, milliseconds delay) {
+  return step(state, delay, default_native_code(state), std::string(default_native_name(state)));
+}
+
+ScenarioBuilder& ScenarioBuilder::step(State state, milliseconds delay, std::int64_t native_code,
+                                       std::string native_name) {
+  Step s;
+  s.state = state;
+  s.delay = delay;
+  s.native_code = native_code;
+  s.native_name = std::move(native_name);
+  if (is_paused(state)) s.pause = default_pause(state);
+  return step(std::move(s));
+}
+
+ScenarioBuilder& ScenarioBuilder::step(Step s) {
+  scenario_.steps.push_back(std::move(s));
+  return *this;
+}
+
+ScenarioBuilder& ScenarioBuilder::subentry(State state, std::uint32_t number, milliseconds delay) {
+  step(state, delay);
+  scenario_.steps.back().subentry = number;
+  return *this;
+}
+
+ScenarioBuilder& ScenarioBuilder::pause(State paused, PauseSpec spec, milliseconds delay) {
+  Step s;
+  s.state = paused;
+  s.delay = delay;
+  s.native_code = default_native_code(paused);
+  s.native_name = std::string(default_native_name(paused));
+  s.pause = std::move(spec);
+  return step(std::move(s));
+}
+
+ScenarioBuilder& ScenarioBuilder::pause_for_password(std::string expected, std::uint32_t max_attempts,
+                                                     milliseconds delay) {
+  auto spec = default_pause(State::retry_authentication);
+  spec.expected = std::move(expected);
+  spec.max_attempts = max_attempts;
+  return pause(State::retry_authentication, std::move(spec), delay);
+}
+
+ScenarioBuilder& ScenarioBuilder::pause_for_new_password(std::optional<std::string> expected,
+                                                         milliseconds delay) {
+  auto spec = default_pause(State::password_expired);
+  spec.expected = std::move(expected);
+  return pause(State::password_expired, std::move(spec), delay);
+}
+
+ScenarioBuilder& ScenarioBuilder::pause_for_callback_number(std::optional<std::string> expected,
+                                                            milliseconds delay) {
+  auto spec = default_pause(State::callback_set_by_caller);
+  spec.expected = std::move(expected);
+  return pause(State::callback_set_by_caller, std::move(spec), delay);
+}
+
+ScenarioBuilder& ScenarioBuilder::error_step(Errc code, std::int64_t native_code,
+                                             std::string native_text, milliseconds delay) {
+  step(State::disconnected, delay);
+  scenario_.steps.back().error = native_error(code, native_code, std::move(native_text));
+  return *this;
+}
+
+ScenarioBuilder& ScenarioBuilder::faults(FaultSpec spec) {
+  scenario_.faults = std::move(spec);
+  return *this;
+}
+
+Result<Scenario> ScenarioBuilder::build() const {
+  if (auto ok = validate(scenario_); !ok) return fail(ok.error());
+  return scenario_;
+}
+
+}  // namespace dialkit::mock

@@ -1,0 +1,426 @@
+// Trace replay ("trace:PATH" entries) and the cross-process registry (registry_dir).
+#include "mock_harness.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <dialkit/trace.hpp>
+
+using namespace mock_test;
+using Catch::Matchers::Contains;
+using dialkit::Errc;
+namespace fs = std::filesystem;
+namespace mock = dialkit::mock;
+
+namespace {
+
+// A fresh directory under the temporary directory, removed at the end of the test.
+struct TempDir {
+  explicit TempDir(const std::string& tag) {
+    static int counter = 0;
+    path = fs::temp_directory_path() /
+           ("dialkit-mock-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  fs::path path;
+};
+
+// Everything a replay must reproduce, with time relative to the connection's first event.
+struct Seen {
+  State state;
+  std::optional<State> previous;
+  std::uint64_t seq;
+  std::int64_t native_code;
+  std::string native_name;
+  std::optional<dialkit::Error> error;
+  std::string reason;
+  std::optional<std::uint32_t> subentry;
+  long long t_ms;
+  bool operator==(const Seen&) const = default;
+};
+
+std::vector<Seen> seen(const std::vector<dialkit::Event>& events) {
+  std::vector<Seen> out;
+  for (const auto& e : events)
+    out.push_back(Seen{e.state, e.previous, e.seq, e.native_code, e.native_name, e.error, e.reason,
+                       e.subentry,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(e.time - events.front().time)
+                           .count()});
+  return out;
+}
+
+std::string describe(const std::vector<Seen>& v) {
+  std::ostringstream out;
+  for (const auto& s : v)
+    out << s.seq << ":" << dialkit::state_name(s.state) << "@" << s.t_ms << "[" << s.native_code << " "
+        << s.native_name << "]" << (s.error ? " err=" + std::string(s.error->name()) : "")
+        << (s.reason.empty() ? "" : " reason=" + s.reason)
+        << (s.subentry ? " sub=" + std::to_string(*s.subentry) : "") << "\n";
+  return out.str();
+}
+
+// Dials `entry`, recording a trace file, driving pauses (wrong input first, then the right
+// one) and hanging up `hangup_after` after the last step if given.
+std::vector<dialkit::Event> record(const std::string& entry, const fs::path& file,
+                                   std::optional<std::chrono::milliseconds> hangup_after = {}) {
+  Harness h;
+  std::ofstream out(file);
+  dialkit::TraceRecorder recorder(out);
+  dialkit::DialOptions o;
+  o.handle_paused_states = true;
+  auto c = h.dial(entry, o, [&](const dialkit::Event& e) { recorder(e); });
+  bool wrong_given = false;
+  for (;;) {
+    h.scheduler->run_until_idle();
+    if (!h.last_state() || !dialkit::is_paused(*h.last_state())) break;
+    h.scheduler->advance(1234ms);  // someone thinks before typing
+    if (!wrong_given && *h.last_state() == State::retry_authentication) {
+      wrong_given = true;
+      REQUIRE(c.resume(dialkit::Credentials{"u", dialkit::Secret("bad"), {}}).has_value());
+    } else {
+      REQUIRE(c.resume(*right_input(*h.last_state())).has_value());
+    }
+  }
+  if (hangup_after) {
+    h.scheduler->advance(*hangup_after);
+    REQUIRE(c.hangup().has_value());
+  }
+  h.scheduler->run_until_idle();
+  return h.events;
+}
+
+}  // namespace
+
+TEST_CASE("mock trace: a recorded dial replays as the identical event sequence", "[mock][integration][trace]") {
+  struct Case {
+    std::string entry;
+    std::optional<std::chrono::milliseconds> hangup_after;
+  };
+  for (const auto& k : {Case{"multilink", std::nullopt}, Case{"busy", std::nullopt},
+                        Case{"peer-drop", std::nullopt}, Case{"slow-vpn", std::nullopt},
+                        Case{"wrong-password", std::nullopt}, Case{"callback", std::nullopt},
+                        Case{"success", std::chrono::milliseconds{2500}}}) {
+    INFO(k.entry);
+    TempDir dir("trace");
+    const auto file = dir.path / (k.entry + ".jsonl");
+    const auto original = record(k.entry, file, k.hangup_after);
+    REQUIRE(original.size() >= 4);
+
+    Harness replay;
+    dialkit::DialOptions o;
+    o.handle_paused_states = true;  // the recording handled them; the replay goes on by itself
+    auto c = replay.dial("trace:" + file.string(), o);
+    replay.scheduler->run_until_idle();
+    const auto want = seen(original);
+    const auto got = seen(replay.events);
+    INFO("recorded:\n" << describe(want) << "replayed:\n" << describe(got));
+    CHECK(got == want);
+    CHECK(replay.diagnostics.empty());
+    CHECK(c.ended() == (original.back().state == State::disconnected));
+  }
+}
+
+TEST_CASE("mock trace: a trace that cannot be read or replayed is refused at dial()", "[mock][integration][trace]") {
+  TempDir dir("badtrace");
+  Harness h;
+  const auto missing = h.dialer().dial("trace:" + (dir.path / "missing.jsonl").string());
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == Errc::malformed_input);
+  CHECK_THAT(missing.error().detail, Contains("missing.jsonl"));
+
+  const auto garbage = dir.path / "garbage.jsonl";
+  std::ofstream(garbage) << "hello\n";
+  const auto bad = h.dialer().dial("trace:" + garbage.string());
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code == Errc::malformed_input);
+  CHECK_THAT(bad.error().detail, Contains("garbage.jsonl"));
+}
+
+TEST_CASE("mock trace: scenario_from_trace keeps what the events say", "[mock][trace]") {
+  dialkit::Trace t;
+  t.backend = "ras";
+  t.entry = "Office";
+  auto ev = [](std::uint64_t seq, State s, std::int64_t t_ms, std::int64_t code, const char* name) {
+    dialkit::TraceEvent te;
+    te.event.seq = seq;
+    te.event.state = s;
+    te.event.native_code = code;
+    te.event.native_name = name;
+    te.t_ms = t_ms;
+    return te;
+  };
+  t.events.push_back(ev(1, State::opening_port, 0, 0, "RASCS_OpenPort"));
+  t.events.push_back(ev(2, State::retry_authentication, 40, 4097, "RASCS_RetryAuthentication"));
+  t.events.push_back(ev(2, State::retry_authentication, 40, 4097, "RASCS_RetryAuthentication"));  // a replayed copy
+  t.events.push_back(ev(3, State::authenticating, 5040, 5, "RASCS_Authenticate"));
+  auto last = ev(4, State::disconnected, 5100, 8193, "RASCS_Disconnected");
+  last.event.error = dialkit::Error{Errc::authentication_failed, 691, "ERROR_AUTHENTICATION_FAILURE", {}};
+  last.event.reason = "why";
+  t.events.push_back(last);
+  const auto s = mock::scenario_from_trace(t);
+  REQUIRE(s.has_value());
+  CHECK(s->name == "Office");
+  REQUIRE(s->steps.size() == 4);
+  CHECK(s->steps[1].delay == 40ms);
+  REQUIRE(s->steps[1].pause.has_value());
+  CHECK(s->steps[1].pause->auto_resume);
+  CHECK(s->steps[2].delay == 5000ms);
+  CHECK(s->steps[2].native_name == "RASCS_Authenticate");
+  CHECK(s->steps[3].error->native_code == 691);
+  CHECK(s->steps[3].reason == "why");
+
+  t.events.push_back(ev(5, State::opening_port, 5200, 0, "again"));
+  const auto bad = mock::scenario_from_trace(t);
+  REQUIRE_FALSE(bad.has_value());
+  CHECK_THAT(bad.error().detail, Contains("steps[4]"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Registry
+
+namespace {
+
+std::map<std::string, std::string> registry_options(const TempDir& dir) {
+  return {{"registry_dir", dir.path.string()}};
+}
+
+long dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return static_cast<long>(child);
+}
+
+void write_record(const fs::path& dir, long pid, int connection, const std::string& state) {
+  const auto id = std::to_string(pid) + "-" + std::to_string(connection);
+  std::ofstream(dir / (id + ".json"))
+      << R"({"id": ")" << id << R"(", "pid": )" << pid << R"(, "connection": )" << connection
+      << R"(, "entry": "elsewhere", "state": ")" << state
+      << R"(", "native_code": 7, "native_name": "X", "device": "modem"})";
+}
+
+}  // namespace
+
+TEST_CASE("mock registry: a live session is published, listed and withdrawn", "[mock][integration][registry]") {
+  TempDir dir("registry");
+  Harness h(registry_options(dir));
+  auto c = h.dial("success");
+  h.scheduler->advance(3000ms);  // authenticated by now
+  const auto id = std::to_string(::getpid()) + "-" + std::to_string(c.id());
+  REQUIRE(fs::exists(dir.path / (id + ".json")));
+  {
+    std::ifstream in(dir.path / (id + ".json"));
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK_THAT(text.str(), Contains(R"("state":"authenticating")"));
+    CHECK_THAT(text.str(), Contains(R"("native_name":"RASCS_Authenticate")"));
+  }
+  auto live = h.dialer().connections();
+  REQUIRE(live.has_value());
+  REQUIRE(live->size() == 1);
+  CHECK(live->front().id == id);
+  CHECK(live->front().entry == "success");
+  CHECK(live->front().state == State::authenticating);
+  CHECK(live->front().started_here);
+  CHECK(live->front().device == "Standard 56000 bps V90 Modem");
+
+  REQUIRE(c.hangup().has_value());
+  CHECK_FALSE(fs::exists(dir.path / (id + ".json")));
+  live = h.dialer().connections();
+  REQUIRE(live.has_value());
+  CHECK(live->empty());
+  // No poll task is left behind once no session lives.
+  h.scheduler->advance(200ms);
+  CHECK(h.scheduler->pending() == 0);
+}
+
+TEST_CASE("mock registry: a hang-up request file ends the session as another process asked", "[mock][integration][registry]") {
+  TempDir dir("request");
+  Harness h(registry_options(dir));
+  auto c = h.dial("success");
+  h.scheduler->advance(5s);
+  REQUIRE(h.last_state() == State::connected);
+  const auto id = std::to_string(::getpid()) + "-" + std::to_string(c.id());
+  std::ofstream(dir.path / (id + ".hangup")) << "1\n";  // what hangup_live() in another process writes
+  h.scheduler->advance(150ms);
+  REQUIRE(h.events.size() >= 2);
+  CHECK(h.events.end()[-2].state == State::disconnecting);
+  CHECK(h.events.back().state == State::disconnected);
+  CHECK(h.events.back().reason == "hang-up requested by another process");
+  CHECK_FALSE(h.events.back().error.has_value());
+  CHECK(c.ended());
+  CHECK_FALSE(fs::exists(dir.path / (id + ".json")));
+  CHECK_FALSE(fs::exists(dir.path / (id + ".hangup")));
+  CHECK(h.diagnostics.empty());
+}
+
+TEST_CASE("mock registry: hangup_live of an own connection ends it at once", "[mock][integration][registry]") {
+  TempDir dir("own");
+  Harness h(registry_options(dir));
+  auto c = h.dial("success");
+  h.scheduler->advance(5s);
+  const auto id = std::to_string(::getpid()) + "-" + std::to_string(c.id());
+  REQUIRE(h.dialer().hangup(id).has_value());
+  CHECK(h.events.back().state == State::disconnected);
+  CHECK(h.events.back().reason == "hang-up requested by id");
+  const auto unknown = h.dialer().hangup("1-999");
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code == Errc::unknown_entry);
+}
+
+TEST_CASE("mock registry: files of dead processes are dropped", "[mock][integration][registry]") {
+  TempDir dir("dead");
+  const long dead = dead_pid();
+  write_record(dir.path, dead, 5, "connected");
+  Harness h(registry_options(dir));
+  const auto live = h.dialer().connections();
+  REQUIRE(live.has_value());
+  CHECK(live->empty());
+  CHECK_FALSE(fs::exists(dir.path / (std::to_string(dead) + "-5.json")));
+}
+
+TEST_CASE("mock registry: watch reports other processes' connections and their end", "[mock][integration][registry]") {
+  TempDir dir("watch");
+  const long other = static_cast<long>(::getppid());  // alive, and not us
+  write_record(dir.path, other, 3, "authenticating");
+  Harness h(registry_options(dir));
+  auto own = h.dial("success");  // our own connection is not watched
+  std::vector<dialkit::Event> watched;
+  auto watch = h.dialer().watch([&](const dialkit::Event& e) { watched.push_back(e); });
+  REQUIRE(watch.has_value());
+  h.scheduler->advance(50ms);
+  REQUIRE(watched.size() == 1);
+  CHECK(watched[0].state == State::authenticating);
+  CHECK(watched[0].entry == "elsewhere");
+  CHECK(watched[0].native_code == 7);
+
+  write_record(dir.path, other, 3, "connected");
+  h.scheduler->advance(100ms);
+  REQUIRE(watched.size() == 2);
+  CHECK(watched[1].state == State::connected);
+
+  fs::remove(dir.path / (std::to_string(other) + "-3.json"));
+  h.scheduler->advance(100ms);
+  REQUIRE(watched.size() == 3);
+  CHECK(watched[2].state == State::disconnected);
+  CHECK(watched[2].connection == watched[0].connection);
+
+  h.scheduler->advance(6s);  // our own dial connects meanwhile; still nothing for the watch
+  CHECK(watched.size() == 3);
+  watch->stop();
+}
+
+TEST_CASE("mock registry: without registry_dir, watch is not supported and live lists own dials", "[mock][integration][registry]") {
+  Harness h;
+  auto c = h.dial("success");
+  h.scheduler->advance(5s);
+  const auto live = h.dialer().connections();
+  REQUIRE(live.has_value());
+  REQUIRE(live->size() == 1);
+  CHECK(live->front().state == State::connected);
+  CHECK(live->front().started_here);
+  const auto w = h.dialer().watch([](const dialkit::Event&) {});
+  REQUIRE_FALSE(w.has_value());
+  CHECK(w.error().code == Errc::not_supported);
+}
+
+namespace {
+
+// The child process: dials `success` with the registry on, keeps its virtual clock moving with
+// real time, and exits 0 once another process hung it up, 1 on anything else, 2 on timeout.
+int child_main(const fs::path& dir) {
+  Harness h({{"registry_dir", dir.string()}});
+  auto c = h.dial("success");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    h.scheduler->advance(20ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (h.last_state() == State::disconnected) {
+      const auto& e = h.events;
+      const bool ok = e.size() >= 2 && e.end()[-2].state == State::disconnecting &&
+                      e.back().reason == "hang-up requested by another process";
+      return ok ? 0 : 1;
+    }
+  }
+  return 2;
+}
+
+}  // namespace
+
+TEST_CASE("mock registry: another process lists, watches and hangs up a child's dial", "[mock][integration][registry]") {
+  TempDir dir("process");
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // Never return into Catch in the child: a failed REQUIRE throws.
+    int code = 3;
+    try {
+      code = child_main(dir.path);
+    } catch (...) {
+    }
+    ::_exit(code);
+  }
+
+  Harness h(registry_options(dir));
+  std::vector<dialkit::Event> watched;
+  auto watch = h.dialer().watch([&](const dialkit::Event& e) { watched.push_back(e); });
+  REQUIRE(watch.has_value());
+
+  // Wait (in real time) until the child is connected.
+  std::optional<dialkit::LiveConnection> theirs;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline && !theirs) {
+    h.scheduler->advance(100ms);
+    const auto live = h.dialer().connections();
+    REQUIRE(live.has_value());
+    for (const auto& l : *live)
+      if (l.state == State::connected) theirs = l;
+    if (!theirs) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!theirs) ::kill(child, SIGKILL);
+  REQUIRE(theirs.has_value());
+  CHECK_FALSE(theirs->started_here);
+  CHECK(theirs->entry == "success");
+  CHECK(theirs->id.starts_with(std::to_string(child) + "-"));
+
+  REQUIRE(h.dialer().hangup(theirs->id).has_value());
+  int status = 0;
+  const auto wait_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  pid_t done = 0;
+  while (done == 0 && std::chrono::steady_clock::now() < wait_deadline) {
+    done = ::waitpid(child, &status, WNOHANG);
+    if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (done == 0) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  REQUIRE(done == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+
+  h.scheduler->advance(200ms);
+  REQUIRE(watched.size() >= 2);
+  CHECK(watched.back().state == State::disconnected);
+  bool saw_connected = false;
+  for (const auto& e : watched) saw_connected = saw_connected || e.state == State::connected;
+  CHECK(saw_connected);
+  const auto live = h.dialer().connections();
+  REQUIRE(live.has_value());
+  CHECK(live->empty());
+}
