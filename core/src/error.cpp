@@ -52,11 +52,12 @@ std::string Error::message() const {
   text += error_message(code);
   if (native_code || !native_text.empty()) {
     text += " [native";
-    if (native_code) text += " " + std::to_string(*native_code);
-    if (!native_text.empty()) text += " " + native_text;
+    // append() rather than `" " + x`: g++ 12 -O2 warns falsely (-Wrestrict) on the latter.
+    if (native_code) text.append(" ").append(std::to_string(*native_code));
+    if (!native_text.empty()) text.append(" ").append(native_text);
     text += "]";
   }
-  if (!detail.empty()) text += " (" + detail + ")";
+  if (!detail.empty()) text.append(" (").append(detail).append(")");
   return text;
 }
 

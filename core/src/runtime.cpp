@@ -213,12 +213,12 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   Subscription subscribe(EventSlot slot, bool current_state_first);
   void connect_initial(EventSlot slot);
   bool ended() const {
-    std::lock_guard lock(end_mutex_);
+    std::lock_guard lock(state_mutex_);
     return delivered_end_;
   }
   bool wait_until_ended(std::chrono::milliseconds limit) const {
-    std::unique_lock lock(end_mutex_);
-    return end_cv_.wait_for(lock, limit, [this] { return delivered_end_; });
+    std::unique_lock lock(state_mutex_);
+    return changed_cv_.wait_for(lock, limit, [this] { return delivered_end_; });
   }
   void release_plugin_objects();
   void drop_subscriptions() { signal_.disconnect_all_slots(); }
@@ -297,7 +297,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   std::optional<std::pair<std::int64_t, std::string>> end_native_;
   std::optional<std::thread::id> finishing_thread_;
   bool hangup_done_ = false;
-  std::condition_variable hangup_cv_;
+  bool delivered_end_ = false;  // `disconnected` reached the subscribers
+  // Signals hangup_done_ and delivered_end_ (one condition variable keeps connections small).
+  mutable std::condition_variable changed_cv_;
   std::shared_ptr<Session> session_;
   std::optional<Scheduler::TaskId> timeout_task_;
   std::optional<Scheduler::TaskId> redial_task_;
@@ -312,7 +314,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
 
   // Serializes dial, resume and hangup towards the session. Recursive: with inline
   // delivery a slot may hang up from inside the backend call that reported its event.
-  std::recursive_timed_mutex control_mutex_;
+  std::recursive_mutex control_mutex_;
   // Guarded by control_mutex_: the current session was hung up (at most once per session).
   bool session_released_ = false;
   void hangup_session_control_locked() {
@@ -323,9 +325,6 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     }
   }
 
-  mutable std::mutex end_mutex_;
-  mutable std::condition_variable end_cv_;
-  bool delivered_end_ = false;
 
   EventSignal signal_;
 };
@@ -490,6 +489,7 @@ void ConnectionCore::accept_locked(const NativeReport& r, bool& post) {
   life_.last = r.state;
   if (r.state == State::connected) life_.connected_seen = true;
   if (r.state == State::disconnecting) life_.disconnecting_seen = true;
+  if (is_paused(r.state)) life_.disconnecting_seen = false;  // resuming continues the dial
   last_native_code_ = r.native_code;
   last_native_name_ = r.native_name;
   if (r.error || r.state == State::disconnected || r.state == State::connected) last_error_ = r.error;
@@ -529,6 +529,12 @@ void ConnectionCore::enqueue_locked(Item item, bool& post) {
 }
 
 void ConnectionCore::post_drain() {
+  // Inline delivery drains right here: every caller holds a strong reference to this
+  // connection for the duration, so no extra one (and no task object) is needed.
+  if (runtime_->options_.delivery == RuntimeOptions::Delivery::inline_delivery) {
+    drain();
+    return;
+  }
   runtime_->post([self = shared_from_this()] { self->drain(); });
 }
 
@@ -551,18 +557,19 @@ void ConnectionCore::drain() {
 void ConnectionCore::deliver(Item& item) {
   DeliveringScope scope;
   if (auto* e = std::get_if<Event>(&item)) {
-    last_delivered_ = *e;
     signal_(*e);
     runtime_->deliver_to_all(*e);
+    last_delivered_ = std::move(*e);
+    e = &*last_delivered_;
     if (e->state == State::disconnected) {
       // Nothing follows `disconnected`; dropping the slots also breaks cycles through slots
       // that hold their own Connection.
       signal_.disconnect_all_slots();
       {
-        std::lock_guard lock(end_mutex_);
+        std::lock_guard lock(state_mutex_);
         delivered_end_ = true;
       }
-      end_cv_.notify_all();
+      changed_cv_.notify_all();
       runtime_->forget(id_);
     }
   } else if (auto* d = std::get_if<Diagnostic>(&item)) {
@@ -639,11 +646,15 @@ Result<void> ConnectionCore::resume(ResumeInput input) {
   if (runtime_->shut_down_) return fail(runtime_gone());
   // Never wait for the control lock while a hang-up holds it: the hang-up may be waiting for
   // this very thread (a backend thread delivering inline). Give up once an end is decided.
+  // (try_lock in a short loop: GCC 12's TSan does not intercept timed mutex waits.)
   std::unique_lock control(control_mutex_, std::defer_lock);
-  while (!control.try_lock_for(std::chrono::milliseconds(2))) {
-    std::lock_guard lock(state_mutex_);
-    if (ending_ || accepted_end_)
-      return fail(make_error(Errc::invalid_state, "the connection is being hung up"));
+  while (!control.try_lock()) {
+    {
+      std::lock_guard lock(state_mutex_);
+      if (ending_ || accepted_end_)
+        return fail(make_error(Errc::invalid_state, "the connection is being hung up"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   std::shared_ptr<Session> session;
   {
@@ -680,7 +691,7 @@ Result<void> ConnectionCore::hangup() {
       // from inside a slot: the thread hanging up may be waiting for this one (it is, when it
       // is this one), and the end is delivered after the slot returns anyway.
       if (*finishing_thread_ != std::this_thread::get_id() && delivering_depth == 0)
-        hangup_cv_.wait(lock, [this] { return hangup_done_; });
+        changed_cv_.wait(lock, [this] { return hangup_done_; });
       return {};
     }
     if (accepted_end_) return {};
@@ -739,7 +750,7 @@ void ConnectionCore::finish_end() {
     }
     hangup_done_ = true;
   }
-  hangup_cv_.notify_all();
+  changed_cv_.notify_all();
   if (post) post_drain();
 }
 

@@ -37,7 +37,10 @@ struct LifeSoFar {
            next == State::subentry_disconnected;
   }
   if (life.disconnecting_seen && !life.redial_started) {
-    return next == State::disconnecting || next == State::subentry_disconnected;
+    // Before `connected`, a failed attempt's teardown may still pause (pppd's rejected
+    // password: teardown phases, then retry_authentication); rule 2 allows running → paused.
+    return next == State::disconnecting || next == State::subentry_disconnected ||
+           group == StateGroup::paused;
   }
   if (state_group(last) == StateGroup::paused) return group == StateGroup::running;
   return true;

@@ -173,7 +173,14 @@ TEST_CASE("the transition rules of DESIGN.md rule 2", "[bus][rule2]") {
   tearing.last = State::disconnecting;
   tearing.disconnecting_seen = true;
   CHECK_FALSE(transition_allowed(tearing, State::opening_port));
+  CHECK_FALSE(transition_allowed(tearing, State::connected));
   CHECK(transition_allowed(tearing, State::disconnected));
+  // A failed attempt's teardown may pause before `connected` (running → paused).
+  CHECK(transition_allowed(tearing, State::retry_authentication));
+  LifeSoFar dropped = up;
+  dropped.last = State::disconnecting;
+  dropped.disconnecting_seen = true;
+  CHECK_FALSE(transition_allowed(dropped, State::retry_authentication));
   tearing.redial_started = true;
   CHECK(transition_allowed(tearing, State::opening_port));
 

@@ -80,6 +80,9 @@ struct DialRequest {
 
 // What RasGetConnectStatus tells beyond the state: the device and addressing.
 struct SessionStatus {
+  // The backend's id of this connection, as LiveConnection::id gives it ("pppd:1234", an NM
+  // active-connection path, a RAS handle); usable with Dialer::hangup().
+  std::string native_id;
   std::string device_name;
   std::string device_type;
   std::string phone_number;
