@@ -1,0 +1,394 @@
+// The pppd backend and its factory: entries from the peers directory, dials through
+// PppdSession, live connections and watch from pppd's pid files.
+#include <dialkit/pppd/backend.hpp>
+
+#include <dlfcn.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "session.hpp"
+
+#ifndef DIALKIT_PPPD_INSTALL_HELPER
+#define DIALKIT_PPPD_INSTALL_HELPER "/usr/local/lib/dialkit/plugins/pppd/dialkit-pppd.so"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace dialkit::pppd {
+namespace {
+
+std::string read_small_file(const fs::path& p, std::size_t limit = 4096) {
+  std::ifstream in(p, std::ios::binary);
+  std::string out(limit, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(limit));
+  out.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return out;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+Result<std::chrono::milliseconds> parse_ms(const std::string& key, const std::string& text) {
+  long long v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || p != text.data() + text.size() || v < 0 || v > 3'600'000)
+    return fail(make_error(Errc::invalid_argument, "pppd option " + key + "=\"" + text +
+                                                       "\": expected milliseconds 0..3600000"));
+  return std::chrono::milliseconds(v);
+}
+
+// The peer file's first comment, as a description; its kind from what it runs.
+Entry describe_peer(const fs::path& file) {
+  Entry e;
+  e.name = file.filename().string();
+  e.type = "modem";
+  std::istringstream in(read_small_file(file, 16384));
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    if (line[first] == '#') {
+      if (e.description.empty()) e.description = trim(line.substr(line.find_first_not_of("# \t", first) == std::string::npos ? line.size() : line.find_first_not_of("# \t", first)));
+      continue;
+    }
+    if (line.find("pppoe") != std::string::npos) e.type = "pppoe";
+    else if (line.find("pppol2tp") != std::string::npos) e.type = "l2tp";
+    else if (line.compare(first, 4, "pty ") == 0 && e.type == "modem") e.type = "pty";
+  }
+  return e;
+}
+
+std::optional<std::string> proc_comm(pid_t pid) {
+  auto comm = trim(read_small_file(fs::path("/proc") / std::to_string(pid) / "comm", 64));
+  if (comm.empty()) return std::nullopt;
+  return comm;
+}
+
+std::vector<std::string> proc_cmdline(pid_t pid) {
+  const auto raw = read_small_file(fs::path("/proc") / std::to_string(pid) / "cmdline", 16384);
+  std::vector<std::string> args;
+  std::size_t pos = 0;
+  while (pos < raw.size()) {
+    auto end = raw.find('\0', pos);
+    if (end == std::string::npos) end = raw.size();
+    args.push_back(raw.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return args;
+}
+
+std::optional<pid_t> parse_pid(std::string_view text) {
+  pid_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || p != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+std::optional<pid_t> pid_from_live_id(std::string_view id) {
+  constexpr std::string_view prefix = "pppd:";
+  if (!id.starts_with(prefix)) return std::nullopt;
+  return parse_pid(id.substr(prefix.size()));
+}
+
+LiveConnection live_from(pid_t pid, std::string iface, const std::set<pid_t>& ours) {
+  LiveConnection c;
+  c.id = "pppd:" + std::to_string(pid);
+  c.device = iface;
+  c.state = State::connected;
+  c.started_here = ours.contains(pid);
+  const auto args = proc_cmdline(pid);
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "call") c.entry = args[i + 1];
+    else if (args[i] == "file" && c.entry.empty()) c.entry = fs::path(args[i + 1]).filename().string();
+    else if (args[i] == "linkname" && c.entry.empty()) c.entry = args[i + 1];
+  }
+  if (c.entry.empty()) c.entry = iface;
+  return c;
+}
+
+std::vector<LiveConnection> scan_live_with(const Settings& s, const std::set<pid_t>& ours) {
+  std::vector<LiveConnection> out;
+  std::set<pid_t> seen;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(s.run_dir, ec)) {
+    const auto name = f.path().filename().string();
+    if (!name.starts_with("ppp") || !name.ends_with(".pid")) continue;
+    std::istringstream in(read_small_file(f.path(), 256));
+    std::string pid_line, iface;
+    std::getline(in, pid_line);
+    std::getline(in, iface);
+    iface = trim(iface);
+    // ppp0.pid names the interface; ppp-LINKNAME.pid carries it on its second line.
+    if (iface.empty() && !name.starts_with("ppp-")) iface = name.substr(0, name.size() - 4);
+    const auto pid = parse_pid(trim(pid_line));
+    if (!pid || iface.empty() || seen.contains(*pid)) continue;
+    if (proc_comm(*pid) != std::optional<std::string>("pppd")) continue;  // stale file
+    std::error_code e2;
+    if (!fs::exists(s.sys_class_net / iface, e2)) continue;
+    seen.insert(*pid);
+    out.push_back(live_from(*pid, iface, ours));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+class PppdWatch final : public WatchHandle {
+ public:
+  PppdWatch(Settings s, std::shared_ptr<Registry> registry, std::shared_ptr<WatchSink> sink)
+      : settings_(std::move(s)), registry_(std::move(registry)), sink_(std::move(sink)) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~PppdWatch() override {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  PppdWatch(const PppdWatch&) = delete;
+  PppdWatch& operator=(const PppdWatch&) = delete;
+
+ private:
+  void run() {
+    std::map<std::string, LiveConnection> known;
+    for (;;) {
+      std::set<pid_t> ours;
+      {
+        std::lock_guard lock(registry_->mutex);
+        ours = registry_->pids;
+      }
+      std::map<std::string, LiveConnection> now;
+      for (auto& c : scan_live_with(settings_, ours))
+        if (!c.started_here) now.emplace(c.id, std::move(c));
+      // Reports happen without any lock held (the sink is core's).
+      for (const auto& [id, c] : now) {
+        if (known.contains(id)) continue;
+        NativeReport r;
+        r.state = State::connected;
+        r.native_code = 8;
+        r.native_name = "PHASE_RUNNING (pid file)";
+        r.reason = "interface " + c.device;
+        sink_->report(id, c.entry, r);
+      }
+      for (const auto& [id, c] : known) {
+        if (now.contains(id)) continue;
+        NativeReport r;
+        r.state = State::disconnected;
+        r.native_code = 0;
+        r.native_name = "PHASE_DEAD (pid file gone)";
+        r.reason = "pppd on " + c.device + " ended";
+        sink_->report(id, c.entry, r);
+      }
+      known = std::move(now);
+      std::unique_lock lock(mutex_);
+      if (cv_.wait_for(lock, settings_.watch_interval, [this] { return stop_; })) return;
+    }
+  }
+
+  Settings settings_;
+  std::shared_ptr<Registry> registry_;
+  std::shared_ptr<WatchSink> sink_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+class PppdBackend final : public Backend {
+ public:
+  explicit PppdBackend(Settings s) : settings_(std::move(s)), registry_(std::make_shared<Registry>()) {}
+
+  Result<std::vector<Entry>> entries() override { return list_peers(settings_.peers_dir); }
+
+  Result<std::unique_ptr<Session>> dial(const DialRequest& request,
+                                        std::shared_ptr<Reporter> reporter) override {
+    if (!valid_entry_name(request.entry))
+      return fail(make_error(Errc::unknown_entry, "\"" + request.entry + "\" is not a peer name"));
+    std::error_code ec;
+    if (!fs::is_regular_file(settings_.peers_dir / request.entry, ec))
+      return fail(make_error(Errc::unknown_entry, "no peer \"" + request.entry + "\" in " +
+                                                      settings_.peers_dir.string()));
+    fs::path helper = settings_.helper_plugin.empty() ? default_helper_plugin() : settings_.helper_plugin;
+    if (helper.empty())
+      return fail(make_error(Errc::backend_unavailable,
+                             "dialkit's pppd-side plugin (pppd/dialkit-pppd.so) was not found"));
+    if (auto ok = check_helper_plugin(helper); !ok) return fail(ok.error());
+    auto session = PppdSession::start(settings_, helper, request, std::move(reporter), registry_);
+    if (!session) return fail(session.error());
+    return std::unique_ptr<Session>(std::move(*session));
+  }
+
+  Result<std::vector<LiveConnection>> live_connections() override { return scan_live(settings_, *registry_); }
+
+  Result<void> hangup_live(std::string_view id) override {
+    const auto pid = pid_from_live_id(id);
+    if (!pid || proc_comm(*pid) != std::optional<std::string>("pppd"))
+      return fail(make_error(Errc::unknown_entry, "no pppd connection \"" + std::string(id) + "\""));
+    if (::kill(*pid, SIGTERM) != 0)
+      return fail(make_error(errno == EPERM ? Errc::permission_denied : Errc::system_error,
+                             "kill(" + std::to_string(*pid) + ", SIGTERM): " + std::strerror(errno)));
+    return {};
+  }
+
+  Result<std::unique_ptr<WatchHandle>> watch(std::shared_ptr<WatchSink> sink) override {
+    return std::unique_ptr<WatchHandle>(std::make_unique<PppdWatch>(settings_, registry_, std::move(sink)));
+  }
+
+ private:
+  static Result<std::vector<LiveConnection>> scan_live(const Settings& s, Registry& registry) {
+    std::set<pid_t> ours;
+    {
+      std::lock_guard lock(registry.mutex);
+      ours = registry.pids;
+    }
+    return scan_live_with(s, ours);
+  }
+
+  Settings settings_;
+  std::shared_ptr<Registry> registry_;
+};
+
+void module_anchor() {}
+
+}  // namespace
+
+Result<Settings> settings_from_options(const std::map<std::string, std::string>& options) {
+  Settings s;
+  for (const auto& [key, value] : options) {
+    if (key == "peers_dir") s.peers_dir = value;
+    else if (key == "pppd") s.pppd = value;
+    else if (key == "pppd_plugin") s.helper_plugin = value;
+    else if (key == "run_dir") s.run_dir = value;
+    else if (key == "sys_class_net") s.sys_class_net = value;
+    else if (key == "kill_timeout_ms" || key == "watch_interval_ms") {
+      auto ms = parse_ms(key, value);
+      if (!ms) return fail(ms.error());
+      (key == "kill_timeout_ms" ? s.kill_timeout : s.watch_interval) = *ms;
+    } else {
+      return fail(make_error(Errc::invalid_argument, "unknown pppd backend option \"" + key + "\""));
+    }
+  }
+  if (s.watch_interval.count() == 0) s.watch_interval = std::chrono::milliseconds(1);
+  return s;
+}
+
+fs::path default_helper_plugin() {
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<void*>(&module_anchor), &info) != 0 && info.dli_fname) {
+    std::error_code ec;
+    const auto next_to_module = fs::path(info.dli_fname).parent_path() / "pppd" / "dialkit-pppd.so";
+    if (fs::is_regular_file(next_to_module, ec)) return next_to_module;
+  }
+  std::error_code ec;
+  if (fs::is_regular_file(DIALKIT_PPPD_INSTALL_HELPER, ec)) return DIALKIT_PPPD_INSTALL_HELPER;
+  return {};
+}
+
+Result<void> check_helper_plugin(const fs::path& file) {
+  auto refuse = [&](const fs::path& what, const std::string& why) {
+    return fail(make_error(Errc::plugin_rejected, "pppd would load " + file.string() + " as root, but " +
+                                                      what.string() + " " + why));
+  };
+  const auto check = [&](const fs::path& p, bool want_file) -> Result<void> {
+    struct stat st{};
+    if (::lstat(p.c_str(), &st) != 0) return refuse(p, std::string("cannot be read: ") + std::strerror(errno));
+    if (want_file && !S_ISREG(st.st_mode)) return refuse(p, "is not a regular file");
+    if (st.st_uid != 0 && st.st_uid != ::geteuid()) return refuse(p, "is owned by another user");
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(!want_file && (st.st_mode & S_ISVTX)))
+      return refuse(p, "is writable by group or others");
+    return {};
+  };
+  if (auto ok = check(file, true); !ok) return ok;
+  return check(fs::absolute(file).parent_path(), false);
+}
+
+bool valid_entry_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 200 || name.front() == '.' || name.back() == '~') return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-' || c == '+' || c == '@';
+    if (!ok) return false;
+  }
+  return !name.ends_with(".dpkg-old") && !name.ends_with(".dpkg-new") && !name.ends_with(".dpkg-dist");
+}
+
+Result<std::vector<Entry>> list_peers(const fs::path& dir) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec)
+    return fail(make_error(ec == std::errc::permission_denied ? Errc::permission_denied : Errc::backend_unavailable,
+                           "cannot read the peers directory " + dir.string() + ": " + ec.message()));
+  std::vector<Entry> out;
+  for (const auto& f : it) {
+    const auto name = f.path().filename().string();
+    std::error_code e2;
+    if (!valid_entry_name(name) || !f.is_regular_file(e2)) continue;
+    out.push_back(describe_peer(f.path()));
+  }
+  std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  return out;
+}
+
+CommandLine build_command(const Settings& s, const fs::path& helper, std::string_view entry,
+                          const std::optional<Credentials>& creds) {
+  CommandLine c;
+  c.argv.push_back(s.pppd.string());
+  // `call` reads /etc/ppp/peers only; another directory is read with `file`.
+  std::error_code ec;
+  if (fs::equivalent(s.peers_dir, "/etc/ppp/peers", ec)) {
+    c.argv.insert(c.argv.end(), {"call", std::string(entry)});
+  } else {
+    c.argv.insert(c.argv.end(), {"file", (s.peers_dir / entry).string()});
+  }
+  // After the peer's options, so they win: pppd stays our child and never redials itself.
+  c.argv.insert(c.argv.end(), {"nodetach", "nopersist", "plugin", helper.string()});
+  const bool secrets = creds && !creds->password.empty();
+  if (creds && !creds->user.empty()) c.argv.insert(c.argv.end(), {"user", creds->user});
+  c.env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DIALKIT_PPPD_FD=3",
+           std::string("DIALKIT_PPPD_SECRETS=") + (secrets ? "1" : "0")};
+  return c;
+}
+
+std::vector<LiveConnection> scan_live(const Settings& s) { return scan_live_with(s, {}); }
+
+PppdFactory::PppdFactory(fs::path pppd) : pppd_(std::move(pppd)) {}
+
+std::string PppdFactory::name() const { return std::string(backend_name); }
+
+std::string PppdFactory::description() const {
+  return "Linux pppd: dials the peers in /etc/ppp/peers by running pppd with dialkit's plugin";
+}
+
+Result<void> PppdFactory::probe() const {
+  if (::access(pppd_.c_str(), X_OK) != 0)
+    return fail(make_error(Errc::backend_unavailable,
+                           "pppd is not installed (" + pppd_.string() + ": " + std::strerror(errno) +
+                               "); install the ppp package"));
+  return {};
+}
+
+Result<std::unique_ptr<Backend>> PppdFactory::create(const BackendContext& context) {
+  auto settings = settings_from_options(context.options);
+  if (!settings) return fail(settings.error());
+  if (!context.options.contains("pppd")) settings->pppd = pppd_;
+  return std::unique_ptr<Backend>(std::make_unique<PppdBackend>(std::move(*settings)));
+}
+
+std::shared_ptr<PppdFactory> make_factory(fs::path pppd) { return std::make_shared<PppdFactory>(std::move(pppd)); }
+
+}  // namespace dialkit::pppd

@@ -1,0 +1,247 @@
+// The pppd state machine: see mapper.hpp for the decisions.
+#include <dialkit/pppd/mapper.hpp>
+
+#include <csignal>
+#include <cstring>
+
+namespace dialkit::pppd {
+namespace {
+
+constexpr int phase_dead = 0, phase_establish = 4, phase_authenticate = 5, phase_running = 8,
+              phase_terminate = 9, phase_disconnect = 10, phase_holdoff = 11;
+
+NativeReport report_of(State s, std::int64_t code, std::string_view name) {
+  NativeReport r;
+  r.state = s;
+  r.native_code = code;
+  r.native_name = std::string(name);
+  return r;
+}
+
+NativeReport notifier_report(Notifier n, State s) {
+  const auto& info = notifier_info(n);
+  return report_of(s, info.native_code, info.name);
+}
+
+// The last non-empty lines of pppd's output, joined, for an error's detail.
+std::string tail_text(std::string_view tail) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < tail.size()) {
+    auto nl = tail.find('\n', pos);
+    if (nl == std::string_view::npos) nl = tail.size();
+    auto line = tail.substr(pos, nl - pos);
+    pos = nl + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty() || line.starts_with("Plugin ")) continue;
+    if (!out.empty()) out += " | ";
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string signal_name(int sig) {
+  if (const char* abbrev = sigabbrev_np(sig)) return std::string("SIG") + abbrev;
+  return "signal " + std::to_string(sig);
+}
+
+std::string exit_name(int code) {
+  if (const auto* e = find_exit(code)) return std::string(e->name);
+  return "EXIT_" + std::to_string(code);
+}
+
+std::vector<NativeReport> Mapper::spawned() {
+  teardown_ = false;
+  highest_ = -1;
+  saw_establish_ = saw_authenticate_ = saw_auth_up_ = saw_running_ = saw_terminate_ = false;
+  paused_ = false;
+  protocol_error_.reset();
+  exit_notified_.reset();
+  link_ = {};
+  const auto* init = find_phase(1);
+  return {report_of(init->state, init->phase, init->name)};
+}
+
+NativeReport Mapper::phase_report(int phase) {
+  const auto* info = find_phase(phase);
+  NativeReport r = report_of(info->state, phase, info->name);
+  const bool up_phase = phase >= phase_establish && phase <= phase_running;
+  if (phase == phase_terminate || phase == phase_disconnect || phase == phase_holdoff) teardown_ = true;
+  if (up_phase && phase < highest_) teardown_ = true;  // going back down is teardown
+  if (phase == 2 && highest_ >= phase_establish) teardown_ = true;
+  if (teardown_ || connected_) {
+    r.state = State::disconnecting;
+    teardown_ = true;
+  }
+  if (up_phase && !teardown_) highest_ = std::max(highest_, phase);
+  return r;
+}
+
+std::vector<NativeReport> Mapper::on_message(const Message& m) {
+  std::vector<NativeReport> out;
+  if (auto* hello = std::get_if<HelloMsg>(&m)) {
+    link_.pid = hello->pid;
+  } else if (auto* p = std::get_if<PhaseMsg>(&m)) {
+    const int phase = p->phase;
+    if (phase == phase_terminate) saw_terminate_ = true;
+    if (!teardown_ && !connected_) {
+      if (phase == phase_establish) saw_establish_ = true;
+      if (phase == phase_authenticate) saw_authenticate_ = true;
+      if (phase == phase_running) saw_running_ = true;
+    }
+    if (phase == phase_dead) return out;  // the exit status ends the dial, not DEAD
+    auto r = phase_report(phase);
+    if (r.state == State::disconnecting && pause_pending()) return out;
+    if (r.state == State::connected) connected_ = true;  // PHASE_MASTER
+    out.push_back(std::move(r));
+  } else if (std::holds_alternative<AuthUpMsg>(m)) {
+    if (!teardown_ && !connected_) {
+      saw_auth_up_ = true;
+      out.push_back(notifier_report(Notifier::auth_up, State::authenticated));
+    }
+  } else if (auto* up = std::get_if<UpMsg>(&m)) {
+    if (teardown_) return out;  // an NCP coming up during teardown connects nothing
+    link_.interface = up->interface;
+    link_.addresses.push_back("local " + up->local);
+    link_.addresses.push_back("remote " + up->remote);
+    if (!connected_) {
+      connected_ = true;
+      auto r = notifier_report(up->ipv6 ? Notifier::ipv6_up : Notifier::ip_up, State::connected);
+      r.reason = "interface " + up->interface + ", local " + up->local + ", remote " + up->remote;
+      out.push_back(std::move(r));
+    }
+  } else if (auto* down = std::get_if<DownMsg>(&m)) {
+    if (connected_) {
+      teardown_ = true;
+      out.push_back(notifier_report(down->ipv6 ? Notifier::ipv6_down : Notifier::ip_down,
+                                    State::disconnecting));
+    }
+  } else if (std::holds_alternative<LinkDownMsg>(m)) {
+    if ((saw_establish_ || connected_) && !pause_pending()) {
+      teardown_ = true;
+      out.push_back(notifier_report(Notifier::link_down, State::disconnecting));
+    }
+  } else if (auto* ex = std::get_if<ExitMsg>(&m)) {
+    exit_notified_ = ex->status;
+  }
+  // SecretRequestMsg is answered by the session, not mapped.
+  return out;
+}
+
+bool Mapper::pause_pending() const noexcept {
+  return handle_paused_ && saw_authenticate_ && !saw_auth_up_ && !connected_ && !local_hangup_ &&
+         !protocol_error_;
+}
+
+std::vector<NativeReport> Mapper::local_hangup() {
+  if (local_hangup_) return {};
+  local_hangup_ = true;
+  teardown_ = true;
+  NativeReport r = report_of(State::disconnecting, native_local_hangup, native_local_hangup_name);
+  r.reason = "local hang-up";
+  return {r};
+}
+
+void Mapper::protocol_failed(Error e) {
+  if (!protocol_error_) protocol_error_ = std::move(e);
+}
+
+Error Mapper::decide_error(const ProcessEnd& end, std::string_view output_tail) const {
+  const std::string output = tail_text(output_tail);
+  auto with_output = [&](std::string detail) {
+    if (!output.empty()) detail += ": " + output;
+    return detail;
+  };
+  if (protocol_error_) {
+    Error e = *protocol_error_;
+    e.native_code = native_protocol_error;
+    e.native_text = std::string(native_protocol_error_name);
+    return e;
+  }
+  if (end.how == ProcessEnd::How::signaled) {
+    Error e = make_error(Errc::system_error,
+                         "pppd was killed by " + signal_name(end.code) +
+                             (connected_ ? " while connected" : " while dialing"));
+    e.native_code = -end.code;
+    e.native_text = signal_name(end.code);
+    return e;
+  }
+  if (end.how == ProcessEnd::How::unknown) {
+    Error e = make_error(Errc::system_error, "pppd's exit status could not be read");
+    if (exit_notified_) {
+      e.native_code = *exit_notified_;
+      e.native_text = exit_name(*exit_notified_);
+    }
+    return e;
+  }
+  const int code = end.code;
+  const auto* info = find_exit(code);
+  Error e;
+  e.native_code = code;
+  e.native_text = exit_name(code);
+  const std::string meaning = info ? std::string(info->meaning) : "unknown exit code";
+  if (connected_) {
+    // The link was up: whatever ends it now is a drop; name the specific ones.
+    if (code == 12 || code == 13 || code == 15 || code == 20) {
+      e.code = *info->error;
+      e.detail = meaning;
+    } else {
+      e.code = saw_terminate_ ? Errc::link_dropped : Errc::peer_hung_up;
+      e.detail = saw_terminate_ ? "pppd ended the link (exit " + std::to_string(code) + ", " + meaning + ")"
+                                : "the peer hung up";
+    }
+    return e;
+  }
+  if (saw_authenticate_ && !saw_auth_up_) {
+    e.code = code == 11 ? Errc::peer_authentication_failed : Errc::authentication_failed;
+    e.detail = code == 11 ? "the peer failed to authenticate itself"
+                          : "the peer rejected our user name or password";
+    return e;
+  }
+  if (saw_establish_ && !saw_running_ && (code == 0 || code == 1 || code == 10 || code == 16)) {
+    e.code = Errc::negotiation_failed;
+    e.detail = "LCP/NCP negotiation did not complete (pppd exit " + std::to_string(code) + ")";
+    return e;
+  }
+  if (info && info->error) {
+    e.code = *info->error;
+    e.detail = with_output("pppd exited " + std::to_string(code) + " (" + meaning + ")");
+  } else if (info) {
+    e.code = Errc::connect_failed;
+    e.detail = with_output("pppd exited " + std::to_string(code) + " before the link came up");
+  } else {
+    e.code = Errc::unknown;
+    e.detail = with_output("pppd exited with unknown code " + std::to_string(code));
+  }
+  return e;
+}
+
+std::vector<NativeReport> Mapper::process_ended(ProcessEnd end, std::string_view output_tail) {
+  if (local_hangup_) return {};  // core reports `disconnected` with "local hang-up"
+  // A clean exit after `connected` that someone else asked for (SIGTERM from `poff`).
+  if (connected_ && !protocol_error_ && end.how == ProcessEnd::How::exited &&
+      (end.code == 5 || (end.code == 0 && saw_terminate_))) {
+    NativeReport r = report_of(State::disconnected, end.code, exit_name(end.code));
+    r.reason = "hung up outside dialkit (pppd exit " + std::to_string(end.code) + ")";
+    return {r};
+  }
+  Error e = decide_error(end, output_tail);
+  const std::int64_t native = e.native_code.value_or(0);
+  const std::string native_name = e.native_text;
+  if (e.code == Errc::authentication_failed && handle_paused_ && end.how == ProcessEnd::How::exited) {
+    paused_ = true;
+    NativeReport r = report_of(State::retry_authentication, native, native_name);
+    r.reason = e.detail;
+    return {r};
+  }
+  NativeReport r = report_of(State::disconnected, native, native_name);
+  if (e.code == Errc::peer_hung_up && connected_) r.reason = "peer hung up";
+  r.error = std::move(e);
+  return {r};
+}
+
+}  // namespace dialkit::pppd

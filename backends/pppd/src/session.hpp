@@ -1,0 +1,47 @@
+// One dial through pppd: the session object core holds, and the thread that runs pppd,
+// reads the plugin channel and pppd's output, and reports. That thread is the only one that
+// reports, so events keep pppd's order; hangup() from elsewhere asks it to stop and joins.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <dialkit/backend.hpp>
+#include <dialkit/pppd/backend.hpp>
+#include <dialkit/pppd/mapper.hpp>
+
+#include "process.hpp"
+
+namespace dialkit::pppd {
+
+// What the backend shares with its sessions: the pids it started (for started_here).
+struct Registry {
+  std::mutex mutex;
+  std::set<pid_t> pids;
+};
+
+class SessionCore;
+
+class PppdSession final : public Session {
+ public:
+  // Spawns the first pppd now (a failure to start is dial()'s error) and starts the thread.
+  static Result<std::unique_ptr<PppdSession>> start(Settings settings, std::filesystem::path helper,
+                                                    const DialRequest& request,
+                                                    std::shared_ptr<Reporter> reporter,
+                                                    std::shared_ptr<Registry> registry);
+  ~PppdSession() override;
+  Result<void> resume(const ResumeInput& input) override;
+  void hangup() override;
+  [[nodiscard]] SessionStatus status() const override;
+
+  explicit PppdSession(std::shared_ptr<SessionCore> core);
+
+ private:
+  std::shared_ptr<SessionCore> core_;
+};
+
+}  // namespace dialkit::pppd
