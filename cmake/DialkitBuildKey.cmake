@@ -21,5 +21,9 @@ function(dialkit_compute_build_key out_var)
   string(REGEX REPLACE "[^a-z0-9_]" "_" _key "${_key}")
   set(${out_var} "${_key}" PARENT_SCOPE)
 endfunction()
-dialkit_compute_build_key(DIALKIT_BUILD_KEY)
-message(STATUS "dialkit: build key ${DIALKIT_BUILD_KEY}")
+# The installed package includes this file for the function alone, to compute a plugin
+# project's own key (dialkitPluginHelpers.cmake).
+if(NOT DIALKIT_BUILD_KEY_FUNCTION_ONLY)
+  dialkit_compute_build_key(DIALKIT_BUILD_KEY)
+  message(STATUS "dialkit: build key ${DIALKIT_BUILD_KEY}")
+endif()

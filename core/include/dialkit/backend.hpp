@@ -1,7 +1,8 @@
-// The contract between core and a backend. A backend reads a native system (RAS, pppd,
-// NetworkManager, a scripted scenario) and reports what happens through a Reporter that core
-// gives it; core validates, numbers and delivers. Backends never call user code and never
-// emit signals. Each member says on which thread core calls it and whether it may block.
+/// @file
+/// The contract between core and a backend. A backend reads a native system (RAS, pppd,
+/// NetworkManager, a scripted scenario) and reports what happens through a Reporter that core
+/// gives it; core validates, numbers and delivers. Backends never call user code and never
+/// emit signals. Each member says on which thread core calls it and whether it may block.
 #pragma once
 
 #include <cstdint>
@@ -23,168 +24,179 @@
 
 namespace dialkit {
 
-// Input that ends a paused state. Core checks the kind against the paused state before the
-// backend sees it (retry_authentication takes Credentials, callback_set_by_caller a
-// CallbackNumber, password_expired a NewPassword, invoke_eap_ui an EapInput, interactive a
-// TerminalDone).
+/// Input that ends a paused state. Core checks the kind against the paused state before the
+/// backend sees it (retry_authentication takes Credentials, callback_set_by_caller a
+/// CallbackNumber, password_expired a NewPassword, invoke_eap_ui an EapInput, interactive a
+/// TerminalDone).
 struct CallbackNumber {
-  std::string number;
+  std::string number;  ///<the number the server is to call back
 };
+/// The new password for a password_expired pause.
 struct NewPassword {
-  Secret password;
+  Secret password;  ///<the new password
 };
+/// The EAP data an invoke_eap_ui pause asks for.
 struct EapInput {
-  std::string data;
+  std::string data;  ///<the EAP data
 };
+/// Ends an interactive pause: the terminal session with the peer is done.
 struct TerminalDone {};
+/// Any input that ends a paused state (Connection::resume()).
 using ResumeInput = std::variant<Credentials, CallbackNumber, NewPassword, EapInput, TerminalDone>;
 
+/// The kind of a resume input, as accepted_input() names it.
 [[nodiscard]] std::string_view resume_input_name(const ResumeInput&) noexcept;
-// The kind of input a paused state accepts, as a name ("credentials", "callback_number",
-// "new_password", "eap_input", "terminal_done"); empty for states that are not paused.
+/// The kind of input a paused state accepts, as a name ("credentials", "callback_number",
+/// "new_password", "eap_input", "terminal_done"); empty for states that are not paused.
 [[nodiscard]] std::string_view accepted_input(State paused) noexcept;
 
-// One report from a backend: the shared state it maps to and the native value behind it.
+/// One report from a backend: the shared state it maps to and the native value behind it.
 struct NativeReport {
-  State state = State::opening_port;
-  std::int64_t native_code = 0;
-  std::string native_name;
-  std::optional<Error> error;
-  std::string reason;
-  std::optional<std::uint32_t> subentry;
+  State state = State::opening_port;  ///<the shared state the native value maps to
+  std::int64_t native_code = 0;  ///<the native value (RAS state, pppd phase, NM state)
+  std::string native_name;  ///<the native value's name
+  std::optional<Error> error;  ///<set on a `disconnected` (or `disconnecting`) that ends a failed dial
+  std::string reason;  ///<why a clean end happened, or other context
+  std::optional<std::uint32_t> subentry;  ///<the link of a multilink bundle a subentry_* report is about
 };
 
-// Given by core to each dial attempt. Thread-safe; may be called from any backend thread,
-// also after the session ended (such late reports are dropped and reported on the
-// diagnostics signal). With the default dispatcher it never runs user code; with inline
-// delivery it runs subscribers on the calling thread, so a backend must not hold its own
-// locks while it reports (a slot may call resume() or hangup() right back).
+/// Given by core to each dial attempt. Thread-safe; may be called from any backend thread,
+/// also after the session ended (such late reports are dropped and reported on the
+/// diagnostics signal). With the default dispatcher it never runs user code; with inline
+/// delivery it runs subscribers on the calling thread, so a backend must not hold its own
+/// locks while it reports (a slot may call resume() or hangup() right back).
 class BOOST_SYMBOL_VISIBLE Reporter {
  public:
   virtual ~Reporter() = default;
+  /// Reports one native event; see the class comment for threads.
   virtual void report(NativeReport report) = 0;
 };
 
+/// What core asks a backend to dial (one attempt of a Connection).
 struct DialRequest {
-  ConnectionId connection = 0;
-  std::uint32_t attempt = 1;
-  std::string entry;
-  std::optional<Credentials> credentials;
-  std::optional<std::string> phone_number;
-  std::optional<std::string> callback_number;
-  // When false, the backend may ask its platform not to pause (RAS without
-  // RDEOPT_PausedStates); if it still reports a paused state, core ends the dial with the
-  // matching error.
+  ConnectionId connection = 0;  ///<the connection this attempt belongs to
+  std::uint32_t attempt = 1;  ///<1 for the first attempt, then 2, 3, ... for redials
+  std::string entry;  ///<the entry to dial (Backend::entries())
+  std::optional<Credentials> credentials;  ///<credentials from DialOptions, if any
+  std::optional<std::string> phone_number;  ///<a phone number that overrides the entry's
+  std::optional<std::string> callback_number;  ///<the callback number to give when the server asks
+  /// When false, the backend may ask its platform not to pause (RAS without
+  /// RDEOPT_PausedStates); if it still reports a paused state, core ends the dial with the
+  /// matching error.
   bool handle_paused_states = false;
 };
 
-// What RasGetConnectStatus tells beyond the state: the device and addressing.
+/// What RasGetConnectStatus tells beyond the state: the device and addressing.
 struct SessionStatus {
-  // The backend's id of this connection, as LiveConnection::id gives it ("pppd:1234", an NM
-  // active-connection path, a RAS handle); usable with Dialer::hangup().
+  /// The backend's id of this connection, as LiveConnection::id gives it ("pppd:1234", an NM
+  /// active-connection path, a RAS handle); usable with Dialer::hangup().
   std::string native_id;
-  std::string device_name;
-  std::string device_type;
-  std::string phone_number;
-  std::string interface;
-  std::vector<std::string> addresses;
+  std::string device_name;  ///<the device (modem, interface, VPN) the dial uses
+  std::string device_type;  ///<its type: "modem", "pppoe", "vpn", ...
+  std::string phone_number;  ///<the number dialled
+  std::string interface;  ///<the network interface, once there is one
+  std::vector<std::string> addresses;  ///<the addresses assigned, once projected
 };
 
-// One dial attempt in a backend.
+/// One dial attempt in a backend.
 class BOOST_SYMBOL_VISIBLE Session {
  public:
   virtual ~Session() = default;
-  // Called by core, with the session's control lock held (never concurrently with hangup),
-  // only while the last reported state is paused and `input` is of the accepted kind.
-  // Must not block; the backend continues and reports the following states.
+  /// Called by core, with the session's control lock held (never concurrently with hangup),
+  /// only while the last reported state is paused and `input` is of the accepted kind.
+  /// Must not block; the backend continues and reports the following states.
   virtual Result<void> resume(const ResumeInput& input) = 0;
-  // Called by core with the control lock held, from any thread (also from inside a
-  // subscriber's slot). Blocks until the backend has released the native connection; may
-  // report `disconnecting` meanwhile, and `disconnected` with the native code for it (RAS
-  // 0x2001, pppd PHASE_DEAD). Core delivers the final `disconnected` itself once hangup()
-  // returned, with the hang-up's reason (or error) and that native code (or the last one
-  // reported, if the backend reported none). Called at most once per session. It may wait
-  // for the backend's own threads: a slot running on one of them (inline delivery) that calls
-  // hangup() or resume() meanwhile returns at once instead of waiting.
+  /// Called by core with the control lock held, from any thread (also from inside a
+  /// subscriber's slot). Blocks until the backend has released the native connection; may
+  /// report `disconnecting` meanwhile, and `disconnected` with the native code for it (RAS
+  /// 0x2001, pppd PHASE_DEAD). Core delivers the final `disconnected` itself once hangup()
+  /// returned, with the hang-up's reason (or error) and that native code (or the last one
+  /// reported, if the backend reported none). Called at most once per session. It may wait
+  /// for the backend's own threads: a slot running on one of them (inline delivery) that calls
+  /// hangup() or resume() meanwhile returns at once instead of waiting.
   virtual void hangup() = 0;
-  // Any thread, concurrently with everything else; must not block for long.
+  /// Any thread, concurrently with everything else; must not block for long.
   [[nodiscard]] virtual SessionStatus status() const = 0;
 };
 
+/// Something a backend can dial: a phone-book entry, a peer, a connection profile.
 struct Entry {
-  std::string name;
-  std::string type;         // "modem", "pppoe", "vpn", "ethernet", "scenario", ...
-  std::string description;
+  std::string name;  ///<what Dialer::dial() takes
+  std::string type;         ///< "modem", "pppoe", "vpn", "ethernet", "scenario", ...
+  std::string description;  ///<a line for people
 };
 
+/// A connection that is up on the system, whoever started it.
 struct LiveConnection {
-  std::string id;           // the backend's id, usable with Dialer::hangup()
-  std::string entry;
-  State state = State::connected;
-  bool started_here = false;  // by this process
-  std::string device;
+  std::string id;           ///< the backend's id, usable with Dialer::hangup()
+  std::string entry;  ///<the entry it was dialled from
+  State state = State::connected;  ///<its shared state
+  bool started_here = false;  ///< by this process
+  std::string device;  ///<the device it uses
 };
 
-// Where a backend reports connections it observes but did not start (watch).
+/// Where a backend reports connections it observes but did not start (watch).
 class BOOST_SYMBOL_VISIBLE WatchSink {
  public:
   virtual ~WatchSink() = default;
-  // `id` names the native connection; the first report for an id adopts it.
+  /// `id` names the native connection; the first report for an id adopts it.
   virtual void report(const std::string& id, const std::string& entry, NativeReport report) = 0;
 };
 
-// Stops a watch when destroyed (joins the backend's watch thread, if any).
+/// Stops a watch when destroyed (joins the backend's watch thread, if any).
 class BOOST_SYMBOL_VISIBLE WatchHandle {
  public:
   virtual ~WatchHandle() = default;
 };
 
-// Given to a backend when it is created.
+/// Given to a backend when it is created.
 struct BackendContext {
-  std::shared_ptr<Scheduler> scheduler;
-  // Backend-specific settings (RuntimeOptions::backend_options[name]), e.g. the mock's
-  // scenario directories or pppd's peers directory.
+  std::shared_ptr<Scheduler> scheduler;  ///<the runtime's clock: every delay of the backend goes through it
+  /// Backend-specific settings (RuntimeOptions::backend_options[name]), e.g. the mock's
+  /// scenario directories or pppd's peers directory.
   std::map<std::string, std::string> options;
 };
 
+/// A live backend, made by its BackendFactory; core calls it from any thread.
 class BOOST_SYMBOL_VISIBLE Backend {
  public:
   virtual ~Backend() = default;
-  // Any thread; may block briefly (reads a phone book, asks a daemon).
+  /// Any thread; may block briefly (reads a phone book, asks a daemon).
   virtual Result<std::vector<Entry>> entries() = 0;
-  // Any thread; must return promptly: the dial proceeds on the backend's own threads or
-  // scheduler tasks and is reported through `reporter`. A failure to start returns an error
-  // (no events are reported then).
+  /// Any thread; must return promptly: the dial proceeds on the backend's own threads or
+  /// scheduler tasks and is reported through `reporter`. A failure to start returns an error
+  /// (no events are reported then).
   virtual Result<std::unique_ptr<Session>> dial(const DialRequest& request,
                                                 std::shared_ptr<Reporter> reporter) = 0;
-  // Live connections of the whole system where the platform shows them, including those
-  // this process did not start.
+  /// Live connections of the whole system where the platform shows them, including those
+  /// this process did not start.
   virtual Result<std::vector<LiveConnection>> live_connections() = 0;
-  // Hangs up a live connection by its backend id (one this process may not have started).
+  /// Hangs up a live connection by its backend id (one this process may not have started).
   virtual Result<void> hangup_live(std::string_view id) {
     (void)id;
     return fail(make_error(Errc::not_supported, "this backend cannot hang up by id"));
   }
-  // Reports connections this process did not start, until the handle is destroyed.
+  /// Reports connections this process did not start, until the handle is destroyed.
   virtual Result<std::unique_ptr<WatchHandle>> watch(std::shared_ptr<WatchSink> sink) {
     (void)sink;
     return fail(make_error(Errc::not_supported, "this backend cannot watch other connections"));
   }
-  // Called once before destruction, after every session was hung up: stop backend threads
-  // and cancel scheduler tasks, so no backend code runs after it returns.
+  /// Called once before destruction, after every session was hung up: stop backend threads
+  /// and cancel scheduler tasks, so no backend code runs after it returns.
   virtual void shutdown() {}
 };
 
-// A cheap factory, split from the live backend (name, is it usable here, create).
+/// A cheap factory, split from the live backend (name, is it usable here, create).
 class BOOST_SYMBOL_VISIBLE BackendFactory {
  public:
   virtual ~BackendFactory() = default;
-  [[nodiscard]] virtual std::string name() const = 0;
-  [[nodiscard]] virtual std::string description() const = 0;
-  // A fake backend (the mock) is used only when asked for by name.
+  [[nodiscard]] virtual std::string name() const = 0;  ///<the backend's name, as users pass it to Runtime::dialer()
+  [[nodiscard]] virtual std::string description() const = 0;  ///<a line for people
+  /// A fake backend (the mock) is used only when asked for by name.
   [[nodiscard]] virtual bool is_fake() const { return false; }
-  // Is the platform there (daemon reachable, binary installed)? Cheap; no side effects.
+  /// Is the platform there (daemon reachable, binary installed)? Cheap; no side effects.
   [[nodiscard]] virtual Result<void> probe() const = 0;
+  /// Makes the live backend; called once, on first use.
   virtual Result<std::unique_ptr<Backend>> create(const BackendContext& context) = 0;
 };
 

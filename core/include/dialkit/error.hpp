@@ -1,6 +1,7 @@
-// The portable error table (DESIGN.md section 5). One X-macro list yields the codes, their
-// stable names, their class (which picks the CLI's exit code) and a message for people.
-// Every Error keeps the backend's native code and native text beside the portable code.
+/// @file
+/// The portable error table (DESIGN.md section 5). One X-macro list yields the codes, their
+/// stable names, their class (which picks the CLI's exit code) and a message for people.
+/// Every Error keeps the backend's native code and native text beside the portable code.
 #pragma once
 
 #include <cstdint>
@@ -13,21 +14,21 @@
 
 namespace dialkit {
 
-// Classes group errors for callers that branch coarsely (and for the CLI's exit codes).
+/// Classes group errors for callers that branch coarsely (and for the CLI's exit codes).
 enum class ErrorClass : std::uint8_t {
-  authentication,  // credentials, accounts, passwords
-  line,            // the far end: busy, no answer, no carrier, no dial tone
-  device,          // the local device or port
-  link,            // the link failed or dropped after it came up
-  timeout,         // a dial or operation ran out of time
-  cancelled,       // stopped on request
-  usage,           // the caller asked for something impossible or malformed
-  backend,         // a backend or plugin is missing, refused or broken
-  permission,      // the system said no
-  system,          // anything else the platform reports
+  authentication,  ///< credentials, accounts, passwords
+  line,            ///< the far end: busy, no answer, no carrier, no dial tone
+  device,          ///< the local device or port
+  link,            ///< the link failed or dropped after it came up
+  timeout,         ///< a dial or operation ran out of time
+  cancelled,       ///< stopped on request
+  usage,           ///< the caller asked for something impossible or malformed
+  backend,         ///< a backend or plugin is missing, refused or broken
+  permission,      ///< the system said no
+  system,          ///< anything else the platform reports
 };
 
-// X(name, class, message)
+/// X(name, class, message)
 #define DIALKIT_ERROR_LIST(X)                                                                  \
   X(authentication_failed, authentication, "the user name or password was rejected")          \
   X(password_expired, authentication, "the password has expired")                             \
@@ -69,46 +70,55 @@ enum class ErrorClass : std::uint8_t {
   X(system_error, system, "a system call failed")                                             \
   X(unknown, system, "unknown error")
 
+/// The portable error codes, one per DIALKIT_ERROR_LIST row.
 enum class Errc : std::uint16_t {
 #define DIALKIT_X(name, cls, msg) name,
   DIALKIT_ERROR_LIST(DIALKIT_X)
 #undef DIALKIT_X
 };
 
+/// One row of the error table.
 struct ErrcInfo {
-  Errc code;
-  std::string_view name;
-  ErrorClass error_class;
-  std::string_view message;
+  Errc code;  ///<the code
+  std::string_view name;  ///<its stable name, e.g. "line_busy"
+  ErrorClass error_class;  ///<its class
+  std::string_view message;  ///<a message for people
 };
 
+/// Every row of the error table, in code order.
 [[nodiscard]] std::span<const ErrcInfo> all_errors() noexcept;
+/// The stable name of a code ("line_busy").
 [[nodiscard]] std::string_view error_name(Errc) noexcept;
+/// The message for people of a code.
 [[nodiscard]] std::string_view error_message(Errc) noexcept;
+/// The class of a code.
 [[nodiscard]] ErrorClass error_class(Errc) noexcept;
+/// The stable name of a class ("line").
 [[nodiscard]] std::string_view error_class_name(ErrorClass) noexcept;
+/// The code with a stable name, if there is one.
 [[nodiscard]] std::optional<Errc> errc_from_name(std::string_view) noexcept;
 
-// One error: the portable code, the native code and text that produced it (RAS error and
-// RasGetErrorString text, pppd exit code name, NM reason name), and a detail for people
-// (which file and line, which plugin, what differed). Secrets never go into any field.
+/// One error: the portable code, the native code and text that produced it (RAS error and
+/// RasGetErrorString text, pppd exit code name, NM reason name), and a detail for people
+/// (which file and line, which plugin, what differed). Secrets never go into any field.
 struct Error {
-  Errc code = Errc::unknown;
-  std::optional<std::int64_t> native_code;
-  std::string native_text;
+  Errc code = Errc::unknown;  ///<the portable code
+  std::optional<std::int64_t> native_code;  ///<the native error code (RAS error, pppd exit code, NM reason), if any
+  std::string native_text;  ///<the native text (RasGetErrorString, exit code name, reason name)
   std::string detail;
 
-  [[nodiscard]] std::string_view name() const noexcept { return error_name(code); }
-  [[nodiscard]] ErrorClass error_class() const noexcept { return dialkit::error_class(code); }
-  // "line_busy: the line is busy [native 676 ERROR_LINE_BUSY] (detail)"
+  [[nodiscard]] std::string_view name() const noexcept { return error_name(code); }  ///<the code's stable name
+  [[nodiscard]] ErrorClass error_class() const noexcept { return dialkit::error_class(code); }  ///<the code's class
+  /// "line_busy: the line is busy [native 676 ERROR_LINE_BUSY] (detail)"
   [[nodiscard]] std::string message() const;
 
-  friend bool operator==(const Error&, const Error&) = default;
+  friend bool operator==(const Error&, const Error&) = default;  ///<equal when every field is
 };
 
-// Shorthand for the common case: `return fail(make_error(Errc::x, "detail"));`.
+/// Shorthand for the common case: `return fail(make_error(Errc::x, "detail"));`.
 [[nodiscard]] Error make_error(Errc code, std::string detail = {});
 
+/// What functions that can fail return: a T, or the Error.
 template <class T>
 using Result = expected<T, Error>;
 

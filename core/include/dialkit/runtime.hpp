@@ -1,12 +1,13 @@
-// The dialer API (DESIGN.md section 3). A Runtime loads backends (plugins, or factories
-// registered in-process), owns the dispatcher that delivers events and the scheduler that
-// keeps time. A Dialer dials one backend; a Connection is one dial, from the first state to
-// `disconnected`.
-//
-//   dialkit::Runtime runtime;
-//   auto dialer = runtime.dialer("mock");
-//   auto connection = dialer->dial("success", {}, [](const dialkit::Event& e) { ... });
-//   connection->hangup();
+/// @file
+/// The dialer API (DESIGN.md section 3). A Runtime loads backends (plugins, or factories
+/// registered in-process), owns the dispatcher that delivers events and the scheduler that
+/// keeps time. A Dialer dials one backend; a Connection is one dial, from the first state to
+/// `disconnected`.
+///
+///   dialkit::Runtime runtime;
+///   auto dialer = runtime.dialer("mock");
+///   auto connection = dialer->dial("success", {}, [](const dialkit::Event& e) { ... });
+///   connection->hangup();
 #pragma once
 
 #include <chrono>
@@ -35,173 +36,193 @@ class ConnectionCore;
 class WatchCore;
 }  // namespace detail
 
-// Runs delivery tasks. Core posts one task per connection at a time (a strand), so however
-// many threads an executor has, one connection's events stay ordered and never concurrent.
+/// Runs delivery tasks. Core posts one task per connection at a time (a strand), so however
+/// many threads an executor has, one connection's events stay ordered and never concurrent.
 using Executor = std::function<void(std::function<void()>)>;
 
+/// How a Runtime is set up.
 struct RuntimeOptions {
-  // Load plugins at construction (DIALKIT_PLUGIN_PATH and friends, see PluginSearchOptions).
+  /// Load plugins at construction (DIALKIT_PLUGIN_PATH and friends, see PluginSearchOptions).
   bool load_plugins = true;
-  PluginSearchOptions plugins;
-  // How events reach subscribers. dispatcher_thread: one thread owned by the runtime (native
-  // threads never call user code). inline_delivery: on the thread that reported the event
-  // (with a virtual scheduler: the test's thread). custom: `executor` below.
+  PluginSearchOptions plugins;  ///<where to look for plugins
+  /// How events reach subscribers. dispatcher_thread: one thread owned by the runtime (native
+  /// threads never call user code). inline_delivery: on the thread that reported the event
+  /// (with a virtual scheduler: the test's thread). custom: `executor` below.
   enum class Delivery : std::uint8_t { dispatcher_thread, inline_delivery, custom };
-  Delivery delivery = Delivery::dispatcher_thread;
-  Executor executor;
-  // The clock for backends and dial timeouts; a RealTimeScheduler when empty.
+  Delivery delivery = Delivery::dispatcher_thread;  ///<how events reach subscribers
+  Executor executor;  ///<runs delivery tasks when `delivery` is custom
+  /// The clock for backends and dial timeouts; a RealTimeScheduler when empty.
   std::shared_ptr<Scheduler> scheduler;
-  // Settings handed to each backend by name (BackendContext::options).
+  /// Settings handed to each backend by name (BackendContext::options).
   std::map<std::string, std::map<std::string, std::string>> backend_options;
 };
 
+/** @var dialkit::RuntimeOptions::Delivery::dispatcher_thread
+ *  One thread owned by the runtime delivers. */
+/** @var dialkit::RuntimeOptions::Delivery::inline_delivery
+ *  The reporting thread delivers. */
+/** @var dialkit::RuntimeOptions::Delivery::custom
+ *  RuntimeOptions::executor delivers. */
+
+/// Options of one dial.
 struct DialOptions {
-  std::optional<Credentials> credentials;
-  std::optional<std::string> phone_number;
-  std::optional<std::string> callback_number;
-  // Ends the dial with Errc::timeout unless it is connected in time (scheduler time).
+  std::optional<Credentials> credentials;  ///<user name and password, if the entry needs them
+  std::optional<std::string> phone_number;  ///<a phone number that overrides the entry's
+  std::optional<std::string> callback_number;  ///<the callback number to give when the server asks
+  /// Ends the dial with Errc::timeout unless it is connected in time (scheduler time).
   std::optional<std::chrono::milliseconds> timeout;
-  // Whether the caller resumes paused states; if not, a pause becomes `disconnected` with
-  // the matching error (authentication_failed, password_expired, callback_required, ...).
+  /// Whether the caller resumes paused states; if not, a pause becomes `disconnected` with
+  /// the matching error (authentication_failed, password_expired, callback_required, ...).
   bool handle_paused_states = false;
-  RedialPolicy redial;
+  RedialPolicy redial;  ///<whether and how to redial a failed attempt
 };
 
-// What RasGetConnectStatus answers, for any backend.
+/// What RasGetConnectStatus answers, for any backend.
 struct Status {
-  State state = State::opening_port;  // opening_port until the backend's first report
-  std::optional<Error> error;
-  std::int64_t native_code = 0;
-  std::string native_name;
-  std::string reason;
-  std::uint32_t attempt = 1;
-  SessionStatus device;
+  State state = State::opening_port;  ///< opening_port until the backend's first report
+  std::optional<Error> error;  ///<the error, once the dial failed
+  std::int64_t native_code = 0;  ///<the last native value
+  std::string native_name;  ///<its name
+  std::string reason;  ///<why it ended, once it did
+  std::uint32_t attempt = 1;  ///<the dial attempt
+  SessionStatus device;  ///<device and addressing, from the backend
 
-  [[nodiscard]] StateGroup group() const noexcept { return state_group(state); }
+  [[nodiscard]] StateGroup group() const noexcept { return state_group(state); }  ///<the state's group
 };
 
-// A slot's link to the bus; disconnects when destroyed (like scoped_connection).
+/// A slot's link to the bus; disconnects when destroyed (like scoped_connection).
 class Subscription {
  public:
-  Subscription() = default;
-  explicit Subscription(std::function<void()> disconnect);
-  Subscription(Subscription&&) noexcept;
-  Subscription& operator=(Subscription&&) noexcept;
+  Subscription() = default;  ///<connected to nothing
+  explicit Subscription(std::function<void()> disconnect);  ///<runs `disconnect` once, when disconnected or destroyed
+  Subscription(Subscription&&) noexcept;  ///<takes over the link
+  Subscription& operator=(Subscription&&) noexcept;  ///<disconnects this one, takes over the other's
   Subscription(const Subscription&) = delete;
   Subscription& operator=(const Subscription&) = delete;
   ~Subscription();
-  // Safe from inside any slot, also the subscriber's own; idempotent.
+  /// Safe from inside any slot, also the subscriber's own; idempotent.
   void disconnect();
-  // Keeps the slot connected after this object is gone.
+  /// Keeps the slot connected after this object is gone.
   void release() noexcept;
 
  private:
   std::function<void()> disconnect_;
 };
 
+/// One dial, from its first state to `disconnected` (a RAS connection handle).
 class Connection {
  public:
-  [[nodiscard]] ConnectionId id() const noexcept;
-  [[nodiscard]] const std::string& backend() const noexcept;
-  [[nodiscard]] const std::string& entry() const noexcept;
-  // At any time, from any thread.
+  [[nodiscard]] ConnectionId id() const noexcept;  ///<the connection's id within its runtime
+  [[nodiscard]] const std::string& backend() const noexcept;  ///<the backend's name
+  [[nodiscard]] const std::string& entry() const noexcept;  ///<the entry dialled
+  /// At any time, from any thread.
   [[nodiscard]] Status status() const;
-  // In a paused state: continue with the input it accepts. The wrong kind of input, or no
-  // paused state, is Errc::invalid_state / invalid_argument; nothing changes then.
+  /// In a paused state: continue with the input it accepts. The wrong kind of input, or no
+  /// paused state, is Errc::invalid_state / invalid_argument; nothing changes then.
   Result<void> resume(ResumeInput input);
-  // In every state, from any thread, also from inside a slot, any number of times. Returns
-  // after the backend released the connection; the last event is then `disconnected` with
-  // reason "local hang-up" (unless the connection had already ended).
+  /// In every state, from any thread, also from inside a slot, any number of times. Returns
+  /// after the backend released the connection; the last event is then `disconnected` with
+  /// reason "local hang-up" (unless the connection had already ended).
   Result<void> hangup();
-  // Adds a subscriber. With `current_state_first`, the subscriber first gets the latest
-  // delivered event (marked `replayed`), then every later one: nothing is missed.
+  /// Adds a subscriber. With `current_state_first`, the subscriber first gets the latest
+  /// delivered event (marked `replayed`), then every later one: nothing is missed.
   Subscription subscribe(EventSlot slot, bool current_state_first = true);
-  // True once `disconnected` was delivered to subscribers.
+  /// True once `disconnected` was delivered to subscribers.
   [[nodiscard]] bool ended() const;
-  // Blocks until `disconnected` was delivered or the time is up; true if it was. Real-time
-  // use only: with a virtual scheduler, run the scheduler instead.
+  /// Blocks until `disconnected` was delivered or the time is up; true if it was. Real-time
+  /// use only: with a virtual scheduler, run the scheduler instead.
   bool wait_until_ended(std::chrono::milliseconds limit) const;
 
-  explicit Connection(std::shared_ptr<detail::ConnectionCore> core);
+  explicit Connection(std::shared_ptr<detail::ConnectionCore> core);  ///<made by Dialer::dial()
 
  private:
   std::shared_ptr<detail::ConnectionCore> core_;
 };
 
-// Keeps a watch running until destroyed.
+/// Keeps a watch running until destroyed.
 class Watch {
  public:
-  Watch() = default;
-  explicit Watch(std::shared_ptr<detail::WatchCore> core);
-  Watch(Watch&&) noexcept;
-  Watch& operator=(Watch&&) noexcept;
+  Watch() = default;  ///<watches nothing
+  explicit Watch(std::shared_ptr<detail::WatchCore> core);  ///<made by Dialer::watch()
+  Watch(Watch&&) noexcept;  ///<takes over the watch
+  Watch& operator=(Watch&&) noexcept;  ///<stops this one, takes over the other's
   ~Watch();
-  void stop();
+  void stop();  ///<stops the watch; idempotent
 
  private:
   std::shared_ptr<detail::WatchCore> core_;
 };
 
+/// Dials one backend: made by Runtime::dialer().
 class Dialer {
  public:
-  [[nodiscard]] const std::string& backend_name() const noexcept;
-  // Returns at once; `handler` (may be empty) is subscribed before the first event.
+  [[nodiscard]] const std::string& backend_name() const noexcept;  ///<the backend's name
+  /// Returns at once; `handler` (may be empty) is subscribed before the first event.
   Result<Connection> dial(std::string_view entry, DialOptions options = {},
                           EventSlot handler = {});
+  /// The entries the backend can dial.
   [[nodiscard]] Result<std::vector<Entry>> entries() const;
-  // The backend's live connections, including ones this process did not start.
+  /// The backend's live connections, including ones this process did not start.
   [[nodiscard]] Result<std::vector<LiveConnection>> connections() const;
-  // Hangs up a live connection by the id connections() gave.
+  /// Hangs up a live connection by the id connections() gave.
   Result<void> hangup(std::string_view live_id);
-  // Reports the events of connections this process did not start, each as a connection of
-  // its own (own id and sequence), to `slot`.
+  /// Reports the events of connections this process did not start, each as a connection of
+  /// its own (own id and sequence), to `slot`.
   Result<Watch> watch(EventSlot slot);
 
-  Dialer(std::shared_ptr<detail::RuntimeCore> runtime, std::string backend);
+  Dialer(std::shared_ptr<detail::RuntimeCore> runtime, std::string backend);  ///<made by Runtime::dialer()
 
  private:
   std::shared_ptr<detail::RuntimeCore> runtime_;
   std::string backend_;
 };
 
+/// A backend the runtime knows, as Runtime::backends() lists it.
 struct BackendSummary {
-  std::string name;
-  std::string description;
-  std::string path;  // the plugin file, or "(built in)" for in-process factories
-  bool is_fake = false;
-  std::optional<Error> unusable;  // why probe() failed, if it did
+  std::string name;  ///<the backend's name
+  std::string description;  ///<a line for people
+  std::string path;  ///< the plugin file, or "(built in)" for in-process factories
+  bool is_fake = false;  ///<a fake (the mock) is used only when asked for by name
+  std::optional<Error> unusable;  ///< why probe() failed, if it did
 };
 
+/// The dialer runtime: backends, the dispatcher that delivers events, the clock.
 class Runtime {
  public:
+  /// Loads plugins (unless told not to) and starts the dispatcher.
   explicit Runtime(RuntimeOptions options = {});
-  // Teardown order: drop subscriptions (no slot runs during destruction), hang up the
-  // connections still live, stop backend threads, destroy backends, then release plugin
-  // libraries. A dial whose Connection handle was dropped keeps running until it ends or
-  // the runtime is destroyed.
+  /// Teardown order: drop subscriptions (no slot runs during destruction), hang up the
+  /// connections still live, stop backend threads, destroy backends, then release plugin
+  /// libraries. A dial whose Connection handle was dropped keeps running until it ends or
+  /// the runtime is destroyed.
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  // In-process registration (static plugins, a test's own backend); replaces a plugin of the
-  // same name.
+  /// In-process registration (static plugins, a test's own backend); replaces a plugin of the
+  /// same name.
   void add_backend(std::shared_ptr<BackendFactory> factory, std::string origin = "(built in)");
-  // Loads plugins from one more file (the same checks as the search).
+  /// Loads plugins from one more file (the same checks as the search).
   Result<void> load_plugin_file(const std::filesystem::path& file, bool allow_insecure = false);
 
+  /// The backends known, loaded or added, usable or not.
   [[nodiscard]] std::vector<BackendSummary> backends() const;
+  /// The plugin files refused, and why.
   [[nodiscard]] std::vector<PluginRefusal> refused_plugins() const;
 
-  // The backend by name (created on first use).
+  /// The backend by name (created on first use).
   [[nodiscard]] Result<Dialer> dialer(std::string_view backend);
-  // The first usable backend that is not a fake; Errc::backend_unavailable if none.
+  /// The first usable backend that is not a fake; Errc::backend_unavailable if none.
   [[nodiscard]] Result<Dialer> default_dialer();
 
-  // Every event of every connection of this runtime (dialed or watched).
+  /// Every event of every connection of this runtime (dialed or watched).
   Subscription on_event(EventSlot slot);
+  /// Subscribes to the diagnostics signal (what core did not deliver, and why).
   Subscription on_diagnostic(DiagnosticSlot slot);
+  /// How many illegal transitions backends reported (DESIGN.md rule 4).
   [[nodiscard]] std::uint64_t illegal_transitions() const;
 
+  /// The runtime's clock.
   [[nodiscard]] Scheduler& scheduler();
 
  private:

@@ -1,7 +1,8 @@
-// Time for core and backends: a scheduler that runs tasks after a delay. The real one runs
-// them on its own thread at wall-clock (steady) time; the virtual one runs them in time order
-// only when the test asks, so a scripted dial completes without real sleeping. The mock
-// backend and the dial timeout both use the runtime's scheduler, so they share one clock.
+/// @file
+/// Time for core and backends: a scheduler that runs tasks after a delay. The real one runs
+/// them on its own thread at wall-clock (steady) time; the virtual one runs them in time order
+/// only when the test asks, so a scripted dial completes without real sleeping. The mock
+/// backend and the dial timeout both use the runtime's scheduler, so they share one clock.
 #pragma once
 
 #include <chrono>
@@ -17,23 +18,24 @@
 
 namespace dialkit {
 
+/// Runs tasks after a delay: the clock of core and backends (real or virtual).
 class Scheduler {
  public:
-  using Task = std::function<void()>;
-  using TaskId = std::uint64_t;
+  using Task = std::function<void()>;  ///<a task to run
+  using TaskId = std::uint64_t;  ///<identifies a posted task, for cancel()
 
   virtual ~Scheduler() = default;
-  // Thread-safe.
+  /// Thread-safe.
   [[nodiscard]] virtual Clock::time_point now() const = 0;
-  // Runs `task` once `delay` has passed; tasks due at the same time run in posting order.
-  // Thread-safe; tasks must not block for long (they share one thread in real time).
+  /// Runs `task` once `delay` has passed; tasks due at the same time run in posting order.
+  /// Thread-safe; tasks must not block for long (they share one thread in real time).
   virtual TaskId post_after(Clock::duration delay, Task task) = 0;
-  // Removes a task that has not started; true if it was removed. Thread-safe.
+  /// Removes a task that has not started; true if it was removed. Thread-safe.
   virtual bool cancel(TaskId id) = 0;
 };
 
-// Real time: one thread owned by the scheduler; stop() (or the destructor) joins it and drops
-// tasks not yet run.
+/// Real time: one thread owned by the scheduler; stop() (or the destructor) joins it and drops
+/// tasks not yet run.
 class RealTimeScheduler final : public Scheduler {
  public:
   RealTimeScheduler();
@@ -44,7 +46,7 @@ class RealTimeScheduler final : public Scheduler {
   [[nodiscard]] Clock::time_point now() const override;
   TaskId post_after(Clock::duration delay, Task task) override;
   bool cancel(TaskId id) override;
-  void stop();
+  void stop();  ///<joins the thread; tasks not yet run are dropped
 
  private:
   void run();
@@ -56,20 +58,20 @@ class RealTimeScheduler final : public Scheduler {
   std::thread thread_;
 };
 
-// Virtual time: now() starts at a fixed epoch and moves only when run_*() or advance() runs
-// due tasks. Call the run functions from one thread (the test's).
+/// Virtual time: now() starts at a fixed epoch and moves only when run_*() or advance() runs
+/// due tasks. Call the run functions from one thread (the test's).
 class VirtualScheduler final : public Scheduler {
  public:
   [[nodiscard]] Clock::time_point now() const override;
   TaskId post_after(Clock::duration delay, Task task) override;
   bool cancel(TaskId id) override;
 
-  // Runs tasks in time order, moving the clock to each, until none is left (or `limit` tasks
-  // ran, against a scenario that loops forever); returns how many ran.
+  /// Runs tasks in time order, moving the clock to each, until none is left (or `limit` tasks
+  /// ran, against a scenario that loops forever); returns how many ran.
   std::size_t run_until_idle(std::size_t limit = 1'000'000);
-  // Runs every task due within `d`, then sets the clock to now + d.
+  /// Runs every task due within `d`, then sets the clock to now + d.
   std::size_t advance(Clock::duration d);
-  [[nodiscard]] std::size_t pending() const;
+  [[nodiscard]] std::size_t pending() const;  ///<how many tasks wait
 
  private:
   bool run_one(std::optional<Clock::time_point> until);

@@ -1,0 +1,244 @@
+// The template backend: a complete, minimal backend for a (simulated) platform. Copy this
+// folder to start a backend for a new platform; DESIGN.md and plugins/README.md explain the
+// rules it keeps. The parts:
+//
+// - Link: one dial on the platform. It walks the entry's script on the runtime's Scheduler
+//   (never a thread or a sleep of its own, so the dial also runs in virtual time) and reports
+//   each native phase through the Reporter core gave it, mapped by the tables in
+//   native_link.hpp. A real backend replaces the script with the platform's own events.
+// - TemplateSession: what core holds for the dial (resume, hangup, status).
+// - TemplateBackend: entries, dial, live connections.
+//
+// Threading, as backend.hpp promises it to core: reports may come from any thread, and core
+// may call resume() and hangup() from any thread, also from inside a subscriber's slot that
+// runs within our own report() (inline delivery). So a Link never holds its mutex while it
+// reports, and hangup() waits for a report in progress only when it runs on another thread.
+#include "template_backend.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <dialkit/mapping.hpp>
+#include <dialkit/scheduler.hpp>
+
+#include "native_link.hpp"
+
+namespace dialkit_template {
+
+namespace {
+
+using namespace dialkit;
+
+// The report for one step of the platform: state and native name from the phase table,
+// and for a failed `down`, the error from the error table with its native code and name.
+NativeReport report_for(const Step& step) {
+  NativeReport report = plugin::native_report(phase_table, step.phase, State::opening_port);
+  if (step.phase == LinkPhase::down && step.error != LinkError::none)
+    report.error = plugin::native_error(error_table, step.error, "reported by the example link");
+  return report;
+}
+
+class Link : public std::enable_shared_from_this<Link> {
+ public:
+  Link(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<Reporter> reporter, Script script,
+       Clock::duration step, bool have_credentials)
+      : scheduler_(std::move(scheduler)),
+        reporter_(std::move(reporter)),
+        script_(std::move(script)),
+        step_(step),
+        have_credentials_(have_credentials) {}
+
+  void start() {
+    std::lock_guard lock(mutex_);
+    schedule_locked();
+  }
+
+  Result<void> resume(const ResumeInput& input) {
+    // Core has checked that the last state is paused and that the input is of the kind it
+    // accepts (Credentials for retry_authentication); what is left is the platform's say.
+    const auto* credentials = std::get_if<Credentials>(&input);
+    if (credentials == nullptr || credentials->password.empty())
+      return fail(make_error(Errc::invalid_argument, "the example link needs a password"));
+    std::lock_guard lock(mutex_);
+    if (closed_ || !paused_) return fail(make_error(Errc::invalid_state, "the link is not paused"));
+    paused_ = false;
+    schedule_locked();
+    return {};
+  }
+
+  void hangup() {
+    // The platform tears the link down; core reports the final `disconnected` itself.
+    if (stop()) reporter_->report(report_for({LinkPhase::closing}));
+  }
+
+  // Stops the script without reporting; false if the link had already ended.
+  bool stop() {
+    std::unique_lock lock(mutex_);
+    if (closed_) return false;
+    closed_ = true;
+    if (task_) scheduler_->cancel(*task_);
+    task_.reset();
+    // A step reporting on another thread finishes first, so nothing is reported after
+    // hangup() returns. On that very thread (a slot hanging up), waiting would deadlock.
+    idle_.wait(lock, [this] {
+      return !reporting_on_ || *reporting_on_ == std::this_thread::get_id();
+    });
+    return true;
+  }
+
+  SessionStatus status() const {
+    SessionStatus s;
+    s.device_name = "example0";
+    s.device_type = "modem";
+    return s;
+  }
+
+ private:
+  void schedule_locked() {
+    std::weak_ptr<Link> weak = weak_from_this();
+    task_ = scheduler_->post_after(next_ == 0 ? Clock::duration::zero() : step_, [weak] {
+      if (auto link = weak.lock()) link->run_step();
+    });
+  }
+
+  // One scheduler task: the platform's next phase.
+  void run_step() {
+    NativeReport report;
+    {
+      std::lock_guard lock(mutex_);
+      task_.reset();
+      if (closed_ || next_ >= script_.steps.size()) return;
+      const Step step = script_.steps[next_++];
+      if (step.phase == LinkPhase::need_secret && have_credentials_) {
+        // The platform took the dial's credentials: no pause.
+        schedule_locked();
+        return;
+      }
+      report = report_for(step);
+      if (is_paused(report.state)) {
+        paused_ = true;  // resume() schedules the next step
+      } else if (report.state != State::disconnected && next_ < script_.steps.size()) {
+        schedule_locked();
+      }
+      if (report.state == State::disconnected) closed_ = true;
+      reporting_on_ = std::this_thread::get_id();
+    }
+    reporter_->report(std::move(report));
+    {
+      std::lock_guard lock(mutex_);
+      reporting_on_.reset();
+    }
+    idle_.notify_all();
+  }
+
+  mutable std::mutex mutex_;
+  std::condition_variable idle_;
+  std::shared_ptr<Scheduler> scheduler_;
+  std::shared_ptr<Reporter> reporter_;
+  Script script_;
+  Clock::duration step_;
+  bool have_credentials_;
+  std::size_t next_ = 0;
+  std::optional<Scheduler::TaskId> task_;
+  std::optional<std::thread::id> reporting_on_;
+  bool paused_ = false;
+  bool closed_ = false;
+};
+
+class TemplateSession final : public Session {
+ public:
+  explicit TemplateSession(std::shared_ptr<Link> link) : link_(std::move(link)) {}
+  // Core hangs a session up before it drops it; this only makes sure no task outlives it.
+  ~TemplateSession() override { (void)link_->stop(); }
+  TemplateSession(const TemplateSession&) = delete;
+  TemplateSession& operator=(const TemplateSession&) = delete;
+
+  Result<void> resume(const ResumeInput& input) override { return link_->resume(input); }
+  void hangup() override { link_->hangup(); }
+  [[nodiscard]] SessionStatus status() const override { return link_->status(); }
+
+ private:
+  std::shared_ptr<Link> link_;
+};
+
+class TemplateBackend final : public Backend {
+ public:
+  TemplateBackend(std::shared_ptr<Scheduler> scheduler, Clock::duration step)
+      : scheduler_(std::move(scheduler)), step_(step) {}
+
+  Result<std::vector<Entry>> entries() override {
+    std::vector<Entry> out;
+    for (const auto& script : phone_book()) out.push_back({script.entry, "modem", script.description});
+    return out;
+  }
+
+  Result<std::unique_ptr<Session>> dial(const DialRequest& request,
+                                        std::shared_ptr<Reporter> reporter) override {
+    for (auto& script : phone_book()) {
+      if (script.entry != request.entry) continue;
+      const bool have_credentials =
+          request.credentials.has_value() && !request.credentials->password.empty();
+      auto link = std::make_shared<Link>(scheduler_, std::move(reporter), std::move(script), step_,
+                                         have_credentials);
+      link->start();
+      return std::unique_ptr<Session>(new TemplateSession(std::move(link)));
+    }
+    // Fails before any event: core returns this error from Dialer::dial().
+    return fail(make_error(Errc::unknown_entry, "no entry \"" + request.entry + "\" on the example link"));
+  }
+
+  // A real backend lists the platform's live connections here, also those this process did
+  // not start (RasEnumConnections, NetworkManager's active connections). The simulated
+  // platform has no system-wide list.
+  Result<std::vector<LiveConnection>> live_connections() override {
+    return std::vector<LiveConnection>{};
+  }
+
+ private:
+  std::shared_ptr<Scheduler> scheduler_;
+  Clock::duration step_;
+};
+
+// Backend options come from RuntimeOptions::backend_options["template"]; "step_ms" sets the
+// time between two phases of the simulated platform.
+Result<Clock::duration> step_option(const std::map<std::string, std::string>& options) {
+  const auto it = options.find("step_ms");
+  if (it == options.end()) return Clock::duration(std::chrono::milliseconds(20));
+  unsigned ms = 0;
+  const auto& text = it->second;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+  if (ec != std::errc() || end != text.data() + text.size())
+    return fail(make_error(Errc::invalid_argument, "step_ms must be a number of milliseconds, not \"" + text + "\""));
+  return Clock::duration(std::chrono::milliseconds(ms));
+}
+
+}  // namespace
+
+std::string TemplateFactory::name() const { return backend_name; }
+
+std::string TemplateFactory::description() const {
+  return "template backend: a simulated example link (start a new platform from it)";
+}
+
+dialkit::Result<void> TemplateFactory::probe() const { return {}; }
+
+dialkit::Result<std::unique_ptr<dialkit::Backend>> TemplateFactory::create(
+    const dialkit::BackendContext& context) {
+  if (!context.scheduler)
+    return dialkit::fail(dialkit::make_error(dialkit::Errc::invalid_argument, "no scheduler given"));
+  auto step = step_option(context.options);
+  if (!step) return dialkit::fail(step.error());
+  return std::unique_ptr<dialkit::Backend>(new TemplateBackend(context.scheduler, *step));
+}
+
+}  // namespace dialkit_template
