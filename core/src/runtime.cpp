@@ -287,14 +287,20 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   // An end has been decided (user hang-up, timeout, unhandled pause); pending_end_ says how
   // it is reported, finishing_thread_ who carries it out.
   bool ending_ = false;
-  struct PendingEnd {
+  // How the end is reported; on the heap, since only an ending connection needs it (idle
+  // connections stay small).
+  struct Ending {
     std::optional<Error> error;
     std::string reason;
+    // The backend's own `disconnected` seen while ending: its native code and name are kept
+    // on the `disconnected` core reports.
+    std::optional<std::pair<std::int64_t, std::string>> native;
   };
-  std::optional<PendingEnd> pending_end_;
-  // The backend's own `disconnected` seen while ending: its native code and name are kept on
-  // the `disconnected` core reports.
-  std::optional<std::pair<std::int64_t, std::string>> end_native_;
+  std::unique_ptr<Ending> end_;
+  Ending& ending_info_locked() {
+    if (!end_) end_ = std::make_unique<Ending>();
+    return *end_;
+  }
   std::optional<std::thread::id> finishing_thread_;
   bool hangup_done_ = false;
   bool delivered_end_ = false;  // `disconnected` reached the subscribers
@@ -403,7 +409,7 @@ void ConnectionCore::on_report(std::uint32_t attempt, NativeReport r) {
     } else if (ending_ && r.state == State::disconnected) {
       // Core reports the end of a hang-up itself, with the reason it knows, and with the
       // backend's native code for it.
-      end_native_.emplace(r.native_code, std::move(r.native_name));
+      ending_info_locked().native.emplace(r.native_code, std::move(r.native_name));
     } else if (ending_ && !life_.adopted && state_group(r.state) == StateGroup::paused) {
       // A pause that arrives while hanging up is moot.
     } else if (is_paused(r.state) && !options_.handle_paused_states && !life_.adopted) {
@@ -697,7 +703,8 @@ Result<void> ConnectionCore::hangup() {
     if (accepted_end_) return {};
     // The user's hang-up wins over an end core decided but has not carried out yet.
     ending_ = true;
-    pending_end_ = PendingEnd{std::nullopt, "local hang-up"};
+    ending_info_locked().error.reset();
+    ending_info_locked().reason = "local hang-up";
     finishing_thread_ = std::this_thread::get_id();
     cancel_tasks_locked();
   }
@@ -710,7 +717,8 @@ void ConnectionCore::end_by_core(Error error) {
     std::lock_guard lock(state_mutex_);
     if (accepted_end_ || finishing_thread_) return;
     ending_ = true;
-    pending_end_ = PendingEnd{std::move(error), {}};
+    ending_info_locked().error = std::move(error);
+    ending_info_locked().reason.clear();
     finishing_thread_ = std::this_thread::get_id();
     cancel_tasks_locked();
   }
@@ -739,11 +747,12 @@ void ConnectionCore::finish_end() {
     if (!accepted_end_) {
       NativeReport r;
       r.state = State::disconnected;
-      r.native_code = end_native_ ? end_native_->first : last_native_code_;
-      r.native_name = end_native_ ? end_native_->second : last_native_name_;
-      if (pending_end_) {
-        r.error = std::move(pending_end_->error);
-        r.reason = std::move(pending_end_->reason);
+      const bool native = end_ && end_->native;
+      r.native_code = native ? end_->native->first : last_native_code_;
+      r.native_name = native ? end_->native->second : last_native_name_;
+      if (end_) {
+        r.error = std::move(end_->error);
+        r.reason = std::move(end_->reason);
       }
       // Bypasses validation on purpose: `disconnected` may end any life but an ended one.
       accept_locked(r, post);

@@ -62,13 +62,13 @@ std::vector<NativeReport> Mapper::spawned() {
   protocol_error_.reset();
   exit_notified_.reset();
   link_ = {};
-  const auto* init = find_phase(1);
-  return {report_of(init->state, init->phase, init->name)};
+  const auto& init = phase_table[1];  // PHASE_INITIALIZE: the table is indexed by phase
+  return {report_of(init.state, init.phase, init.name)};
 }
 
-NativeReport Mapper::phase_report(int phase) {
-  const auto* info = find_phase(phase);
-  NativeReport r = report_of(info->state, phase, info->name);
+NativeReport Mapper::phase_report(const PhaseMapping& info) {
+  const int phase = info.phase;
+  NativeReport r = report_of(info.state, phase, info.name);
   const bool up_phase = phase >= phase_establish && phase <= phase_running;
   if (phase == phase_terminate || phase == phase_disconnect || phase == phase_holdoff) teardown_ = true;
   if (up_phase && phase < highest_) teardown_ = true;  // going back down is teardown
@@ -94,7 +94,9 @@ std::vector<NativeReport> Mapper::on_message(const Message& m) {
       if (phase == phase_running) saw_running_ = true;
     }
     if (phase == phase_dead) return out;  // the exit status ends the dial, not DEAD
-    auto r = phase_report(phase);
+    const auto* known = find_phase(phase);
+    if (known == nullptr) return out;  // the parser admits 0..12 only; never map an unknown one
+    auto r = phase_report(*known);
     if (r.state == State::disconnecting && pause_pending()) return out;
     if (r.state == State::connected) connected_ = true;  // PHASE_MASTER
     out.push_back(std::move(r));

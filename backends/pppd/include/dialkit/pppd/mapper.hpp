@@ -65,7 +65,7 @@ class Mapper {
   [[nodiscard]] std::optional<int> exit_notified() const noexcept { return exit_notified_; }
 
  private:
-  NativeReport phase_report(int phase);
+  NativeReport phase_report(const PhaseMapping& info);
   [[nodiscard]] bool pause_pending() const noexcept;
   Error decide_error(const ProcessEnd& end, std::string_view output_tail) const;
 
