@@ -255,6 +255,12 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   void accept_locked(const NativeReport& r, bool& post_drain);
   void diagnose_locked(Diagnostic::Kind kind, const NativeReport& r, std::string message,
                        bool& post_drain);
+  // Rule 4: an illegal transition is counted and diagnosed, never delivered.
+  void reject_locked(const NativeReport& r, bool& post_drain) {
+    ++runtime_->illegal_;
+    diagnose_locked(Diagnostic::Kind::illegal_transition, r, "illegal transition; not delivered",
+                    post_drain);
+  }
   void cancel_tasks_locked();
   void finish_end();
 
@@ -414,9 +420,7 @@ void ConnectionCore::on_report(std::uint32_t attempt, NativeReport r) {
       // A pause that arrives while hanging up is moot.
     } else if (is_paused(r.state) && !options_.handle_paused_states && !life_.adopted) {
       if (!transition_allowed(life_, r.state)) {
-        ++runtime_->illegal_;
-        diagnose_locked(Diagnostic::Kind::illegal_transition, r,
-                        "illegal transition; not delivered", post);
+        reject_locked(r, post);
       } else {
         // Instead of the pause, the caller gets `disconnected` with the matching error.
         end_for_pause = true;
@@ -436,13 +440,10 @@ void ConnectionCore::on_report(std::uint32_t attempt, NativeReport r) {
         accept_locked(r, post);
         redial_delay = options_.redial.delay_before(attempt_ + 1);
       } else {
-        ++runtime_->illegal_;
-        diagnose_locked(Diagnostic::Kind::illegal_transition, r, "illegal transition; not delivered", post);
+        reject_locked(r, post);
       }
     } else if (!transition_allowed(life_, r.state)) {
-      ++runtime_->illegal_;
-      diagnose_locked(Diagnostic::Kind::illegal_transition, r, "illegal transition; not delivered",
-                      post);
+      reject_locked(r, post);
     } else {
       accept_locked(r, post);
     }
