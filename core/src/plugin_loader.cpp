@@ -53,7 +53,7 @@ constexpr std::string_view insecure_hint =
 
 Error refusal(std::string detail) { return make_error(Errc::plugin_rejected, std::move(detail)); }
 
-Error refusal_from_errno(std::string detail, int err) {
+[[maybe_unused]] Error refusal_from_errno(std::string detail, int err) {  // unused on Windows
   Error e = refusal(std::move(detail) + ": " + std::strerror(err));
   e.native_code = err;
   e.native_text = std::strerror(err);

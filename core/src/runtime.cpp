@@ -155,6 +155,14 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   }
   Subscription subscribe_all(EventSlot slot);
   Subscription subscribe_diagnostics(DiagnosticSlot slot);
+  // What a backend of this name is probed and created with.
+  BackendContext context_for(const std::string& name) const {
+    BackendContext ctx;
+    ctx.scheduler = scheduler_;
+    if (auto o = options_.backend_options.find(name); o != options_.backend_options.end())
+      ctx.options = o->second;
+    return ctx;
+  }
   std::shared_ptr<ConnectionCore> make_connection(std::string backend_name, std::string entry,
                                                   std::shared_ptr<Backend> backend, bool adopted);
 
@@ -934,17 +942,14 @@ Result<std::shared_ptr<Backend>> RuntimeCore::backend(std::string_view name) {
   }
   auto& slot = it->second;
   if (!slot.live) {
-    if (auto probe = slot.factory->probe(); !probe) {
+    const BackendContext ctx = context_for(it->first);
+    if (auto probe = slot.factory->probe_with(ctx); !probe) {
       Error e = probe.error();
       if (e.code != Errc::backend_unavailable && e.code != Errc::permission_denied)
         e.code = Errc::backend_unavailable;
       e.detail = "backend \"" + std::string(name) + "\" is not usable here: " + e.detail;
       return fail(e);
     }
-    BackendContext ctx;
-    ctx.scheduler = scheduler_;
-    if (auto o = options_.backend_options.find(std::string(name)); o != options_.backend_options.end())
-      ctx.options = o->second;
     auto created = slot.factory->create(ctx);
     if (!created) return fail(created.error());
     slot.live = keep_loaded(std::move(*created), std::shared_ptr<void>(slot.factory));
@@ -1158,7 +1163,8 @@ std::vector<BackendSummary> Runtime::backends() const {
     s.description = slot.factory->description();
     s.path = slot.origin;
     s.is_fake = slot.factory->is_fake();
-    if (auto probe = slot.factory->probe(); !probe) s.unusable = probe.error();
+    if (auto probe = slot.factory->probe_with(core_->context_for(name)); !probe)
+      s.unusable = probe.error();
     out.push_back(std::move(s));
   }
   return out;

@@ -133,6 +133,12 @@ class ScriptFactory final : public BackendFactory {
     if (!usable_) return fail(make_error(Errc::backend_unavailable, "no such platform here"));
     return {};
   }
+  // The backend's settings reach the probe: option "refuse" makes it fail.
+  Result<void> probe_with(const BackendContext& context) const override {
+    if (auto it = context.options.find("refuse"); it != context.options.end())
+      return fail(make_error(Errc::backend_unavailable, "refused by option: " + it->second));
+    return probe();
+  }
   Result<std::unique_ptr<Backend>> create(const BackendContext&) override {
     return std::unique_ptr<Backend>(new ScriptBackend(log_));
   }

@@ -359,6 +359,22 @@ TEST_CASE("the default backend skips fakes and unusable ones and says why", "[di
   CHECK(list[2].path == "(built in)");
 }
 
+TEST_CASE("a backend's settings reach its probe", "[dialer][backends]") {
+  auto log = std::make_shared<BackendLog>();
+  RuntimeOptions o;
+  o.load_plugins = false;
+  o.backend_options["script"]["refuse"] = "no bus here";
+  Runtime rt(o);
+  rt.add_backend(std::make_shared<ScriptFactory>(log));
+  auto d = rt.dialer("script");
+  REQUIRE_FALSE(d);
+  CHECK(d.error().detail.find("refused by option: no bus here") != std::string::npos);
+  auto list = rt.backends();
+  REQUIRE(list.size() == 1);
+  REQUIRE(list[0].unusable);
+  CHECK(list[0].unusable->detail == "refused by option: no bus here");
+}
+
 TEST_CASE("teardown drops subscriptions, hangs up, stops backends, then destroys backends", "[dialer][teardown]") {
   auto log = std::make_shared<BackendLog>();
   Collector c;

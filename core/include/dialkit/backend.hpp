@@ -196,6 +196,12 @@ class BOOST_SYMBOL_VISIBLE BackendFactory {
   [[nodiscard]] virtual bool is_fake() const { return false; }
   /// Is the platform there (daemon reachable, binary installed)? Cheap; no side effects.
   [[nodiscard]] virtual Result<void> probe() const = 0;
+  /// The same check with the backend's settings (RuntimeOptions::backend_options[name], e.g.
+  /// NetworkManager's `bus_address`). Core calls this one; the default calls probe().
+  [[nodiscard]] virtual Result<void> probe_with(const BackendContext& context) const {
+    (void)context;
+    return probe();
+  }
   /// Makes the live backend; called once, on first use.
   virtual Result<std::unique_ptr<Backend>> create(const BackendContext& context) = 0;
 };

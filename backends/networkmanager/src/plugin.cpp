@@ -1,0 +1,5 @@
+// The NetworkManager backend's plugin entry point: only the MODULE build compiles this file.
+#include <dialkit/networkmanager.hpp>
+#include <dialkit/plugin.hpp>
+
+DIALKIT_PLUGIN(dialkit::networkmanager::NetworkManagerFactory)

@@ -1,0 +1,60 @@
+// Test fixture for the NetworkManager real-peer tests: starts a peer (a real NetworkManager in
+// its own network namespace, or python-dbusmock's NM) on a private bus through the scripts in
+// harness/, and stops it (processes and namespace) when it goes out of scope, also when a test
+// fails. Plus an event collector that waits for conditions instead of sleeping.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <dialkit/runtime.hpp>
+
+namespace dialkit::nm::test {
+
+class Peer {
+ public:
+  // script: "start-realnm.sh" or "start-mocknm.sh". Throws (fails the test) when it cannot start.
+  explicit Peer(const std::string& script);
+  ~Peer();
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  [[nodiscard]] const std::string& address() const { return address_; }
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  [[nodiscard]] std::string env(const std::string& key) const;
+  // Runs a shell command with the peer's bus as the system bus; returns its exit status and
+  // leaves its output in `output`.
+  int sh(const std::string& command, std::string* output = nullptr) const;
+  // A runtime with the in-process NetworkManager backend pointed at this peer's bus.
+  [[nodiscard]] RuntimeOptions runtime_options() const;
+
+ private:
+  std::filesystem::path dir_;
+  std::string address_;
+  std::vector<std::pair<std::string, std::string>> env_;
+};
+
+class Events {
+ public:
+  EventSlot slot();
+  // Waits until `pred` holds for the events so far (or the time is up); returns whether it did.
+  bool wait(const std::function<bool(const std::vector<Event>&)>& pred,
+            std::chrono::milliseconds limit = std::chrono::seconds(15));
+  bool wait_for_state(State s, std::chrono::milliseconds limit = std::chrono::seconds(15));
+  [[nodiscard]] std::vector<Event> all() const;
+  [[nodiscard]] std::string dump() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<Event> events_;
+};
+
+std::string describe(const Event& e);
+
+}  // namespace dialkit::nm::test

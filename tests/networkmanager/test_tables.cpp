@@ -1,0 +1,174 @@
+// The NetworkManager mapping tables: every native value is there once, in order, with NM's own
+// name and value (checked against NM's headers when libnm-dev is installed), maps to a shared
+// state of the group DESIGN.md section 4 gives it, and every reason maps to a portable error
+// that keeps the native code and name.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "tables.hpp"
+
+#if defined(DIALKIT_HAVE_NM_HEADERS)
+#include "nm_header_values.hpp"
+#endif
+
+using namespace dialkit;
+using namespace dialkit::nm;
+
+namespace {
+
+template <std::size_t N>
+void check_unique_names(const std::array<StateRow, N>& t) {
+  std::set<std::string_view> names;
+  std::set<std::uint32_t> values;
+  for (const auto& r : t) {
+    CHECK(names.insert(r.name).second);
+    CHECK(values.insert(r.value).second);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("NMDeviceState maps exactly as DESIGN section 4", "[nm][tables]") {
+  REQUIRE(device_states.size() == 13);
+  check_unique_names(device_states);
+  const std::pair<std::uint32_t, std::optional<State>> expected[] = {
+      {0, std::nullopt},
+      {10, State::disconnected},
+      {20, State::disconnected},
+      {30, State::disconnected},
+      {40, State::opening_port},
+      {50, State::connecting_device},
+      {60, State::retry_authentication},
+      {70, State::auth_project},
+      {80, State::projected},
+      {90, State::applying_settings},
+      {100, State::connected},
+      {110, State::disconnecting},
+      {120, State::disconnected}};
+  for (const auto& [value, state] : expected) {
+    INFO(value);
+    const auto* row = find_state(device_states, value);
+    REQUIRE(row);
+    CHECK(row->state == state);
+  }
+  // Groups: activation steps run, NEED_AUTH pauses, the ends are terminal.
+  for (const auto& r : device_states) {
+    if (!r.state) continue;
+    INFO(r.name);
+    if (r.value == 60) CHECK(state_group(*r.state) == StateGroup::paused);
+    else if (r.value >= 40 && r.value <= 90) CHECK(state_group(*r.state) == StateGroup::running);
+    else if (r.value == 110) CHECK(state_group(*r.state) == StateGroup::running);
+    else CHECK(state_group(*r.state) == StateGroup::terminal);
+  }
+  CHECK(find_state(device_states, 130) == nullptr);
+}
+
+TEST_CASE("NMActiveConnectionState and NMVpnConnectionState map as DESIGN section 4", "[nm][tables]") {
+  check_unique_names(active_states);
+  check_unique_names(vpn_states);
+  CHECK(find_state(active_states, 0)->state == std::nullopt);
+  CHECK(find_state(active_states, 1)->state == State::opening_port);
+  CHECK(find_state(active_states, 2)->state == State::connected);
+  CHECK(find_state(active_states, 3)->state == State::disconnecting);
+  CHECK(find_state(active_states, 4)->state == State::disconnected);
+  CHECK(find_state(vpn_states, 0)->state == std::nullopt);
+  CHECK(find_state(vpn_states, 1)->state == State::opening_port);
+  CHECK(find_state(vpn_states, 2)->state == State::retry_authentication);
+  CHECK(find_state(vpn_states, 3)->state == State::connecting_device);
+  CHECK(find_state(vpn_states, 4)->state == State::auth_project);
+  CHECK(find_state(vpn_states, 5)->state == State::connected);
+  CHECK(find_state(vpn_states, 6)->state == State::disconnected);
+  CHECK(find_state(vpn_states, 7)->state == State::disconnected);
+  for (std::uint32_t v = 0; v < vpn_states.size(); ++v) CHECK(vpn_states[v].value == v);
+  for (std::uint32_t v = 0; v < active_states.size(); ++v) CHECK(active_states[v].value == v);
+}
+
+TEST_CASE("every NMDeviceStateReason 0-67 and NMActiveConnectionStateReason 0-14 maps to an error",
+          "[nm][tables]") {
+  REQUIRE(device_state_reasons.size() == 68);
+  REQUIRE(active_state_reasons.size() == 15);
+  for (std::uint32_t v = 0; v < device_state_reasons.size(); ++v) {
+    const auto& r = device_state_reasons[v];
+    INFO(r.name);
+    CHECK(r.value == v);
+    CHECK(r.name.starts_with("NM_DEVICE_STATE_REASON_"));
+    CHECK_FALSE(r.meaning.empty());
+    const auto e = device_reason_error(v);
+    CHECK(e.code == r.error);
+    CHECK(e.native_code == std::int64_t{v});
+    CHECK(e.native_text == r.name);
+    // A reason is never "no error at all": cleanliness is decided separately.
+    CHECK(error_name(e.code) != "");
+  }
+  for (std::uint32_t v = 0; v < active_state_reasons.size(); ++v) {
+    const auto& r = active_state_reasons[v];
+    INFO(r.name);
+    CHECK(r.value == v);
+    CHECK(r.name.starts_with("NM_ACTIVE_CONNECTION_STATE_REASON_"));
+    const auto e = active_reason_error(v);
+    CHECK(e.code == r.error);
+    CHECK(e.native_text == r.name);
+  }
+  // Where the failure class is the same on every platform, the error is the same too.
+  CHECK(device_reason_error(23).code == Errc::line_busy);
+  CHECK(device_reason_error(24).code == Errc::no_dialtone);
+  CHECK(device_reason_error(25).code == Errc::no_carrier);
+  CHECK(device_reason_error(26).code == Errc::no_answer);
+  CHECK(device_reason_error(7).code == Errc::authentication_failed);
+  CHECK(device_reason_error(13).code == Errc::peer_hung_up);
+  CHECK(active_reason_error(10).code == Errc::authentication_failed);
+  CHECK(active_reason_error(9).code == Errc::authentication_failed);
+  // Only deliberate ends are clean.
+  std::set<std::uint32_t> clean;
+  for (const auto& r : device_state_reasons)
+    if (r.clean) clean.insert(r.value);
+  CHECK(clean == std::set<std::uint32_t>{37, 39, 41, 60});
+}
+
+TEST_CASE("an unknown native value never crashes and never lies", "[nm][tables]") {
+  const auto e = device_reason_error(999);
+  CHECK(e.code == Errc::unknown);
+  CHECK(e.native_code == 999);
+  CHECK(e.native_text == "NM_DEVICE_STATE_REASON_999");
+  CHECK(active_reason_error(15).code == Errc::unknown);
+}
+
+TEST_CASE("NM's D-Bus errors map to portable errors", "[nm][tables]") {
+  CHECK(dbus_error_code("org.freedesktop.NetworkManager.PermissionDenied") == Errc::permission_denied);
+  CHECK(dbus_error_code("org.freedesktop.NetworkManager.UnknownConnection") == Errc::unknown_entry);
+  CHECK(dbus_error_code("org.freedesktop.NetworkManager.ConnectionNotAvailable") == Errc::device_unavailable);
+  CHECK(dbus_error_code("org.freedesktop.DBus.Error.ServiceUnknown") == Errc::backend_unavailable);
+  CHECK(dbus_error_code("org.freedesktop.DBus.Error.NoReply") == Errc::timeout);
+  CHECK(dbus_error_code("org.example.Whatever") == Errc::system_error);
+  const auto e = dbus_error("org.freedesktop.NetworkManager.UnknownConnection", "Connection could not be found.",
+                            "ActivateConnection");
+  CHECK(e.native_text == "org.freedesktop.NetworkManager.UnknownConnection");
+  CHECK(e.detail == "ActivateConnection: Connection could not be found.");
+  std::set<std::string_view> names;
+  for (const auto& r : dbus_errors) CHECK(names.insert(r.name).second);
+}
+
+#if defined(DIALKIT_HAVE_NM_HEADERS)
+TEST_CASE("the tables agree with NetworkManager's own headers", "[nm][tables][headers]") {
+  using namespace dialkit::nm::test;
+  auto same = [](const auto& header, const auto& table) {
+    REQUIRE(std::size(header) == table.size());
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      INFO(header[i].name);
+      CHECK(header[i].value == table[i].value);
+      CHECK(header[i].name == table[i].name);
+    }
+  };
+  same(header_device_states, device_states);
+  same(header_device_reasons, device_state_reasons);
+  same(header_active_states, active_states);
+  same(header_active_reasons, active_state_reasons);
+  same(header_vpn_states, vpn_states);
+  // The VPN reasons (deprecated) are the first 12 active-connection reasons by value.
+  for (std::size_t i = 0; i < std::size(header_vpn_reasons); ++i) CHECK(header_vpn_reasons[i].value == active_state_reasons[i].value);
+  // The last value the header knows is the last one in the table: nothing is missing.
+  CHECK(NM_DEVICE_STATE_REASON_PEER_NOT_FOUND + 1 == device_state_reasons.size());
+  CHECK(NM_ACTIVE_CONNECTION_STATE_REASON_DEVICE_REMOVED + 1 == active_state_reasons.size());
+}
+#endif
