@@ -398,6 +398,9 @@ TEST_CASE("mock registry: another process lists, watches and hangs up a child's 
   CHECK(theirs->entry == "success");
   CHECK(theirs->id.starts_with(std::to_string(child) + "-"));
 
+  // The watch polls the registry every 100 ms: let one poll see the child connected before
+  // hanging it up (connections() above read the directory directly).
+  h.scheduler->advance(100ms);
   REQUIRE(h.dialer().hangup(theirs->id).has_value());
   int status = 0;
   const auto wait_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
