@@ -17,8 +17,10 @@
 #include <system_error>
 #include <utility>
 
+#if !defined(_WIN32)
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 #include <nlohmann/json.hpp>
 
@@ -50,15 +52,28 @@ void emit(const std::string& line) { std::cout << line << '\n' << std::flush; }
 fs::path mock_registry_dir() {
   if (const char* dir = std::getenv("DIALKIT_MOCK_REGISTRY"); dir != nullptr && *dir != '\0')
     return dir;
+#if defined(_WIN32)
+  // Windows: the user's own temporary directory (%TEMP%, inside the profile) is private.
+  std::error_code ec;
+  return fs::temp_directory_path(ec) / "dialkit-mock";
+#else
   const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
   const fs::path base = (runtime_dir != nullptr && *runtime_dir != '\0') ? runtime_dir : "/tmp";
   return base / ("dialkit-mock-" + std::to_string(::getuid()));
+#endif
 }
 
 // Creates the registry directory 0700, and refuses one that someone else could have planted
 // (it sits in /tmp when XDG_RUNTIME_DIR is unset).
 Result<void> ensure_private_dir(const fs::path& dir) {
   std::error_code ec;
+#if defined(_WIN32)
+  // Windows: ACLs, not mode bits, keep it private; the directory is in the user's profile.
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir, ec))
+    return fail(make_error(Errc::system_error, "cannot create the mock registry " + dir.string()));
+  return {};
+#else
   if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     return fail(make_error(Errc::system_error, "cannot create the mock registry " + dir.string() +
@@ -77,6 +92,7 @@ Result<void> ensure_private_dir(const fs::path& dir) {
     return fail(make_error(Errc::permission_denied,
                            "cannot make " + dir.string() + " private: " + std::strerror(errno)));
   return {};
+#endif
 }
 
 RuntimeOptions runtime_options(const GlobalOptions& global) {

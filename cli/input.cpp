@@ -5,9 +5,15 @@
 #include <cstring>
 #include <string>
 
+#if defined(_WIN32)
+#include <windows.h>
+// MinGW's unistd.h has isatty/read/write and the STD*_FILENO numbers.
+#include <unistd.h>
+#else
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
+#endif
 
 #include "mailbox.hpp"
 
@@ -17,13 +23,61 @@ namespace {
 
 void write_all(int fd, std::string_view text) {
   while (!text.empty()) {
+#if defined(_WIN32)
+    const auto n = ::write(fd, text.data(), static_cast<unsigned>(text.size()));  // MinGW: unsigned count
+#else
     const auto n = ::write(fd, text.data(), text.size());
+#endif
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
     text.remove_prefix(static_cast<std::size_t>(n));
   }
 }
 
+#if defined(_WIN32)
+// Turns console echo off for its lifetime (Windows: the console mode, not termios), and
+// restores the previous mode on every way out.
+class EchoOff {
+ public:
+  explicit EchoOff(int /*fd*/) : console_(::GetStdHandle(STD_INPUT_HANDLE)) {
+    if (::GetConsoleMode(console_, &saved_) == 0) return;
+    active_ = ::SetConsoleMode(console_, saved_ & ~static_cast<DWORD>(ENABLE_ECHO_INPUT)) != 0;
+  }
+  ~EchoOff() {
+    if (active_) ::SetConsoleMode(console_, saved_);
+  }
+  EchoOff(const EchoOff&) = delete;
+  EchoOff& operator=(const EchoOff&) = delete;
+
+ private:
+  HANDLE console_;
+  DWORD saved_ = 0;
+  bool active_ = false;
+};
+
+// Waits until stdin may have input (true) or the wake event was set (false). Windows cannot
+// wait on an anonymous pipe, so a pipe is peeked at between short waits on the wake event.
+bool wait_for_stdin() {
+  const HANDLE in = ::GetStdHandle(STD_INPUT_HANDLE);
+  const HANDLE wake = static_cast<HANDLE>(wake_handle());
+  switch (::GetFileType(in)) {
+    case FILE_TYPE_CHAR: {
+      const HANDLE both[2] = {in, wake};
+      return ::WaitForMultipleObjects(2, both, FALSE, INFINITE) != WAIT_OBJECT_0 + 1;
+    }
+    case FILE_TYPE_PIPE:
+      for (;;) {
+        DWORD available = 0;
+        // A failed peek is a closed pipe: read() then sees the end.
+        if (::PeekNamedPipe(in, nullptr, 0, nullptr, &available, nullptr) == 0 || available > 0) return true;
+        if (::WaitForSingleObject(wake, 50) == WAIT_OBJECT_0) return false;
+      }
+    default:
+      return true;  // a file is always readable
+  }
+}
+
+#else
 // Turns terminal echo off for its lifetime (the newline still echoes, so the next output
 // starts on its own line), and restores the previous settings on every way out.
 class EchoOff {
@@ -46,6 +100,8 @@ class EchoOff {
   termios saved_{};
   bool active_ = false;
 };
+
+#endif
 
 }  // namespace
 
@@ -121,6 +177,10 @@ Answer InputSource::read_line(const std::function<bool()>& give_up) {
       return a;
     }
     if (give_up && give_up()) return {Answer::Kind::interrupted, {}, {}};
+#if defined(_WIN32)
+    // The wake event only says "look again"; the loop's give_up() check does the looking.
+    if (!wait_for_stdin()) continue;
+#else
     pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {wake_fd(), POLLIN, 0}};
     const int n = ::poll(fds, 2, -1);
     if (n < 0) {
@@ -131,6 +191,7 @@ Answer InputSource::read_line(const std::function<bool()>& give_up) {
     // The wake pipe only says "look again"; the loop's give_up() check does the looking.
     if ((fds[1].revents & POLLIN) != 0) drain_wake();
     if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+#endif
     char chunk[256];
     const auto got = ::read(STDIN_FILENO, chunk, sizeof chunk);
     if (got < 0) {

@@ -7,15 +7,53 @@
 #include <cstdlib>
 #include <system_error>
 
+#if defined(_WIN32)
+#include <windows.h>
+#else
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
+#endif
 
 namespace dialkit::cli {
 
 namespace {
 
 volatile std::sig_atomic_t g_stop_signal = 0;
+
+#if defined(_WIN32)
+
+// Windows has no self-pipe trick for Ctrl-C: the console control handler runs on a thread of
+// its own and sets an auto-reset event that the main thread waits on.
+HANDLE wake_event() {
+  static const HANDLE event = ::CreateEventW(nullptr, FALSE, FALSE, nullptr);
+  return event;
+}
+
+void wake() noexcept { ::SetEvent(wake_event()); }
+
+BOOL WINAPI on_console_control(DWORD type) {
+  if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT && type != CTRL_CLOSE_EVENT) return FALSE;
+  if (g_stop_signal != 0) return FALSE;  // the second one: the default handler ends the process
+  g_stop_signal = SIGINT;
+  wake();
+  return TRUE;
+}
+
+}  // namespace
+
+void install_stop_signals() {
+  (void)wake_event();  // before any handler can run
+  ::SetConsoleCtrlHandler(on_console_control, TRUE);
+}
+
+int stop_signal() noexcept { return g_stop_signal; }
+
+void* wake_handle() noexcept { return wake_event(); }
+
+void drain_wake() noexcept { ::ResetEvent(wake_event()); }
+
+#else
 
 // Created once and never closed: a signal handler may write to it at any moment.
 struct WakePipe {
@@ -75,6 +113,8 @@ void drain_wake() noexcept {
   }
 }
 
+#endif
+
 void Mailbox::post(const Event& event) {
   {
     std::lock_guard lock(mutex_);
@@ -107,9 +147,14 @@ void Mailbox::wait(std::optional<Clock::time_point> deadline) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
     timeout_ms = static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, 60'000));
   }
+#if defined(_WIN32)
+  // Auto-reset: returning from the wait already drained it.
+  ::WaitForSingleObject(wake_event(), timeout_ms < 0 ? INFINITE : static_cast<DWORD>(timeout_ms));
+#else
   pollfd fd{wake_fd(), POLLIN, 0};
   const int n = ::poll(&fd, 1, timeout_ms);
   if (n > 0) drain_wake();
+#endif
 }
 
 }  // namespace dialkit::cli

@@ -20,8 +20,13 @@ void install_stop_signals();
 // The first stop signal received, or 0.
 [[nodiscard]] int stop_signal() noexcept;
 
+#if defined(_WIN32)
+// Windows: an auto-reset event instead of the pipe (a HANDLE), set by post() and Ctrl-C.
+[[nodiscard]] void* wake_handle() noexcept;
+#else
 // The read end of the wake pipe; readable after a post() or a stop signal.
 [[nodiscard]] int wake_fd() noexcept;
+#endif
 // Empties the wake pipe. Callers check the queue and stop_signal() afterwards, so no wake-up
 // is lost.
 void drain_wake() noexcept;

@@ -75,8 +75,9 @@ set(CMAKE_CXX_FLAGS_INIT "-DBOOST_DLL_FORCE_ALIAS_INSTANTIATION -Wa,-mbig-obj")
 # A static runtime: libstdc++, libgcc and winpthread inside every .exe and .dll.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
 set(CMAKE_MODULE_LINKER_FLAGS_INIT "-static")
-# dialkit-core.dll carries no dllexport annotations: export everything, as on ELF.
-set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static -Wl,--export-all-symbols")
+# dialkit-core.dll carries no dllexport annotations: export all of its own symbols, as on
+# ELF, but not those of the static runtime inside it (programs link their own copy).
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static -Wl,--export-all-symbols -Wl,--exclude-libs,ALL")
 # C++23 with a static libstdc++ at -O0: std::type_info::operator== is defined both inline
 # and in libstdc++.a(tinfo.o) (w64devkit#86). Both definitions are the same function.
 foreach(_kind EXE MODULE SHARED)

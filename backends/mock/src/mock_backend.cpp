@@ -10,7 +10,11 @@
 #include <random>
 #include <set>
 
+#if defined(_WIN32)
+#include <windows.h>
+#else
 #include <dlfcn.h>
+#endif
 
 #include "internal.hpp"
 
@@ -69,11 +73,22 @@ std::vector<fs::path> split_dirs(std::string_view list) {
 // The file this code was loaded from (the plugin, or the program the static library is in).
 fs::path own_binary() {
   static const int anchor = 0;
+#if defined(_WIN32)
+  // Windows (MinGW cross build): the module that holds `anchor`, by address.
+  HMODULE module = nullptr;
+  wchar_t path[MAX_PATH + 1]{};
+  if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                           reinterpret_cast<LPCWSTR>(&anchor), &module) != 0 &&
+      ::GetModuleFileNameW(module, path, MAX_PATH) != 0)
+    return fs::path(path);
+  return {};
+#else
   Dl_info info{};
   if (::dladdr(&anchor, &info) != 0 && info.dli_fname && fs::path(info.dli_fname).is_absolute())
     return info.dli_fname;
   std::error_code ec;
   return fs::read_symlink("/proc/self/exe", ec);
+#endif
 }
 
 bool is_under(const fs::path& file, const fs::path& dir) {

@@ -9,8 +9,12 @@
 #include <sstream>
 #include <system_error>
 
+#if defined(_WIN32)
+#include <windows.h>
+#else
 #include <signal.h>
 #include <unistd.h>
+#endif
 
 #include <nlohmann/json.hpp>
 
@@ -59,6 +63,20 @@ Registry::Registry(fs::path dir) : dir_(std::move(dir)) {
   fs::create_directories(dir_, ec);  // a failure shows up as a publish error
 }
 
+#if defined(_WIN32)
+// Windows (MinGW cross build): process ids and liveness through the process API.
+long Registry::own_pid() noexcept { return static_cast<long>(::GetCurrentProcessId()); }
+
+bool Registry::pid_alive(long pid) noexcept {
+  if (pid <= 0) return false;
+  HANDLE process = ::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(pid));
+  if (!process) return ::GetLastError() == ERROR_ACCESS_DENIED;  // exists, someone else's
+  DWORD code = 0;
+  const bool running = ::GetExitCodeProcess(process, &code) != 0 && code == STILL_ACTIVE;
+  ::CloseHandle(process);
+  return running;
+}
+#else
 long Registry::own_pid() noexcept { return static_cast<long>(::getpid()); }
 
 bool Registry::pid_alive(long pid) noexcept {
@@ -66,6 +84,7 @@ bool Registry::pid_alive(long pid) noexcept {
   // EPERM: the process exists but belongs to someone else.
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
+#endif
 
 std::string Registry::id_for(long pid, ConnectionId connection) {
   return std::to_string(pid) + "-" + std::to_string(connection);

@@ -1,0 +1,63 @@
+// The RAS backend: dials phone-book entries with RasDial (asynchronous, RasDialFunc2), pauses
+// and resumes as RAS does, hangs up per the RasHangUp rules, lists entries and connections, and
+// watches connections other programs make. All of it runs against a RasApi table, so the same
+// code runs on Windows (rasapi32.dll) and, in tests, against a fake on Linux.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <dialkit/backend.hpp>
+#include <dialkit/ras/api.hpp>
+
+namespace dialkit::ras {
+
+inline constexpr std::string_view backend_name = "ras";
+
+// BackendContext::options understood by the backend.
+struct Settings {
+  // "phonebook": a .pbk file; empty = the default phone-book.
+  std::string phonebook;
+  // "poll_ms": the pause between RasGetConnectStatus calls while a hang-up waits for the
+  // handle to die.
+  std::chrono::milliseconds poll_interval{20};
+  // "hangup_limit_ms": how long a hang-up waits for ERROR_INVALID_HANDLE before giving up
+  // (wine's stub never returns it).
+  std::chrono::milliseconds hangup_limit{5000};
+  // "watch_poll_ms": the polling fallback for drops and others' connections, beside
+  // RasConnectionNotification (which is reported to stop firing on Windows 11).
+  std::chrono::milliseconds watch_interval{1000};
+};
+[[nodiscard]] Result<Settings> settings_from_options(const std::map<std::string, std::string>& options);
+
+using ApiLoader = std::function<Result<RasApi>()>;
+
+// The factory; `loader` defaults to load_system_api (tests pass a fake table).
+[[nodiscard]] std::shared_ptr<BackendFactory> make_factory(ApiLoader loader = {});
+
+class BOOST_SYMBOL_VISIBLE RasFactory final : public BackendFactory {
+ public:
+  RasFactory();
+  explicit RasFactory(ApiLoader loader);
+  [[nodiscard]] std::string name() const override;
+  [[nodiscard]] std::string description() const override;
+  [[nodiscard]] Result<void> probe() const override;
+  Result<std::unique_ptr<Backend>> create(const BackendContext& context) override;
+
+ private:
+  ApiLoader loader_;
+};
+
+// UTF-8 <-> UTF-16 for the W entry points (invalid UTF-8 becomes U+FFFD).
+[[nodiscard]] std::basic_string<WideChar> to_wide(std::string_view utf8);
+[[nodiscard]] std::string to_utf8(const WideChar* text, std::size_t max_chars);
+
+// "ras-0x1a2b": a connection handle as a live-connection id, and back.
+[[nodiscard]] std::string handle_id(HRASCONN handle);
+[[nodiscard]] std::optional<HRASCONN> handle_from_id(std::string_view id);
+
+}  // namespace dialkit::ras

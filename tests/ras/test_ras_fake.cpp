@@ -1,0 +1,104 @@
+// Linux-only RAS tests against the fake table: scripts the stand-in's catalogue has no entry
+// for (the notifier's "return 0" rule), the backend's input checks and settings.
+#include <catch2/catch.hpp>
+
+#include <dialkit/ras/mapping.hpp>
+
+#include "emulator.hpp"
+#include "harness.hpp"
+
+namespace dialkit::ras::test {
+rasemu::Emulator& emulator_of(Control& control);
+}
+
+using namespace dialkit;
+using namespace dialkit::ras;
+using namespace dialkit::ras::test;
+
+TEST_CASE("ras fake: a notifier that returns 0 gets no more notifications, for any subentry", "[ras]") {
+  Rig rig;
+  auto& emu = emulator_of(rig.control());
+  // RAS says Disconnected mid-dial (no error code); the emulator would go on notifying both
+  // links, but the backend's 0 stops it.
+  rasemu::Script s;
+  s.steps = {{0, 0, 1}, {0, 0, 2}, {1, 0, 1}, {0x2001, 0, 1}, {1, 0, 2}, {2, 0, 1}, {2, 0, 2}, {0x2000, 0, 0}};
+  emu.add("drops-mid-dial", s);
+  Recorder r;
+  auto c = rig.dial("drops-mid-dial", r);
+  REQUIRE(c);
+  REQUIRE(r.wait_for_end());
+  const std::vector<State> expected{State::opening_port, State::opening_port, State::port_opened,
+                                    State::disconnected};
+  CHECK(r.states() == expected);
+  CHECK(r.last().error->code == Errc::connect_failed);
+  const auto rec = emu.record();
+  CHECK(rec.zero_returns == 1);
+  CHECK(rec.suppressed == 4);  // both subentries' later states, and Connected
+  CHECK(rec.notifications == 4);
+  CHECK(emu.live() == 0);
+}
+
+TEST_CASE("ras fake: a notification for a dial that is gone is told to stop", "[ras]") {
+  Rig rig;
+  auto& emu = emulator_of(rig.control());
+  Recorder r;
+  {
+    auto c = rig.dial("ok", r);
+    REQUIRE(c);
+    REQUIRE(r.wait_for_state(State::connected));
+    REQUIRE(c->hangup());
+  }
+  // A second dial of the same entry while none is up: a fresh connection, fresh notifications.
+  Recorder r2;
+  auto c2 = rig.dial("ok", r2);
+  REQUIRE(c2);
+  REQUIRE(r2.wait_for_state(State::connected));
+  CHECK(emu.record().zero_returns == 0);
+  REQUIRE(c2->hangup());
+}
+
+TEST_CASE("ras fake: resume input RAS cannot carry is refused before RAS sees it", "[ras]") {
+  Rig rig;
+  Recorder r;
+  DialOptions o;
+  o.handle_paused_states = true;
+  auto c = rig.dial("callback", r, o);
+  REQUIRE(c);
+  REQUIRE(r.wait_for_state(State::callback_set_by_caller));
+  auto too_long = c->resume(CallbackNumber{std::string(200, '5')});
+  REQUIRE_FALSE(too_long);
+  CHECK(too_long.error().code == Errc::invalid_argument);
+  auto wrong_kind = c->resume(TerminalDone{});
+  REQUIRE_FALSE(wrong_kind);  // core checks the kind
+  CHECK(emulator_of(rig.control()).record().resumes == 0);
+  REQUIRE(c->resume(CallbackNumber{"555-0123"}));
+  REQUIRE(r.wait_for_state(State::connected));
+  REQUIRE(c->hangup());
+}
+
+TEST_CASE("ras fake: the first RasDial asks for paused states only when the caller handles them", "[ras]") {
+  Rig rig;
+  Recorder r;
+  auto c = rig.dial("wrong-password", r);
+  REQUIRE(c);
+  REQUIRE(r.wait_for_end());
+  CHECK(r.count(State::retry_authentication) == 0);
+  CHECK(emulator_of(rig.control()).record().last_callback.empty());  // no "*" without pauses
+}
+
+TEST_CASE("ras fake: backend options are checked", "[ras]") {
+  CHECK(settings_from_options({{"poll_ms", "5"}, {"phonebook", "C:\\x.pbk"}}).value().poll_interval.count() == 5);
+  CHECK_FALSE(settings_from_options({{"poll_ms", "-1"}}));
+  CHECK_FALSE(settings_from_options({{"hangup_limit_ms", "soon"}}));
+  auto factory = make_factory();  // the system loader: no RAS here
+  CHECK(factory->name() == "ras");
+  REQUIRE_FALSE(factory->probe());
+  CHECK(factory->probe().error().code == Errc::backend_unavailable);
+}
+
+TEST_CASE("ras fake: a phone-book RAS cannot open is an error with its code", "[ras]") {
+  Rig rig(std::map<std::string, std::string>{{"phonebook", "missing.pbk"}});
+  auto entries = rig.dialer().entries();
+  REQUIRE_FALSE(entries);
+  CHECK(entries.error().native_code == 621);
+}
