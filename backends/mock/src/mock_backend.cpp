@@ -510,6 +510,12 @@ void Run::hangup() {
     reporter_->report(NativeReport{State::disconnecting, default_native_code(State::disconnecting),
                                    std::string(default_native_name(State::disconnecting)),
                                    std::nullopt, {}, std::nullopt});  // core knows why
+  // The native end (RASCS_Disconnected): core delivers `disconnected` with this native code
+  // and the hang-up's reason once hangup() returned.
+  if (!halted.task_running_elsewhere && last != State::disconnected)
+    reporter_->report(NativeReport{State::disconnected, default_native_code(State::disconnected),
+                                   std::string(default_native_name(State::disconnected)),
+                                   std::nullopt, {}, std::nullopt});
   finished();
 }
 
