@@ -1,0 +1,84 @@
+// Prints the pppd backend's mapping tables (include/dialkit/pppd/mapping.hpp) as Markdown, for
+// the generated blocks of README.md and backends/pppd/README.md. `mapping_doc BLOCK` prints one
+// block; `mapping_doc` lists them. The test docs.mapping.pppd compares the READMEs with this
+// output; `cmake --build BUILD --target update-docs` rewrites them (cmake/DialkitMappingDocs.cmake).
+#include <dialkit/error.hpp>
+#include <dialkit/pppd/mapping.hpp>
+#include <dialkit/state.hpp>
+
+#include <iostream>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using namespace dialkit;
+
+// A table cell: a `|` would end the cell.
+std::string cell(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string state_cells(State s) {
+  return std::string(state_name(s)) + " | " + std::string(group_name(state_group(s)));
+}
+
+void states(std::ostream& out) {
+  out << "| native | native code | shared state | group | note |\n|---|---|---|---|---|\n";
+  for (const auto& p : pppd::phase_table)
+    out << "| " << p.name << " | " << p.phase << " | " << state_cells(p.state) << " | "
+        << cell(p.note) << " |\n";
+  for (const auto& n : pppd::notifier_table)
+    out << "| " << n.name << " notifier | " << n.native_code << " | " << state_cells(n.state)
+        << " | " << cell(n.note) << " |\n";
+  out << "| " << cell(pppd::native_local_hangup_name) << " | " << pppd::native_local_hangup
+      << " | | | the backend's own action |\n";
+  out << "| " << cell(pppd::native_protocol_error_name) << " | " << pppd::native_protocol_error
+      << " | | | the backend's own action |\n";
+}
+
+void exit_codes(std::ostream& out) {
+  out << "| exit code | name | error | meaning |\n|---|---|---|---|\n";
+  for (const auto& e : pppd::exit_table) {
+    out << "| " << e.code << " | " << e.name << " | ";
+    if (e.error)
+      out << '`' << error_name(*e.error) << '`';
+    else
+      out << "(none: a clean end)";
+    out << " | " << cell(e.meaning) << " |\n";
+  }
+}
+
+struct Block {
+  std::string_view name;
+  void (*print)(std::ostream&);
+};
+constexpr Block blocks[] = {
+    {"pppd-states", states},
+    {"pppd-exit-codes", exit_codes},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: " << argv[0] << " BLOCK\nblocks:";
+    for (const auto& b : blocks) std::cerr << ' ' << b.name;
+    std::cerr << '\n';
+    return 2;
+  }
+  const std::string_view wanted = argv[1];
+  for (const auto& b : blocks) {
+    if (b.name == wanted) {
+      b.print(std::cout);
+      return std::cout.good() ? 0 : 1;
+    }
+  }
+  std::cerr << argv[0] << ": no block '" << wanted << "'\n";
+  return 2;
+}

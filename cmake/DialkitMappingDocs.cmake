@@ -1,0 +1,58 @@
+# README mapping tables generated from the backends' own tables (issue 7), so the docs never
+# drift from the code. Each backend builds a small generator (backends/NAME/tools/mapping_doc.cpp,
+# `mapping_doc BLOCK` prints one Markdown block) and calls
+#
+#   dialkit_mapping_docs(NAME GENERATOR_TARGET FILE:BLOCK...)
+#
+# with FILE relative to the source root. The README holds each block between
+#   <!-- BEGIN GENERATED: BLOCK --> ... <!-- END GENERATED: BLOCK -->
+# This adds the test docs.mapping.NAME (label docs), which fails when a block differs from the
+# generator's output, and the target update-docs-NAME (under the umbrella target update-docs),
+# which rewrites the blocks in place. The work is done by cmake/dialkit_doc_blocks.cmake.
+include_guard(GLOBAL)
+
+function(dialkit_mapping_docs name generator)
+  set(script ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/dialkit_doc_blocks.cmake)
+  list(JOIN ARGN "," blocks)
+  set(args
+    -DNAME=${name}
+    -DGENERATOR=$<TARGET_FILE:${generator}>
+    -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+    -DBUILD_DIR=${PROJECT_BINARY_DIR}
+    -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/mapping-docs
+    -DBLOCKS=${blocks})
+
+  if(NOT TARGET update-docs)
+    add_custom_target(update-docs
+      COMMENT "README mapping tables rewritten from the backends' tables")
+  endif()
+  add_custom_target(update-docs-${name}
+    COMMAND ${CMAKE_COMMAND} -DMODE=update ${args} -P ${script}
+    DEPENDS ${generator}
+    VERBATIM)
+  add_dependencies(update-docs update-docs-${name})
+
+  # Tests registered from a backend's directory would be lost (ctest reaches directories only
+  # below those that call enable_testing(), which the top level does after the backends), so
+  # the test is added at the end of the top-level directory instead.
+  set_property(GLOBAL APPEND PROPERTY DIALKIT_MAPPING_DOCS_TESTS ${name})
+  set_property(GLOBAL PROPERTY DIALKIT_MAPPING_DOCS_ARGS_${name} ${args} -P ${script})
+  get_property(deferred GLOBAL PROPERTY DIALKIT_MAPPING_DOCS_DEFERRED)
+  if(NOT deferred)
+    set_property(GLOBAL PROPERTY DIALKIT_MAPPING_DOCS_DEFERRED ON)
+    cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL _dialkit_mapping_docs_add_tests)
+  endif()
+endfunction()
+
+function(_dialkit_mapping_docs_add_tests)
+  if(NOT DIALKIT_BUILD_TESTS)
+    return()
+  endif()
+  get_property(names GLOBAL PROPERTY DIALKIT_MAPPING_DOCS_TESTS)
+  foreach(name IN LISTS names)
+    get_property(args GLOBAL PROPERTY DIALKIT_MAPPING_DOCS_ARGS_${name})
+    add_test(NAME docs.mapping.${name}
+      COMMAND ${CMAKE_COMMAND} -DMODE=check ${args})
+    set_tests_properties(docs.mapping.${name} PROPERTIES LABELS docs)
+  endforeach()
+endfunction()
