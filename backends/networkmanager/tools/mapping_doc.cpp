@@ -3,6 +3,7 @@
 // block; `mapping_doc` lists them. The test docs.mapping.networkmanager compares the READMEs
 // with this output; `cmake --build BUILD --target update-docs` rewrites them
 // (cmake/DialkitMappingDocs.cmake).
+#include <dialkit/doc_blocks.hpp>
 #include "tables.hpp"
 
 #include <algorithm>
@@ -73,11 +74,7 @@ void dbus_errors(std::ostream& out) {
   out << "| any other | `" << error_name(nm::dbus_error_code("")) << "` |\n";
 }
 
-struct Block {
-  std::string_view name;
-  void (*print)(std::ostream&);
-};
-constexpr Block blocks[] = {
+constexpr dialkit::plugin::DocBlock blocks[] = {
     {"nm-states", states},
     {"nm-device-reasons", device_reasons},
     {"nm-active-reasons", active_reasons},
@@ -86,20 +83,4 @@ constexpr Block blocks[] = {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: " << argv[0] << " BLOCK\nblocks:";
-    for (const auto& b : blocks) std::cerr << ' ' << b.name;
-    std::cerr << '\n';
-    return 2;
-  }
-  const std::string_view wanted = argv[1];
-  for (const auto& b : blocks) {
-    if (b.name == wanted) {
-      b.print(std::cout);
-      return std::cout.good() ? 0 : 1;
-    }
-  }
-  std::cerr << argv[0] << ": no block '" << wanted << "'\n";
-  return 2;
-}
+int main(int argc, char** argv) { return dialkit::plugin::run_doc_blocks(argc, argv, blocks); }

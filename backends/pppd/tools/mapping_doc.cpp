@@ -2,6 +2,7 @@
 // the generated blocks of README.md and backends/pppd/README.md. `mapping_doc BLOCK` prints one
 // block; `mapping_doc` lists them. The test docs.mapping.pppd compares the READMEs with this
 // output; `cmake --build BUILD --target update-docs` rewrites them (cmake/DialkitMappingDocs.cmake).
+#include <dialkit/doc_blocks.hpp>
 #include <dialkit/error.hpp>
 #include <dialkit/pppd/mapping.hpp>
 #include <dialkit/state.hpp>
@@ -54,31 +55,11 @@ void exit_codes(std::ostream& out) {
   }
 }
 
-struct Block {
-  std::string_view name;
-  void (*print)(std::ostream&);
-};
-constexpr Block blocks[] = {
+constexpr dialkit::plugin::DocBlock blocks[] = {
     {"pppd-states", states},
     {"pppd-exit-codes", exit_codes},
 };
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: " << argv[0] << " BLOCK\nblocks:";
-    for (const auto& b : blocks) std::cerr << ' ' << b.name;
-    std::cerr << '\n';
-    return 2;
-  }
-  const std::string_view wanted = argv[1];
-  for (const auto& b : blocks) {
-    if (b.name == wanted) {
-      b.print(std::cout);
-      return std::cout.good() ? 0 : 1;
-    }
-  }
-  std::cerr << argv[0] << ": no block '" << wanted << "'\n";
-  return 2;
-}
+int main(int argc, char** argv) { return dialkit::plugin::run_doc_blocks(argc, argv, blocks); }

@@ -2,6 +2,7 @@
 // Markdown, for the generated blocks of backends/ras/README.md. `mapping_doc BLOCK` prints one
 // block; `mapping_doc` lists them. The test docs.mapping.ras compares the README with this
 // output; `cmake --build BUILD --target update-docs` rewrites it (cmake/DialkitMappingDocs.cmake).
+#include <dialkit/doc_blocks.hpp>
 #include <dialkit/error.hpp>
 #include <dialkit/ras/mapping.hpp>
 #include <dialkit/state.hpp>
@@ -61,31 +62,11 @@ void errors(std::ostream& out) {
     out << "| `" << name << "` | " << code_ranges(codes) << " |\n";
 }
 
-struct Block {
-  std::string_view name;
-  void (*print)(std::ostream&);
-};
-constexpr Block blocks[] = {
+constexpr dialkit::plugin::DocBlock blocks[] = {
     {"ras-states", states},
     {"ras-errors", errors},
 };
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: " << argv[0] << " BLOCK\nblocks:";
-    for (const auto& b : blocks) std::cerr << ' ' << b.name;
-    std::cerr << '\n';
-    return 2;
-  }
-  const std::string_view wanted = argv[1];
-  for (const auto& b : blocks) {
-    if (b.name == wanted) {
-      b.print(std::cout);
-      return std::cout.good() ? 0 : 1;
-    }
-  }
-  std::cerr << argv[0] << ": no block '" << wanted << "'\n";
-  return 2;
-}
+int main(int argc, char** argv) { return dialkit::plugin::run_doc_blocks(argc, argv, blocks); }
