@@ -16,14 +16,7 @@ namespace {
 
 using namespace dialkit;
 
-std::string cell(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '|') out += '\\';
-    out += c;
-  }
-  return out;
-}
+using dialkit::plugin::markdown_cell;
 
 std::string_view strip(std::string_view name, std::string_view prefix) {
   if (name.starts_with(prefix)) name.remove_prefix(prefix.size());
@@ -55,7 +48,7 @@ void reasons(std::ostream& out, std::span<const nm::ReasonRow> table, std::strin
   out << "| value | " << title << " | error | clean end | meaning |\n|---|---|---|---|---|\n";
   for (const auto& r : table)
     out << "| " << r.value << " | " << strip(r.name, prefix) << " | `" << error_name(r.error)
-        << "` | " << (r.clean ? "yes" : "") << " | " << cell(r.meaning) << " |\n";
+        << "` | " << (r.clean ? "yes" : "") << " | " << markdown_cell(r.meaning) << " |\n";
 }
 
 void device_reasons(std::ostream& out) {

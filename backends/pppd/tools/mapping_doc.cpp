@@ -15,15 +15,7 @@ namespace {
 
 using namespace dialkit;
 
-// A table cell: a `|` would end the cell.
-std::string cell(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '|') out += '\\';
-    out += c;
-  }
-  return out;
-}
+using dialkit::plugin::markdown_cell;
 
 std::string state_cells(State s) {
   return std::string(state_name(s)) + " | " + std::string(group_name(state_group(s)));
@@ -33,13 +25,13 @@ void states(std::ostream& out) {
   out << "| native | native code | shared state | group | note |\n|---|---|---|---|---|\n";
   for (const auto& p : pppd::phase_table)
     out << "| " << p.name << " | " << p.phase << " | " << state_cells(p.state) << " | "
-        << cell(p.note) << " |\n";
+        << markdown_cell(p.note) << " |\n";
   for (const auto& n : pppd::notifier_table)
     out << "| " << n.name << " notifier | " << n.native_code << " | " << state_cells(n.state)
-        << " | " << cell(n.note) << " |\n";
-  out << "| " << cell(pppd::native_local_hangup_name) << " | " << pppd::native_local_hangup
+        << " | " << markdown_cell(n.note) << " |\n";
+  out << "| " << markdown_cell(pppd::native_local_hangup_name) << " | " << pppd::native_local_hangup
       << " | | | the backend's own action |\n";
-  out << "| " << cell(pppd::native_protocol_error_name) << " | " << pppd::native_protocol_error
+  out << "| " << markdown_cell(pppd::native_protocol_error_name) << " | " << pppd::native_protocol_error
       << " | | | the backend's own action |\n";
 }
 
@@ -51,7 +43,7 @@ void exit_codes(std::ostream& out) {
       out << '`' << error_name(*e.error) << '`';
     else
       out << "(none: a clean end)";
-    out << " | " << cell(e.meaning) << " |\n";
+    out << " | " << markdown_cell(e.meaning) << " |\n";
   }
 }
 

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <ostream>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace dialkit::plugin {
@@ -16,6 +17,16 @@ struct DocBlock {
   std::string_view name;              ///< the name in `<!-- BEGIN GENERATED: name -->`
   void (*print)(std::ostream& out);   ///< prints the block's Markdown
 };
+
+/// Text for one Markdown table cell: a `|` would end the cell, so it is escaped.
+inline std::string markdown_cell(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
 
 /// Prints the block named by `argv[1]` to stdout. Returns 0, 1 if writing failed, or 2 (with
 /// the list of blocks on stderr) for a missing or unknown name.
