@@ -302,6 +302,12 @@ void Emulator::walk(const std::shared_ptr<Conn>& conn) {
     }
     c.state = step.state;
     c.error = step.error;
+    // A paused state accepts the second RasDial from the moment it is reported: the notifier
+    // hands over to another thread, which may resume before this thread runs again.
+    if (paused) {
+      c.waiting_resume = true;
+      c.resumed = false;
+    }
     notify(lock, c, step.state, step.error, step.subentry);
     if (step.error != 0) break;  // the dial ends; the handle waits for RasHangUp
     if (step.state == RASCS_Connected) {
@@ -309,8 +315,6 @@ void Emulator::walk(const std::shared_ptr<Conn>& conn) {
       break;
     }
     while (paused && !c.hung) {
-      c.waiting_resume = true;
-      c.resumed = false;
       changed_.wait(lock, [&] { return c.hung || c.resumed; });
       c.waiting_resume = false;
       if (c.hung) break;
@@ -332,6 +336,8 @@ void Emulator::walk(const std::shared_ptr<Conn>& conn) {
       notify(lock, c, RASCS_AuthRetry, 0, step.subentry);
       if (c.hung) break;
       c.state = step.state;
+      c.waiting_resume = true;
+      c.resumed = false;
       notify(lock, c, step.state, 0, step.subentry);
     }
   }
