@@ -1,5 +1,8 @@
-// Helpers of the backend contract: resume input kinds and diagnostics names.
+// Helpers of the backend contract: resume input kinds, diagnostics names, guarded backend
+// threads.
 #include <dialkit/backend.hpp>
+
+#include <exception>
 
 namespace dialkit {
 
@@ -31,8 +34,47 @@ std::string_view diagnostic_kind_name(Diagnostic::Kind kind) noexcept {
     case Diagnostic::Kind::slot_exception: return "slot_exception";
     case Diagnostic::Kind::late_report: return "late_report";
     case Diagnostic::Kind::backend_error: return "backend_error";
+    case Diagnostic::Kind::slow_slot: return "slow_slot";
   }
   return "unknown";
+}
+
+
+BackendThread::BackendThread(BackendFailure failed, std::string name, std::function<void()> body)
+    : thread_([failed = std::move(failed), name = std::move(name), body = std::move(body)] {
+        run_guarded(failed, name, body);
+      }) {}
+
+BackendThread& BackendThread::operator=(BackendThread&& other) noexcept {
+  if (this != &other) {
+    join();
+    thread_ = std::move(other.thread_);
+  }
+  return *this;
+}
+
+BackendThread::~BackendThread() { join(); }
+
+void BackendThread::join() {
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void run_guarded(const BackendFailure& failed, std::string_view name, const std::function<void()>& body) noexcept {
+  std::string what;
+  try {
+    body();
+    return;
+  } catch (const std::exception& e) {
+    what = std::string(name) + " threw: " + e.what();
+  } catch (...) {
+    what = std::string(name) + " threw a non-standard exception";
+  }
+  if (!failed) return;
+  try {
+    failed(what);
+  } catch (...) {
+    // The report itself failed (out of memory): nothing is left to tell.
+  }
 }
 
 }  // namespace dialkit

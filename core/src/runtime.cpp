@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <list>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -76,54 +77,221 @@ Errc error_for_unhandled_pause(State s) {
   }
 }
 
-// The runtime's own dispatcher thread.
+// The runtime's own dispatcher: one thread normally. A watchdog notices a task (a slot) that
+// has run longer than `slow_after`; it reports it and, when no thread is free, starts another
+// (up to `max_threads`), so the other connections' events wait at most about `slow_after`
+// (plus a quarter of it, the watchdog's tick) for one blocked slot. Per-connection order is
+// kept by the connection strands, whatever the number of threads. Extra threads retire after
+// a while without work.
 class Dispatcher {
  public:
-  Dispatcher() : thread_([this] { run(); }) {}
+  using Task = std::function<void()>;
+  // What the watchdog tells: the connection of the slow task, how long it has run, the
+  // threads now and whether one could be added.
+  using SlowReport = std::function<void(ConnectionId, std::chrono::milliseconds, unsigned threads,
+                                        bool at_limit)>;
+
+  Dispatcher(std::chrono::milliseconds slow_after, unsigned max_threads, SlowReport on_slow)
+      : slow_after_(std::max(slow_after, std::chrono::milliseconds(1))),
+        max_threads_(std::max(max_threads, 1U)),
+        on_slow_(std::move(on_slow)) {
+    std::lock_guard lock(mutex_);
+    spawn_locked();
+    watchdog_ = std::thread([this] { watch(); });
+  }
   ~Dispatcher() { stop(); }
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
   // After stop() a task is dropped: nothing is delivered once the runtime is torn down.
-  void post(std::function<void()> task) {
+  void post(ConnectionId connection, Task task) {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
-    tasks_.push_back(std::move(task));
+    tasks_.push_back({connection, std::move(task)});
     wake_.notify_one();
   }
   // Runs what is queued, then stops; tasks posted meanwhile still run.
   void stop() {
+    std::list<Worker> workers;
+    std::thread watchdog;
     {
       std::lock_guard lock(mutex_);
+      if (stopping_) return;
       stopping_ = true;
-      wake_.notify_one();
+      wake_.notify_all();
+      watch_wake_.notify_all();
     }
-    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-    std::deque<std::function<void()>> left;
-    {
-      std::lock_guard lock(mutex_);
-      stopped_ = true;
-      left.swap(tasks_);
+    if (watchdog_.joinable()) watchdog_.join();
+    // Workers finish the queue and leave; none is added once stopping_ is set.
+    for (;;) {
+      std::unique_lock lock(mutex_);
+      if (workers_.empty()) break;
+      workers.splice(workers.end(), workers_);
+      lock.unlock();
+      for (auto& w : workers) {
+        if (w.thread.get_id() == std::this_thread::get_id())
+          w.thread.detach();  // stop() from inside a task: this thread leaves when it returns
+        else if (w.thread.joinable())
+          w.thread.join();
+      }
+      workers.clear();
     }
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    tasks_.clear();
+  }
+  // Threads delivering now (for tests and diagnostics).
+  unsigned threads() const {
+    std::lock_guard lock(mutex_);
+    return live_threads_;
   }
 
  private:
-  void run() {
+  struct Queued {
+    ConnectionId connection;
+    Task run;
+  };
+  struct Worker {
+    std::thread thread;
+    bool busy = false;
+    bool reported = false;  // its current task was reported slow
+    bool done = false;      // left its loop; the watchdog joins it
+    ConnectionId connection = 0;
+    std::chrono::steady_clock::time_point started;
+  };
+
+  void spawn_locked() {
+    workers_.emplace_back();
+    Worker* w = &workers_.back();
+    ++live_threads_;
+    w->thread = std::thread([this, w] { work(*w); });
+  }
+
+  void work(Worker& self) {
+    // How long an extra thread stays without work before it leaves.
+    const auto retire_after = std::max<std::chrono::milliseconds>(slow_after_ * 10, std::chrono::seconds(2));
     std::unique_lock lock(mutex_);
     for (;;) {
-      wake_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;
+      const bool woke = wake_.wait_for(lock, retire_after, [this] { return stopping_ || !tasks_.empty(); });
+      if (!woke && live_threads_ > 1 && idle_others_locked(self) > 0) break;  // surplus: retire
+      if (tasks_.empty()) {
+        if (stopping_) break;
+        continue;
+      }
       auto task = std::move(tasks_.front());
       tasks_.pop_front();
+      self.busy = true;
+      self.reported = false;
+      self.connection = task.connection;
+      self.started = std::chrono::steady_clock::now();
+      if (!watchdog_armed_) {
+        watchdog_armed_ = true;
+        watch_wake_.notify_one();
+      }
       lock.unlock();
-      task();
-      task = nullptr;
+      task.run();
+      task.run = nullptr;
       lock.lock();
+      self.busy = false;
+    }
+    self.done = true;
+    --live_threads_;
+    watch_wake_.notify_one();
+  }
+
+  unsigned idle_others_locked(const Worker& self) const {
+    unsigned n = 0;
+    for (const auto& w : workers_)
+      if (&w != &self && !w.busy && !w.done) ++n;
+    return n;
+  }
+
+  void watch() {
+    const auto tick = std::max<std::chrono::milliseconds>(slow_after_ / 4, std::chrono::milliseconds(1));
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      if (watchdog_armed_)
+        watch_wake_.wait_for(lock, tick);
+      else
+        watch_wake_.wait(lock);
+      if (stopping_) break;
+      // Threads that retired are joined here (a thread cannot join itself).
+      for (auto it = workers_.begin(); it != workers_.end();) {
+        if (it->done) {
+          std::thread t = std::move(it->thread);
+          it = workers_.erase(it);
+          lock.unlock();
+          if (t.joinable()) t.join();
+          lock.lock();
+        } else {
+          ++it;
+        }
+      }
+      const auto now = std::chrono::steady_clock::now();
+      bool any_busy = false;
+      for (auto& w : workers_) {
+        if (!w.busy) continue;
+        any_busy = true;
+        if (w.reported || now - w.started < slow_after_) continue;
+        w.reported = true;
+        unsigned free = 0;
+        for (const auto& o : workers_)
+          if (!o.busy && !o.done) ++free;
+        bool at_limit = false;
+        if (free == 0) {
+          if (live_threads_ < max_threads_)
+            spawn_locked();
+          else
+            at_limit = true;
+        }
+        const auto ran = std::chrono::duration_cast<std::chrono::milliseconds>(now - w.started);
+        // The report is a task too: diagnostics slots run on a dispatcher thread, in order
+        // with the events, never on the watchdog.
+        if (on_slow_) {
+          tasks_.push_back({0, [report = on_slow_, c = w.connection, ran, n = live_threads_, at_limit] {
+                              report(c, ran, n, at_limit);
+                            }});
+          wake_.notify_one();
+        }
+      }
+      if (!any_busy) watchdog_armed_ = false;
     }
   }
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::function<void()>> tasks_;
+
+  const std::chrono::milliseconds slow_after_;
+  const unsigned max_threads_;
+  const SlowReport on_slow_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;        // workers wait for tasks
+  std::condition_variable watch_wake_;  // the watchdog waits for a busy worker
+  std::deque<Queued> tasks_;
+  std::list<Worker> workers_;
+  unsigned live_threads_ = 0;
+  bool watchdog_armed_ = false;
   bool stopping_ = false;
   bool stopped_ = false;
-  std::thread thread_;
+  std::thread watchdog_;
+};
+
+// The scheduler a backend gets: the runtime's, with each task guarded (run_guarded).
+class GuardedScheduler final : public Scheduler {
+ public:
+  GuardedScheduler(std::shared_ptr<Scheduler> inner, BackendFailure failed, const std::string& backend)
+      : inner_(std::move(inner)),
+        failed_(std::move(failed)),
+        what_("a scheduler task of backend \"" + backend + "\"") {}
+  [[nodiscard]] Clock::time_point now() const override { return inner_->now(); }
+  TaskId post_after(Clock::duration delay, Task task) override {
+    return inner_->post_after(delay, [failed = failed_, what = what_, task = std::move(task)] {
+      run_guarded(failed, what, task);
+    });
+  }
+  bool cancel(TaskId id) override { return inner_->cancel(id); }
+
+ private:
+  std::shared_ptr<Scheduler> inner_;
+  BackendFailure failed_;
+  std::string what_;
 };
 
 }  // namespace
@@ -139,7 +307,9 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   Result<std::shared_ptr<Backend>> backend(std::string_view name);
   Result<Connection> dial(const std::string& backend_name, std::string_view entry,
                           DialOptions options, EventSlot handler);
-  void post(std::function<void()> task);
+  // Runs a delivery task for `connection` (0: none) on the runtime's executor.
+  void post(ConnectionId connection, std::function<void()> task);
+  void report_slow_slot(ConnectionId connection, std::chrono::milliseconds ran, unsigned threads, bool at_limit);
   void emit_diagnostic_now(const Diagnostic& d);
   void forget(ConnectionId id) {
     std::shared_ptr<ConnectionCore> last_ref;  // destroyed outside the lock
@@ -156,15 +326,22 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   Subscription subscribe_all(EventSlot slot);
   Subscription subscribe_diagnostics(DiagnosticSlot slot);
   // What a backend of this name is probed and created with.
-  BackendContext context_for(const std::string& name) const {
+  // The backend's scheduler is the runtime's, guarded: a task that throws fails the backend
+  // (backend_failed) instead of ending the process.
+  BackendContext context_for(const std::string& name) {
     BackendContext ctx;
-    ctx.scheduler = scheduler_;
+    ctx.failed = [weak = weak_from_this(), name](const std::string& what) {
+      if (auto rt = weak.lock()) rt->backend_failed(name, what);
+    };
+    ctx.scheduler = std::make_shared<GuardedScheduler>(scheduler_, ctx.failed, name);
     if (auto o = options_.backend_options.find(name); o != options_.backend_options.end())
       ctx.options = o->second;
     return ctx;
   }
   std::shared_ptr<ConnectionCore> make_connection(std::string backend_name, std::string entry,
                                                   std::shared_ptr<Backend> backend, bool adopted);
+  // BackendContext::failed: ends the backend's connections and refuses further dials.
+  void backend_failed(const std::string& name, const std::string& what);
 
   RuntimeOptions options_;
   std::shared_ptr<Scheduler> scheduler_;
@@ -178,6 +355,7 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
     std::shared_ptr<BackendFactory> factory;
     std::string origin;
     std::shared_ptr<Backend> live;
+    std::optional<std::string> failed;  // why it cannot go on (BackendContext::failed)
   };
   mutable std::mutex mutex_;
   std::vector<std::string> order_;  // backend names in registration order
@@ -550,7 +728,7 @@ void ConnectionCore::post_drain() {
     drain();
     return;
   }
-  runtime_->post([self = shared_from_this()] { self->drain(); });
+  runtime_->post(id_, [self = shared_from_this()] { self->drain(); });
 }
 
 void ConnectionCore::drain() {
@@ -869,8 +1047,15 @@ RuntimeCore::RuntimeCore(RuntimeOptions opts)
     owned_scheduler_ = std::make_shared<RealTimeScheduler>();
     scheduler_ = owned_scheduler_;
   }
-  if (options_.delivery == RuntimeOptions::Delivery::dispatcher_thread)
-    dispatcher_ = std::make_unique<Dispatcher>();
+  if (options_.delivery == RuntimeOptions::Delivery::dispatcher_thread) {
+    // The report runs as a dispatcher task; shutdown() stops the dispatcher before anything
+    // it uses is destroyed.
+    dispatcher_ = std::make_unique<Dispatcher>(
+        options_.slow_slot_after, options_.max_dispatcher_threads,
+        [this](ConnectionId c, std::chrono::milliseconds ran, unsigned threads, bool at_limit) {
+          report_slow_slot(c, ran, threads, at_limit);
+        });
+  }
 }
 
 void RuntimeCore::start() {
@@ -882,15 +1067,15 @@ void RuntimeCore::start() {
     auto name = p.factory->name();
     if (backends_.count(name)) continue;
     order_.push_back(name);
-    backends_.emplace(name, BackendSlot{std::move(p.factory), p.path.string(), nullptr});
+    backends_.emplace(name, BackendSlot{std::move(p.factory), p.path.string(), nullptr, std::nullopt});
   }
 }
 
-void RuntimeCore::post(std::function<void()> task) {
+void RuntimeCore::post(ConnectionId connection, std::function<void()> task) {
   switch (options_.delivery) {
     case RuntimeOptions::Delivery::dispatcher_thread:
       if (dispatcher_) {
-        dispatcher_->post(std::move(task));
+        dispatcher_->post(connection, std::move(task));
         return;
       }
       break;
@@ -908,8 +1093,52 @@ void RuntimeCore::post(std::function<void()> task) {
 
 void RuntimeCore::emit_diagnostic_now(const Diagnostic& d) { diagnostics_(d); }
 
+void RuntimeCore::backend_failed(const std::string& name, const std::string& what) {
+  std::vector<std::weak_ptr<ConnectionCore>> victims;
+  {
+    std::lock_guard lock(mutex_);
+    if (shut_down_) return;
+    if (auto it = backends_.find(name); it != backends_.end() && !it->second.failed) it->second.failed = what;
+    for (auto& [id, c] : live_)
+      if (c->backend_name_ == name) victims.push_back(c);
+  }
+  Diagnostic d;
+  d.kind = Diagnostic::Kind::backend_error;
+  d.backend = name;
+  d.message = "backend \"" + name + "\" failed: " + what + "; its connections end with backend_failed";
+  post_diagnostic(d);
+  const Error e = make_error(Errc::backend_failed, "backend \"" + name + "\" failed: " + what);
+  // The endings run on the runtime's scheduler, not here: the failing thread may be one the
+  // backend's hang-up waits for.
+  for (auto& weak : victims) {
+    scheduler_->post_after(Clock::duration::zero(), [weak, e] {
+      if (auto c = weak.lock()) c->end_by_core(e);
+    });
+  }
+}
+
+void RuntimeCore::report_slow_slot(ConnectionId connection, std::chrono::milliseconds ran, unsigned threads,
+                                   bool at_limit) {
+  Diagnostic d;
+  d.kind = Diagnostic::Kind::slow_slot;
+  d.connection = connection;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = live_.find(connection); it != live_.end()) d.backend = it->second->backend_name_;
+  }
+  d.message = "a subscriber of connection " + std::to_string(connection) + " has run for " +
+              std::to_string(ran.count()) + " ms (the bound is " +
+              std::to_string(options_.slow_slot_after.count()) + " ms); " +
+              (at_limit ? "all " + std::to_string(threads) +
+                              " dispatcher threads are busy, so other connections' events wait until one returns"
+                        : "other connections' events go on on another dispatcher thread (" +
+                              std::to_string(threads) + " now)");
+  emit_diagnostic_now(d);
+}
+
 void RuntimeCore::post_diagnostic(Diagnostic d) {
-  post([self = shared_from_this(), d = std::move(d)] { self->emit_diagnostic_now(d); });
+  const ConnectionId c = d.connection;
+  post(c, [self = shared_from_this(), d = std::move(d)] { self->emit_diagnostic_now(d); });
 }
 
 Subscription RuntimeCore::subscribe_all(EventSlot slot) {
@@ -941,6 +1170,9 @@ Result<std::shared_ptr<Backend>> RuntimeCore::backend(std::string_view name) {
                                (known.empty() ? "none" : known) + ")"));
   }
   auto& slot = it->second;
+  if (slot.failed)
+    return fail(make_error(Errc::backend_failed,
+                           "backend \"" + std::string(name) + "\" failed earlier: " + *slot.failed));
   if (!slot.live) {
     const BackendContext ctx = context_for(it->first);
     if (auto probe = slot.factory->probe_with(ctx); !probe) {
@@ -1140,9 +1372,9 @@ void Runtime::add_backend(std::shared_ptr<BackendFactory> factory, std::string o
   auto it = core_->backends_.find(name);
   if (it == core_->backends_.end()) {
     core_->order_.push_back(name);
-    core_->backends_.emplace(name, detail::RuntimeCore::BackendSlot{std::move(factory), std::move(origin), nullptr});
+    core_->backends_.emplace(name, detail::RuntimeCore::BackendSlot{std::move(factory), std::move(origin), nullptr, std::nullopt});
   } else {
-    it->second = detail::RuntimeCore::BackendSlot{std::move(factory), std::move(origin), nullptr};
+    it->second = detail::RuntimeCore::BackendSlot{std::move(factory), std::move(origin), nullptr, std::nullopt};
   }
 }
 

@@ -6,16 +6,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -24,6 +27,7 @@
 
 #include <dialkit/plugin.hpp>
 #include <dialkit/plugin_loader.hpp>
+#include <dialkit/runtime.hpp>
 
 namespace {
 
@@ -585,4 +589,76 @@ TEST_CASE("a file reached twice through the search path does not shadow itself",
   REQUIRE(scan.loaded.size() == 1);
   CHECK(scan.loaded.front().path == file);
   CHECK(scan.refused.empty());
+}
+
+namespace {
+
+// Threads of this process now.
+std::size_t thread_count() {
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator("/proc/self/task"), fs::directory_iterator{}));
+}
+
+}  // namespace
+
+TEST_CASE("a plugin whose thread or scheduler task throws fails its dial, not the process", "[plugin][fault]") {
+  using namespace std::chrono_literals;
+  const std::string entry = GENERATE(std::string("thread-throws"), std::string("task-throws"));
+  INFO("entry " << entry);
+  TempDir dir;
+  const auto file = dir.add(DIALKIT_FIXTURE_BROKEN);
+  const auto threads_before = thread_count();
+  {
+    dialkit::RuntimeOptions options;
+    options.load_plugins = false;
+    dialkit::Runtime rt(options);
+    REQUIRE(rt.load_plugin_file(file));
+    std::mutex m;
+    std::vector<dialkit::Diagnostic> diagnostics;
+    auto diag_sub = rt.on_diagnostic([&](const dialkit::Diagnostic& d) {
+      std::lock_guard lock(m);
+      diagnostics.push_back(d);
+    });
+    auto dialer = rt.dialer("broken");
+    REQUIRE(dialer);
+    std::vector<dialkit::Event> events;
+    auto conn = dialer->dial(entry, {}, [&](const dialkit::Event& e) {
+      std::lock_guard lock(m);
+      events.push_back(e);
+    });
+    REQUIRE(conn);
+    REQUIRE(conn->wait_until_ended(10s));
+    {
+      std::lock_guard lock(m);
+      REQUIRE(events.size() == 2);
+      CHECK(events[0].state == dialkit::State::opening_port);
+      CHECK(events[1].state == dialkit::State::disconnected);
+      REQUIRE(events[1].error.has_value());
+      CHECK(events[1].error->code == Errc::backend_failed);
+      CHECK_THAT(events[1].error->message(), Contains("backend \"broken\" failed") &&
+                                                 Contains("threw: the fixture's worker lost its device"));
+    }
+    // The diagnostic is posted before the ending; wait for it with a bound.
+    for (int i = 0; i < 200; ++i) {
+      {
+        std::lock_guard lock(m);
+        if (!diagnostics.empty()) break;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    {
+      std::lock_guard lock(m);
+      REQUIRE(diagnostics.size() == 1);
+      CHECK(diagnostics[0].kind == dialkit::Diagnostic::Kind::backend_error);
+      CHECK(diagnostics[0].backend == "broken");
+      CHECK_THAT(diagnostics[0].message, Contains("lost its device"));
+    }
+    // A backend in an unknown state takes no more dials, and says why.
+    auto again = dialer->dial(entry, {}, nullptr);
+    REQUIRE_FALSE(again);
+    CHECK(again.error().code == Errc::backend_failed);
+    CHECK_THAT(again.error().message(), Contains("failed earlier") && Contains("lost its device"));
+  }
+  // The runtime is gone: its threads and the plugin's have been joined.
+  CHECK(thread_count() == threads_before);
+  CHECK_FALSE(is_loaded(file));
 }

@@ -359,3 +359,111 @@ TEST_CASE("a late subscriber gets the current state first and misses nothing", "
     CHECK(late.at(late.size() - 1).state == State::disconnected);
   }
 }
+
+TEST_CASE("a slot that blocks delays other connections by at most the bound, and is reported",
+          "[bus][slow]") {
+  auto log = std::make_shared<BackendLog>();
+  RuntimeOptions o;
+  o.load_plugins = false;
+  o.slow_slot_after = 100ms;
+  o.max_dispatcher_threads = 2;
+  Runtime rt(o);
+  rt.add_backend(std::make_shared<ScriptFactory>(log));
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  std::vector<Diagnostic> slow;
+  auto diag = rt.on_diagnostic([&](const Diagnostic& d) {
+    if (d.kind != Diagnostic::Kind::slow_slot) return;
+    std::lock_guard lock(m);
+    slow.push_back(d);
+    cv.notify_all();
+  });
+  auto wait_for = [&](auto pred, std::chrono::milliseconds limit) {
+    std::unique_lock lock(m);
+    return cv.wait_for(lock, limit, pred);
+  };
+  // Connection A's slot blocks until the test releases it.
+  std::atomic<bool> a_inside{false};
+  auto a = rt.dialer("script")->dial("line", {}, [&](const Event& e) {
+    if (e.state != State::opening_port) return;
+    a_inside = true;
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return release; });
+  });
+  REQUIRE(a);
+  Collector b_events;
+  auto b = rt.dialer("script")->dial("line", {}, b_events.slot());
+  REQUIRE(b);
+  log->session(0)->report(State::opening_port);
+  for (int i = 0; i < 500 && !a_inside; ++i) std::this_thread::sleep_for(2ms);
+  REQUIRE(a_inside);
+
+  // B's events are delivered while A's slot still blocks: within the bound (plus scheduling).
+  const auto sent = std::chrono::steady_clock::now();
+  log->session(1)->report(State::opening_port);
+  log->session(1)->report(State::connected, 0x2000);
+  for (int i = 0; i < 1000 && b_events.size() < 2; ++i) std::this_thread::sleep_for(1ms);
+  const auto waited = std::chrono::steady_clock::now() - sent;
+  REQUIRE(b_events.size() == 2);
+  CHECK(b_events.at(1).state == State::connected);
+  // Generous for a loaded machine; without the watchdog B would wait for ever (the slot
+  // blocks until released below).
+  CHECK(waited < 2s);
+  REQUIRE(wait_for([&] { return !slow.empty(); }, 2s));
+  {
+    std::lock_guard lock(m);
+    CHECK(slow[0].connection == a->id());
+    CHECK(slow[0].backend == "script");
+    CHECK_THAT(slow[0].message, Catch::Matchers::Contains("has run for") &&
+                                    Catch::Matchers::Contains("the bound is 100 ms") &&
+                                    Catch::Matchers::Contains("another dispatcher thread (2 now)"));
+  }
+
+  // A's own events wait for its slot and then come in order.
+  log->session(0)->report(State::port_opened);
+  {
+    std::lock_guard lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  REQUIRE(a->hangup());
+  REQUIRE(a->wait_until_ended(5s));
+  REQUIRE(b->hangup());
+  REQUIRE(b->wait_until_ended(5s));
+  CHECK(a->status().state == State::disconnected);
+}
+
+TEST_CASE("with every dispatcher thread blocked, the diagnostic says that events wait",
+          "[bus][slow]") {
+  auto log = std::make_shared<BackendLog>();
+  RuntimeOptions o;
+  o.load_plugins = false;
+  o.slow_slot_after = 50ms;
+  o.max_dispatcher_threads = 1;
+  Runtime rt(o);
+  rt.add_backend(std::make_shared<ScriptFactory>(log));
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::string> messages;
+  auto diag = rt.on_diagnostic([&](const Diagnostic& d) {
+    std::lock_guard lock(m);
+    if (d.kind == Diagnostic::Kind::slow_slot) messages.push_back(d.message);
+    cv.notify_all();
+  });
+  std::atomic<bool> blocked{true};
+  auto a = rt.dialer("script")->dial("line", {}, [&](const Event&) {
+    for (int i = 0; i < 300 && blocked; ++i) std::this_thread::sleep_for(1ms);
+  });
+  REQUIRE(a);
+  log->session(0)->report(State::opening_port);
+  // The only thread is blocked: the report comes once it is free again.
+  {
+    std::unique_lock lock(m);
+    REQUIRE(cv.wait_for(lock, 3s, [&] { return !messages.empty(); }));
+    CHECK_THAT(messages[0], Catch::Matchers::Contains("all 1 dispatcher threads are busy"));
+  }
+  blocked = false;
+  REQUIRE(a->hangup());
+  REQUIRE(a->wait_until_ended(5s));
+}

@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -149,13 +151,49 @@ class BOOST_SYMBOL_VISIBLE WatchHandle {
   virtual ~WatchHandle() = default;
 };
 
+/// Tells core that a backend cannot go on (`what` says why, for people; no secrets): every
+/// connection of that backend not yet ended ends `disconnected` with Errc::backend_failed and
+/// `what` in its detail, and a backend_error diagnostic says so. Any thread, also the
+/// backend's own and from inside a scheduler task; it returns at once (the ending runs on
+/// core's side). Empty in a context a backend builds for itself: then it does nothing.
+using BackendFailure = std::function<void(const std::string& what)>;
+
 /// Given to a backend when it is created.
 struct BackendContext {
-  std::shared_ptr<Scheduler> scheduler;  ///<the runtime's clock: every delay of the backend goes through it
+  /// The runtime's clock: every delay of the backend goes through it. An exception that
+  /// escapes one of its tasks does not end the process: it is caught and handed to `failed`.
+  std::shared_ptr<Scheduler> scheduler;
   /// Backend-specific settings (RuntimeOptions::backend_options[name]), e.g. the mock's
   /// scenario directories or pppd's peers directory.
   std::map<std::string, std::string> options;
+  BackendFailure failed;  ///<see BackendFailure
 };
+
+/// A backend's own thread (a D-Bus loop, a reader): runs `body`; an exception that escapes it
+/// is caught and handed to `failed` (with `name` and the exception's text) instead of ending
+/// the process through std::terminate. Joins when destroyed (or by join()). Move-only.
+class BackendThread {
+ public:
+  BackendThread() = default;  ///<no thread
+  BackendThread(BackendFailure failed, std::string name, std::function<void()> body);
+  BackendThread(BackendThread&&) noexcept = default;  ///<takes the thread
+  BackendThread& operator=(BackendThread&& other) noexcept;  ///<joins the old thread first
+  ~BackendThread();  ///<joins
+  BackendThread(const BackendThread&) = delete;
+  BackendThread& operator=(const BackendThread&) = delete;
+
+  [[nodiscard]] bool joinable() const noexcept { return thread_.joinable(); }  ///<a thread to join
+  [[nodiscard]] std::thread::id get_id() const noexcept { return thread_.get_id(); }  ///<its id
+  void join();  ///<waits for the body to return (not from the thread itself)
+
+ private:
+  std::thread thread_;
+};
+
+/// Runs `body`; an exception that escapes it is handed to `failed` as "NAME threw: TEXT" (and
+/// swallowed). What BackendThread and core's guarded scheduler use; a backend may use it for
+/// callbacks a library runs on threads of its own.
+void run_guarded(const BackendFailure& failed, std::string_view name, const std::function<void()>& body) noexcept;
 
 /// A live backend, made by its BackendFactory; core calls it from any thread.
 class BOOST_SYMBOL_VISIBLE Backend {

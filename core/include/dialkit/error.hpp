@@ -65,6 +65,7 @@ enum class ErrorClass : std::uint8_t {
   X(backend_unavailable, backend, "the backend is not available")                             \
   X(plugin_rejected, backend, "the plugin was refused")                                       \
   X(protocol_error, backend, "the backend received something it does not understand")        \
+  X(backend_failed, backend, "the backend failed internally and cannot go on")                \
   X(not_supported, backend, "the backend does not support this")                              \
   X(permission_denied, permission, "permission denied")                                       \
   X(system_error, system, "a system call failed")                                             \

@@ -60,6 +60,7 @@ struct Diagnostic {
     slot_exception,      ///< a subscriber threw; the others still got the event
     late_report,         ///< a backend reported after the connection ended
     backend_error,       ///< a backend failed an operation core started on its own
+    slow_slot,           ///< a subscriber ran longer than RuntimeOptions::slow_slot_after
   };
   Kind kind = Kind::illegal_transition;  ///<what happened
   ConnectionId connection = 0;  ///<the connection concerned

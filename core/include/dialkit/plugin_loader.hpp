@@ -16,7 +16,7 @@ namespace dialkit {
 
 /// The ABI of the plugin entry point. Bump it whenever backend.hpp (or anything a plugin
 /// shares with the host) changes incompatibly.
-inline constexpr unsigned plugin_abi_version = 1;
+inline constexpr unsigned plugin_abi_version = 2;
 
 /// The entry point every plugin exports (plugins/include/dialkit/plugin.hpp makes it): it
 /// returns the plugin's factory, or an error; it never throws.

@@ -51,6 +51,16 @@ struct RuntimeOptions {
   enum class Delivery : std::uint8_t { dispatcher_thread, inline_delivery, custom };
   Delivery delivery = Delivery::dispatcher_thread;  ///<how events reach subscribers
   Executor executor;  ///<runs delivery tasks when `delivery` is custom
+  /// dispatcher_thread only: a slot (event or diagnostic subscriber) that has run this long is
+  /// reported on the diagnostics signal (Diagnostic::Kind::slow_slot), and when no dispatcher
+  /// thread is free another one starts, so one blocked slot delays other connections' events
+  /// by at most about this bound plus a quarter of it. The blocked connection's own events wait
+  /// for its slot (they stay in order). Extra threads leave after a while without work.
+  std::chrono::milliseconds slow_slot_after{200};
+  /// dispatcher_thread only: at most this many dispatcher threads. When that many slots block
+  /// at once, every connection's events wait until one returns (and a slow_slot diagnostic
+  /// says so).
+  unsigned max_dispatcher_threads = 8;
   /// The clock for backends and dial timeouts; a RealTimeScheduler when empty.
   std::shared_ptr<Scheduler> scheduler;
   /// Settings handed to each backend by name (BackendContext::options).
