@@ -11,8 +11,12 @@
 #include <unistd.h>
 #else
 #include <poll.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
+#endif
+#if defined(__linux__)
+#include <sys/prctl.h>
 #endif
 
 #include "mailbox.hpp"
@@ -204,6 +208,16 @@ Answer InputSource::read_line(const std::function<bool()>& give_up) {
     }
     secure_wipe(chunk, sizeof chunk);
   }
+}
+
+void keep_secrets_out_of_core_dumps() noexcept {
+#if !defined(_WIN32)
+  const rlimit none{0, 0};
+  (void)::setrlimit(RLIMIT_CORE, &none);
+#endif
+#if defined(__linux__)
+  (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
 }
 
 }  // namespace dialkit::cli

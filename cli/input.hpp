@@ -12,6 +12,11 @@
 
 namespace dialkit::cli {
 
+// For `dial`, which handles passwords: no core file is written if the CLI crashes (core size
+// limit 0) and, on Linux, the process is not dumpable (no core, and other users' ptrace and
+// /proc reads of its memory are refused). Best effort: a failure changes nothing else.
+void keep_secrets_out_of_core_dumps() noexcept;
+
 struct Answer {
   enum class Kind { ok, unavailable, interrupted };
   Kind kind = Kind::unavailable;

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "input.hpp"
 #include "mailbox.hpp"
 
 namespace {
@@ -128,6 +129,7 @@ int run(int argc, char** argv) {
   if (*backends) return run_backends(global);
   if (*entries) return run_entries(global, given(entries_backend_opt, entries_backend));
   if (*dial) {
+    keep_secrets_out_of_core_dumps();
     install_stop_signals();
     DialArgs args;
     args.entry = dial_entry;

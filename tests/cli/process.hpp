@@ -60,6 +60,7 @@ class Child {
 
   [[nodiscard]] const std::string& out() const noexcept { return out_; }
   [[nodiscard]] const std::string& err() const noexcept { return err_; }
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
 
  private:
   bool pump(std::chrono::milliseconds limit, const std::string* buffer, std::string_view needle);

@@ -1,6 +1,8 @@
 // End-to-end tests of the `dialkit` command-line tool: each test runs the real binary as a
 // child process against the mock plugin, with a private mock registry, and checks what it
 // printed and how it exited.
+#include <sys/resource.h>
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -412,6 +414,48 @@ TEST_CASE("a canary password appears in no output, error or trace", "[cli]") {
     CHECK(o.err.find(canary) == std::string::npos);
     CHECK(read_file(trace).find(canary) == std::string::npos);
   }
+}
+
+TEST_CASE("dial, which handles passwords, writes no core file", "[cli]") {
+  Fixture f;
+  // Let the CLI inherit a non-zero core limit (shells often start with 0), so that the 0 read
+  // below is the CLI's own doing.
+  rlimit inherited{};
+  REQUIRE(::getrlimit(RLIMIT_CORE, &inherited) == 0);
+  const rlimit saved = inherited;
+  inherited.rlim_cur = rlim_t{1} << 20;
+  if (inherited.rlim_max != RLIM_INFINITY && inherited.rlim_max < inherited.rlim_cur)
+    inherited.rlim_max = inherited.rlim_cur;  // raising the hard limit needs root
+  if (::setrlimit(RLIMIT_CORE, &inherited) != 0) {
+    WARN("skipped: the core-size limit cannot be raised here (hard limit below 1 MiB, not root), so the "
+         "CLI's own limit of 0 could not be told apart from an inherited one");
+    return;
+  }
+  Child holder(dialkit_binary,
+               {"dial", "wrong-password", "--backend", "mock", "--password-stdin", "--hangup-after", "30"}, f.env);
+  REQUIRE(::setrlimit(RLIMIT_CORE, &saved) == 0);
+  holder.write_stdin("CANARY-core-1b2c\n");
+  // Paused for the next password: the canary has been read and used.
+  REQUIRE(holder.wait_for_stdout("retry_authentication"));
+  const auto limits = read_file(std::filesystem::path("/proc") / std::to_string(holder.pid()) / "limits");
+  std::string core_line;
+  for (const auto& line : lines_of(limits))
+    if (line.rfind("Max core file size", 0) == 0) core_line = line;
+  INFO(limits);
+  REQUIRE_FALSE(core_line.empty());
+  std::istringstream fields(core_line.substr(std::string("Max core file size").size()));
+  std::string soft, hard;
+  fields >> soft >> hard;
+  CHECK(soft == "0");
+  CHECK(hard == "0");
+  // Neither its command line nor its environment carries the password.
+  const auto proc = std::filesystem::path("/proc") / std::to_string(holder.pid());
+  CHECK(read_file(proc / "cmdline").find("CANARY-core-1b2c") == std::string::npos);
+  CHECK(read_file(proc / "environ").find("CANARY-core-1b2c") == std::string::npos);
+  const auto o = holder.finish(15s);
+  INFO(describe(o));
+  CHECK(o.out.find("CANARY-core-1b2c") == std::string::npos);
+  CHECK(o.err.find("CANARY-core-1b2c") == std::string::npos);
 }
 
 TEST_CASE("a recorded trace replays to the same event sequence", "[cli]") {

@@ -3,6 +3,9 @@
 // timeout, the redial policy, status, watch, backend choice and teardown order.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <new>
+
 #include <condition_variable>
 #include <thread>
 
@@ -413,6 +416,28 @@ TEST_CASE("secrets are wiped and never printed", "[secret]") {
   char buf[4] = {'a', 'b', 'c', 'd'};
   secure_wipe(buf, sizeof buf);
   CHECK((buf[0] == 0 && buf[3] == 0));
+}
+
+TEST_CASE("a Secret's bytes are zero after clear() and after it is destroyed", "[secret]") {
+  SECTION("a long value on the heap: clear() keeps the buffer and zeroes all of it") {
+    const std::string value(100, 'k');
+    Secret s(value);
+    const char* buffer = s.reveal().data();
+    s.clear();
+    CHECK(s.empty());
+    // The string keeps its buffer after clear(): still ours to read.
+    CHECK(s.reveal().data() == buffer);
+    CHECK(std::all_of(buffer, buffer + value.size(), [](char c) { return c == 0; }));
+  }
+  SECTION("a short value inside the object: no byte of it is left once destroyed") {
+    alignas(Secret) unsigned char storage[sizeof(Secret)];
+    auto* s = new (storage) Secret("pw-9z");
+    CHECK(s->reveal() == "pw-9z");
+    s->~Secret();
+    const std::string_view bytes(reinterpret_cast<const char*>(storage), sizeof storage);
+    CHECK(bytes.find("pw-9z") == std::string_view::npos);
+    CHECK(bytes.find("pw") == std::string_view::npos);
+  }
 }
 
 TEST_CASE("a dial whose handle was dropped still runs to its end", "[dialer][lifetime]") {

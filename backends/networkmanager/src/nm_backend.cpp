@@ -678,7 +678,12 @@ void Bus::forget(const std::shared_ptr<DialState>& dial) {
 Result<void> Bus::answer(DialState& dial, const Credentials& credentials) {
   Settings secrets;
   const auto& setting = dial.pending_setting;
-  const std::string password(credentials.password.reveal());
+  std::string password(credentials.password.reveal());
+  // The copies sd-bus makes live in its message, which is freed once sent; this one is wiped.
+  struct Wipe {
+    std::string& s;
+    ~Wipe() { secure_wipe(s); }
+  } wipe{password};
   if (setting == "vpn") {
     secrets["vpn"]["secrets"] = sdbus::Variant(std::map<std::string, std::string>{{"password", password}});
   } else if (setting == "802-11-wireless-security") {
