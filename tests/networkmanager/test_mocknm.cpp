@@ -6,9 +6,16 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <iterator>
+#include <mutex>
+#include <sstream>
+#include <string>
 
 #include <dialkit/networkmanager.hpp>
+#include <dialkit/trace.hpp>
 
 #include "harness.hpp"
 
@@ -179,4 +186,77 @@ TEST_CASE("mock NM: a polkit denial is permission_denied", "[real-peer][mocknm][
   REQUIRE(nm.ctl("allow org.freedesktop.NetworkManager.network-control") == 0);
   auto allowed = nm.dialer.dial("veth-wired");
   CHECK(allowed);
+}
+
+namespace {
+
+// The command lines of every process on the machine, joined.
+std::string all_command_lines() {
+  std::string all;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    all += '\n';
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("mock NM: canary passwords reach NM's agent call and no event, error, status, trace or argv",
+          "[real-peer][mocknm][secrets]") {
+  const std::string first = "CANARY-nm-first-2a9c";
+  const std::string second = "CANARY-nm-second-7e41";
+  MockNm nm;
+  std::ostringstream trace;
+  TraceRecorder recorder(trace);
+  std::mutex m;
+  std::string said;  // everything the runtime told anyone, as text
+  auto all = nm.runtime.on_event([&](const Event& e) {
+    recorder(e);
+    std::lock_guard lock(m);
+    said += describe(e) + "|" + e.reason + "|" + (e.error ? e.error->message() : "") + "\n";
+  });
+  auto diag = nm.runtime.on_diagnostic([&](const Diagnostic& d) {
+    std::lock_guard lock(m);
+    said += d.message + "\n";
+  });
+  Events events;
+  DialOptions options;
+  options.handle_paused_states = true;
+  options.credentials = Credentials{"alice", Secret(first), ""};
+  auto conn = nm.dialer.dial("dsl", options, events.slot());
+  REQUIRE(conn);
+  INFO(events.dump());
+  REQUIRE(nm.ctl("dev dsl0 40 0 50 0 60 0") == 0);
+  auto asked = nm.get_secrets("dsl", "pppoe", 0x1);
+  REQUIRE(asked.wait_for(10s) == std::future_status::ready);
+  // NM's agent call got the canary: the checks below would prove nothing otherwise.
+  CHECK(asked.get().find("pppoe.password=" + first) != std::string::npos);
+  REQUIRE(events.wait_for_state(State::authenticating));
+  auto again = nm.get_secrets("dsl", "pppoe", 0x3);
+  REQUIRE(events.wait_for_state(State::retry_authentication));
+  const std::string argv_while_paused = all_command_lines();
+  REQUIRE(conn->resume(Credentials{"alice", Secret(second), ""}));
+  REQUIRE(again.wait_for(10s) == std::future_status::ready);
+  CHECK(again.get().find("pppoe.password=" + second) != std::string::npos);
+  const auto st = conn->status();
+  const std::string status_text = st.native_name + st.reason + st.device.native_id + st.device.device_name +
+                                  st.device.interface + (st.error ? st.error->message() : "");
+  REQUIRE(conn->hangup());
+  REQUIRE(conn->wait_until_ended(5s));
+  auto refused = conn->resume(Credentials{"alice", Secret(first), ""});
+  REQUIRE_FALSE(refused);
+  std::lock_guard lock(m);
+  for (const auto& canary : {first, second}) {
+    INFO(canary);
+    CHECK(said.find(canary) == std::string::npos);
+    CHECK(trace.str().find(canary) == std::string::npos);
+    CHECK(status_text.find(canary) == std::string::npos);
+    CHECK(refused.error().message().find(canary) == std::string::npos);
+  }
+  CHECK(argv_while_paused.find(first) == std::string::npos);
+  CHECK(trace.str().find("retry_authentication") != std::string::npos);
 }

@@ -213,6 +213,8 @@ DWORD Emulator::dial(LPRASDIALEXTENSIONS ext, LPCWSTR /*phonebook*/, LPRASDIALPA
   }
   if (notifier_type != dialkit::ras::notifier_type_func2 || !notifier) return ERROR_INVALID_PARAMETER;
   const std::string entry = narrow(params->szEntryName);
+  record_.last_user = narrow(params->szUserName);
+  record_.last_password = narrow(params->szPassword);
   Script script;
   if (!script_for(entry, script)) return ERROR_CANNOT_FIND_PHONEBOOK_ENTRY;
   const auto fn = reinterpret_cast<dialkit::ras::DialFunc2>(notifier);

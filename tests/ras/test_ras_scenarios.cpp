@@ -2,9 +2,13 @@
 // real adapter against the stand-in rasapi32.dll under wine. Every scenario is a phone-book
 // entry of the emulator's catalogue (tests/ras/emulator.cpp).
 #include <algorithm>
+#include <mutex>
+#include <sstream>
+#include <string>
 #include <catch2/catch.hpp>
 
 #include <dialkit/ras/mapping.hpp>
+#include <dialkit/trace.hpp>
 
 #include "harness.hpp"
 
@@ -375,4 +379,53 @@ TEST_CASE("ras: entries, live connections and connections others make", "[ras]")
   REQUIRE(rig.dialer().hangup(handle_id(another)));
   CHECK(rig.control().counters().live == 0);
   CHECK_FALSE(rig.dialer().hangup("ras-0xzz"));
+}
+
+TEST_CASE("ras: a canary password reaches RAS and no event, error, status, diagnostic or trace",
+          "[ras][secret]") {
+  const std::string first = "CANARY-ras-first-4d1e";
+  const std::string second = "CANARY-ras-second-8b2f";
+  Rig rig;
+  std::ostringstream trace;
+  TraceRecorder recorder(trace);
+  std::mutex m;
+  std::string said;  // everything the runtime told anyone, as text
+  auto all = rig.runtime().on_event([&](const Event& e) {
+    recorder(e);
+    std::lock_guard lock(m);
+    said += e.native_name + "|" + e.reason + "|" + (e.error ? e.error->message() : "") + "\n";
+  });
+  auto diag = rig.runtime().on_diagnostic([&](const Diagnostic& d) {
+    std::lock_guard lock(m);
+    said += d.message + "|" + d.native_name + "\n";
+  });
+  Recorder r;
+  DialOptions o = pausing();
+  o.credentials = Credentials{"alice", Secret(first), ""};
+  auto c = rig.dial("wrong-password", r, o);
+  REQUIRE(c);
+  REQUIRE(r.wait_for_state(State::retry_authentication));
+  // RAS itself got the canary: the test would prove nothing otherwise.
+  CHECK(rig.control().counters().last_password == first);
+  auto resumed = c->resume(Credentials{"alice", Secret(second), ""});
+  REQUIRE(resumed);
+  REQUIRE(r.wait_for_state(State::retry_authentication, 2));
+  CHECK(rig.control().counters().last_password == second);
+  const auto st = c->status();
+  REQUIRE(c->hangup());
+  REQUIRE(r.wait_for_end());
+  std::string status_text = st.native_name + st.reason + st.device.native_id + st.device.device_name +
+                            st.device.phone_number + (st.error ? st.error->message() : "");
+  // What a wrong resume input says, too.
+  auto refused = c->resume(Credentials{"alice", Secret(first), ""});
+  REQUIRE_FALSE(refused);
+  std::lock_guard lock(m);
+  for (const auto& canary : {first, second}) {
+    INFO(canary);
+    CHECK(said.find(canary) == std::string::npos);
+    CHECK(trace.str().find(canary) == std::string::npos);
+    CHECK(status_text.find(canary) == std::string::npos);
+    CHECK(refused.error().message().find(canary) == std::string::npos);
+  }
+  CHECK(trace.str().find("retry_authentication") != std::string::npos);
 }
