@@ -184,8 +184,11 @@ class Dispatcher {
       self.reported = false;
       self.connection = task.connection;
       self.started = std::chrono::steady_clock::now();
-      if (!watchdog_armed_) {
-        watchdog_armed_ = true;
+      // The watchdog ticks while there is work and sleeps after an idle tick; only the first
+      // task after such a sleep wakes it (no wake-up per event).
+      activity_ = true;
+      if (watchdog_sleeping_) {
+        watchdog_sleeping_ = false;
         watch_wake_.notify_one();
       }
       lock.unlock();
@@ -196,6 +199,7 @@ class Dispatcher {
     }
     self.done = true;
     --live_threads_;
+    watchdog_sleeping_ = false;  // to be joined
     watch_wake_.notify_one();
   }
 
@@ -210,10 +214,10 @@ class Dispatcher {
     const auto tick = std::max<std::chrono::milliseconds>(slow_after_ / 4, std::chrono::milliseconds(1));
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-      if (watchdog_armed_)
-        watch_wake_.wait_for(lock, tick);
+      if (watchdog_sleeping_)
+        watch_wake_.wait(lock, [this] { return stopping_ || !watchdog_sleeping_; });
       else
-        watch_wake_.wait(lock);
+        watch_wake_.wait_for(lock, tick);
       if (stopping_) break;
       // Threads that retired are joined here (a thread cannot join itself).
       for (auto it = workers_.begin(); it != workers_.end();) {
@@ -254,7 +258,8 @@ class Dispatcher {
           wake_.notify_one();
         }
       }
-      if (!any_busy) watchdog_armed_ = false;
+      if (!any_busy && !activity_) watchdog_sleeping_ = true;
+      activity_ = false;
     }
   }
 
@@ -267,7 +272,8 @@ class Dispatcher {
   std::deque<Queued> tasks_;
   std::list<Worker> workers_;
   unsigned live_threads_ = 0;
-  bool watchdog_armed_ = false;
+  bool watchdog_sleeping_ = true;  // waits without a timeout until a task starts
+  bool activity_ = false;          // a task started since the last tick
   bool stopping_ = false;
   bool stopped_ = false;
   std::thread watchdog_;
