@@ -175,6 +175,7 @@ struct BackendContext {
 class BackendThread {
  public:
   BackendThread() = default;  ///<no thread
+  /// Starts a thread that runs `body`; `name` says which thread in a failure's text.
   BackendThread(BackendFailure failed, std::string name, std::function<void()> body);
   BackendThread(BackendThread&&) noexcept = default;  ///<takes the thread
   BackendThread& operator=(BackendThread&& other) noexcept;  ///<joins the old thread first
