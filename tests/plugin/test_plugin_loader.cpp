@@ -593,9 +593,12 @@ TEST_CASE("a file reached twice through the search path does not shadow itself",
 
 namespace {
 
-// Threads of this process now.
+// Threads and open file descriptors of this process now.
 std::size_t thread_count() {
   return static_cast<std::size_t>(std::distance(fs::directory_iterator("/proc/self/task"), fs::directory_iterator{}));
+}
+std::size_t fd_count() {
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{}));
 }
 
 }  // namespace
@@ -607,6 +610,7 @@ TEST_CASE("a plugin whose thread or scheduler task throws fails its dial, not th
   TempDir dir;
   const auto file = dir.add(DIALKIT_FIXTURE_BROKEN);
   const auto threads_before = thread_count();
+  const auto fds_before = fd_count();
   {
     dialkit::RuntimeOptions options;
     options.load_plugins = false;
@@ -658,7 +662,8 @@ TEST_CASE("a plugin whose thread or scheduler task throws fails its dial, not th
     CHECK(again.error().code == Errc::backend_failed);
     CHECK_THAT(again.error().message(), Contains("failed earlier") && Contains("lost its device"));
   }
-  // The runtime is gone: its threads and the plugin's have been joined.
+  // The runtime is gone: its threads and the plugin's have been joined, nothing left open.
   CHECK(thread_count() == threads_before);
+  CHECK(fd_count() == fds_before);
   CHECK_FALSE(is_loaded(file));
 }

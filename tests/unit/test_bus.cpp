@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <thread>
 
 #include "script_backend.hpp"
@@ -369,6 +370,10 @@ TEST_CASE("a slot that blocks delays other connections by at most the bound, and
   o.max_dispatcher_threads = 2;
   Runtime rt(o);
   rt.add_backend(std::make_shared<ScriptFactory>(log));
+  auto threads_now = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/task"), std::filesystem::directory_iterator{});
+  };
+  const auto threads_before = threads_now();
   std::mutex m;
   std::condition_variable cv;
   bool release = false;
@@ -432,6 +437,10 @@ TEST_CASE("a slot that blocks delays other connections by at most the bound, and
   REQUIRE(b->hangup());
   REQUIRE(b->wait_until_ended(5s));
   CHECK(a->status().state == State::disconnected);
+  CHECK(threads_now() > threads_before);  // the extra dispatcher thread, until it retires
+  // The extra thread leaves after a while without work (2 s here).
+  for (int i = 0; i < 1000 && threads_now() != threads_before; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(threads_now() == threads_before);
 }
 
 TEST_CASE("with every dispatcher thread blocked, the diagnostic says that events wait",
