@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -112,7 +114,114 @@ void canary_check(pid_t pid) {
 
 Credentials creds(const char* password) { return Credentials{"client", Secret(password), {}}; }
 
+std::string cmdline_of(pid_t pid) {
+  auto text = read_file(fs::path("/proc") / std::to_string(pid) / "cmdline");
+  for (auto& c : text)
+    if (c == '\0') c = ' ';
+  return text;
+}
+
+// The pppd processes whose command line holds `needle`: ours hold dialkit's plugin, the
+// test servers "name server".
+std::vector<pid_t> pppd_with(const std::string& needle) {
+  std::vector<pid_t> out;
+  for (auto p : pppd_pids())
+    if (cmdline_of(p).find(needle) != std::string::npos) out.push_back(p);
+  return out;
+}
+
+std::size_t entries_in(const char* dir) {
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+
+// This process's threads and fds, to compare before and after a dial. A dial's threads and
+// pipes may take a moment to go after `disconnected` was delivered: wait for that, bounded.
+struct Usage {
+  std::size_t threads = entries_in("/proc/self/task");
+  std::size_t fds = entries_in("/proc/self/fd");
+};
+void check_no_leak(const Usage& before) {
+  Usage now;
+  for (int i = 0; i < 50 && (now.threads != before.threads || now.fds != before.fds); ++i) {
+    std::this_thread::sleep_for(100ms);
+    now = Usage{};
+  }
+  check("threads", std::to_string(before.threads) + "->" + std::to_string(now.threads));
+  check("fds", std::to_string(before.fds) + "->" + std::to_string(now.fds));
+  check("ours_left", std::to_string(pppd_with("dialkit-pppd.so").size()));
+}
+
+// Fault scenarios: SIGKILL to our pppd ("kill9_at_STATE") or to the server pppd, the peer
+// ("peer_gone_at_STATE"), from the slot, when the backend reports STATE. The dial must end
+// `disconnected` with an error, with nothing left behind.
+int run_fault(Dialer& dialer, const std::string& scenario) {
+  const bool ours = scenario.starts_with("kill9_at_");
+  const std::string target_name = scenario.substr(scenario.find("_at_") + 4);
+  const auto target = state_from_name(target_name);
+  if (!target) return check("unknown_state", target_name), 2;
+  const Usage before;
+  Printer printer;
+  std::mutex m;
+  bool fired = false;
+  std::optional<pid_t> killed;
+  auto slot = [&](const Event& e) {
+    printer(e);
+    std::lock_guard lock(m);
+    if (fired || e.state != *target) return;
+    fired = true;
+    // Ours runs dialkit's plugin; the server is the other pppd.
+    std::vector<pid_t> victims = pppd_with("dialkit-pppd.so");
+    if (!ours) {
+      std::vector<pid_t> servers;
+      for (auto p : pppd_pids())
+        if (std::find(victims.begin(), victims.end(), p) == victims.end()) servers.push_back(p);
+      victims = servers;
+    }
+    // Ours is one process; the peer is the server pppd and its charshunt child (notty): all
+    // of it goes.
+    check("victims", std::to_string(victims.size()));
+    if (victims.empty() || (ours && victims.size() != 1)) return;
+    killed = victims.front();
+    check("killed_at", std::string(state_name(e.state)));
+    for (auto v : victims) ::kill(v, SIGKILL);
+  };
+  {
+    DialOptions o;
+    o.credentials = creds(canary);
+    auto c = dialer.dial("chap", o, slot);
+    if (!c) return check("dial_error", c.error().message()), 1;
+    if (!c->wait_until_ended(60s)) {
+      check("ended", "no");
+      (void)c->hangup();
+      return 1;
+    }
+    std::lock_guard lock(m);
+    if (!killed) return check("killed", "no"), 1;
+    check("reaped", process_exists(*killed) ? "no" : "yes");
+  }
+  // The handle is gone (an ended connection's handle keeps its backend session, and so
+  // pppd's pipes, until it is dropped).
+  check_no_leak(before);
+  return 0;
+}
+
+int run_scenario(Dialer& dialer, const std::string& scenario);
+
 int run(Dialer& dialer, const std::string& scenario) {
+  if (scenario.starts_with("kill9_at_") || scenario.starts_with("peer_gone_at_")) return run_fault(dialer, scenario);
+  const Usage before;
+  const int rc = run_scenario(dialer, scenario);
+  // After the scenario's Connection handle is gone.
+  if (scenario == "chap_local_hangup" || scenario == "kill9") check_no_leak(before);
+  return rc;
+}
+
+int run_scenario(Dialer& dialer, const std::string& scenario) {
   Printer printer;
   auto slot = [&printer](const Event& e) { printer(e); };
   DialOptions o;

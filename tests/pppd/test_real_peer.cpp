@@ -4,6 +4,7 @@
 // each recorded trace replays identically on the mock ("trace:PATH").
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -165,6 +166,28 @@ void replays_on_mock(const std::string& name, const Trace& recorded, const std::
 
 const Event& last(const Trace& t) { return t.events.back().event; }
 
+// What every fault scenario must leave: the killed process reaped, none of our pppd left,
+// the driver's threads and fds as before the dial.
+void check_nothing_left(const Scenario& s) {
+  CHECK(check_of(s, "reaped") == "yes");
+  CHECK(check_of(s, "ours_left") == "0");
+  const auto same = [](const std::string& change) {
+    const auto arrow = change.find("->");
+    return arrow != std::string::npos && change.substr(0, arrow) == change.substr(arrow + 2);
+  };
+  CHECK(same(check_of(s, "threads")));
+  CHECK(same(check_of(s, "fds")));
+}
+
+// The states of a sequence, without native codes.
+std::vector<std::string> words(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+
 }  // namespace
 
 TEST_CASE("real peer: CHAP success then local hang-up, and pppd's command line holds no password", "[pppd][real-peer]") {
@@ -223,8 +246,65 @@ TEST_CASE("real peer: pppd killed -9 while connected ends the dial with a clear 
   REQUIRE(last(t).error);
   CHECK(last(t).error->code == Errc::system_error);
   CHECK(last(t).error->native_text == "SIGKILL");
-  CHECK(check_of(s, "reaped") == "yes");
+  check_nothing_left(s);
   replays_on_mock("kill9", t, s.trace_text);
+}
+
+TEST_CASE("real peer: pppd killed -9 at each state on the way up ends the dial with a clear error",
+          "[pppd][real-peer][fault]") {
+  const std::string at = GENERATE(as<std::string>{}, "opening_port", "connecting_device", "all_devices_connected",
+                                  "authenticating", "authenticated", "auth_project", "projected");
+  const std::string name = "kill9_at_" + at;
+  INFO(name);
+  const auto& s = scenario(name);
+  CHECK(check_of(s, "victims") == "1");
+  CHECK(check_of(s, "killed_at") == at);
+  const auto t = trace_of(name, s);
+  INFO(sequence(t));
+  // What came before the end is the normal way up, as far as pppd got (at least to `at`).
+  const auto seen = words(sequence(t));
+  const auto up = words(UP_TO_CONNECTED);
+  REQUIRE(seen.size() >= 2);
+  CHECK(seen.back() == "disconnected/-9");
+  REQUIRE(seen.size() - 1 <= up.size());
+  CHECK(std::equal(seen.begin(), seen.end() - 1, up.begin()));
+  bool reached = false;
+  for (std::size_t i = 0; i + 1 < seen.size(); ++i) reached = reached || seen[i].starts_with(at + "/");
+  CHECK(reached);
+  REQUIRE(last(t).error);
+  CHECK(last(t).error->code == Errc::system_error);
+  CHECK(last(t).error->native_text == "SIGKILL");
+  CHECK_THAT(last(t).error->message(), Catch::Contains("SIGKILL"));
+  check_nothing_left(s);
+  replays_on_mock(name, t, s.trace_text);
+}
+
+TEST_CASE("real peer: the peer vanishing mid-dial or once connected ends the dial with a clear error",
+          "[pppd][real-peer][fault]") {
+  const std::string at = GENERATE(as<std::string>{}, "authenticating", "connected");
+  const std::string name = "peer_gone_at_" + at;
+  INFO(name);
+  const auto& s = scenario(name);
+  CHECK(check_of(s, "victims") != "0");
+  CHECK(check_of(s, "victims") != "(missing)");
+  CHECK(check_of(s, "killed_at") == at);
+  const auto t = trace_of(name, s);
+  INFO(sequence(t));
+  CHECK(last(t).state == State::disconnected);
+  REQUIRE(last(t).error);
+  // pppd sees the line hang up: peer_hung_up (EXIT_HANGUP) once the link is up; before it
+  // is, pppd may give up negotiating first (the signal reaches the slot a moment after the
+  // state: how far pppd got varies).
+  const auto code = last(t).error->code;
+  INFO(last(t).error->message());
+  CHECK((code == Errc::peer_hung_up || code == Errc::negotiation_failed));
+  CHECK(last(t).error->error_class() == ErrorClass::link);
+  REQUIRE(last(t).error->native_code.has_value());
+  CHECK_FALSE(last(t).error->native_text.empty());
+  CHECK_THAT(last(t).error->message(), Catch::Contains(last(t).error->native_text));
+  if (at == "connected") CHECK(code == Errc::peer_hung_up);
+  check_nothing_left(s);
+  replays_on_mock(name, t, s.trace_text);
 }
 
 TEST_CASE("real peer: `dialkit dial pap --backend pppd` connects and hangs up", "[pppd][real-peer]") {

@@ -18,7 +18,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${DIALKIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dialkit}/pppd-vm
 ACCEL=${ACCEL:-tcg}
 VM_TIMEOUT=${VM_TIMEOUT:-300}
-SCENARIOS=${SCENARIOS:-"chap_local_hangup pap_peer_hangup wrong_password silent kill9"}
+# The fault scenarios: our pppd killed -9 at each state of the way up (kill9 is `connected`),
+# and the peer (the server pppd) killed -9 mid-dial and once connected.
+FAULTS="kill9_at_opening_port kill9_at_connecting_device kill9_at_all_devices_connected"
+FAULTS="$FAULTS kill9_at_authenticating kill9_at_authenticated kill9_at_auth_project kill9_at_projected"
+FAULTS="$FAULTS peer_gone_at_authenticating peer_gone_at_connected"
+SCENARIOS=${SCENARIOS:-"chap_local_hangup pap_peer_hangup wrong_password silent kill9 $FAULTS"}
 CANARY=dk-canary-5e1f0c93   # the guest's real secret; the test checks pppd's cmdline for it
 
 die() { echo "run-guest.sh: FAIL: $*" >&2; exit 1; }
