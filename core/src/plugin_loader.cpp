@@ -3,6 +3,8 @@
 // This is the only file of dialkit that uses Boost.DLL.
 #include <dialkit/plugin_loader.hpp>
 
+#include "plugin_loader_internal.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -180,29 +182,6 @@ std::vector<std::string> split(std::string_view text, std::string_view separator
   }
 }
 
-// Says which components of two build keys differ (cmake/DialkitBuildKey.cmake fixes their order).
-std::string describe_key_difference(std::string_view plugin_key, std::string_view host_key) {
-  static constexpr std::array<std::string_view, 5> component_names{"compiler", "standard library", "Boost",
-                                                                   "build type", "sanitizers"};
-  const auto theirs = split(plugin_key, key_separator);
-  const auto ours = split(host_key, key_separator);
-  if (theirs.size() != component_names.size() || ours.size() != component_names.size())
-    return "its build key is " + std::string(plugin_key) + ", this host's is " + std::string(host_key);
-  std::string text;
-  for (std::size_t i = 0; i < component_names.size(); ++i) {
-    if (theirs[i] == ours[i]) continue;
-    if (!text.empty()) text += "; ";
-    text +=
-        std::string(component_names[i]) + " differs: built with " + theirs[i] + ", this host uses " + ours[i];
-  }
-  return text;
-}
-
-std::string host_entry_alias() {
-  return std::string(entry_alias_prefix) + std::to_string(plugin_abi_version) + std::string(key_separator) +
-         std::string(host_build_key());
-}
-
 // Finds the plugin's entry alias in its "dialkit" section and checks the ABI version and the
 // build key carried in its name. Reads the file only: none of the plugin's code runs.
 Result<std::string> verified_entry_alias(const fs::path& file) {
@@ -218,32 +197,7 @@ Result<std::string> verified_entry_alias(const fs::path& file) {
   } catch (const std::exception& e) {
     return fail(refusal("not a shared library: " + shown(file) + " (" + e.what() + ")"));
   }
-
-  std::vector<std::string> aliases;
-  for (auto& symbol : symbols)
-    if (std::string_view(symbol).starts_with(entry_alias_prefix)) aliases.push_back(std::move(symbol));
-  if (aliases.empty())
-    return fail(refusal("no dialkit entry point in " + shown(file) + " (no " +
-                        std::string(entry_alias_prefix) + "* symbol in its \"" + entry_section +
-                        "\" section)"));
-
-  const std::string wanted = host_entry_alias();
-  if (std::find(aliases.begin(), aliases.end(), wanted) != aliases.end()) return wanted;
-
-  // Explain the mismatch of the first alias: dialkit_abi<N>__<build key>.
-  const std::string& alias = aliases.front();
-  const std::string_view rest = std::string_view(alias).substr(entry_alias_prefix.size());
-  unsigned abi = 0;
-  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), abi);
-  const std::string_view after = rest.substr(static_cast<std::size_t>(end - rest.data()));
-  if (ec != std::errc{} || !after.starts_with(key_separator) || after.size() == key_separator.size())
-    return fail(refusal("malformed dialkit entry point \"" + alias + "\" in " + shown(file)));
-  if (abi != plugin_abi_version)
-    return fail(refusal(shown(file) + " was built for plugin ABI " + std::to_string(abi) +
-                        ", this host uses plugin ABI " + std::to_string(plugin_abi_version)));
-  const std::string_view key = after.substr(key_separator.size());
-  return fail(refusal(shown(file) + " was built differently from this host: " +
-                      describe_key_difference(key, host_build_key())));
+  return detail::choose_entry_alias(std::move(symbols), host_build_key(), shown(file));
 }
 
 // The loader's own message for a failed load or symbol lookup (dlerror on POSIX).
@@ -315,6 +269,61 @@ std::vector<fs::path> candidate_files(const fs::path& dir) {
 }
 
 }  // namespace
+
+namespace detail {
+
+std::string describe_key_difference(std::string_view plugin_key, std::string_view host_key) {
+  static constexpr std::array<std::string_view, 5> component_names{"compiler", "standard library", "Boost",
+                                                                   "build type", "sanitizers"};
+  const auto theirs = split(plugin_key, key_separator);
+  const auto ours = split(host_key, key_separator);
+  if (theirs.size() != component_names.size() || ours.size() != component_names.size())
+    return "its build key is " + std::string(plugin_key) + ", this host's is " + std::string(host_key);
+  std::string text;
+  for (std::size_t i = 0; i < component_names.size(); ++i) {
+    if (theirs[i] == ours[i]) continue;
+    if (!text.empty()) text += "; ";
+    text +=
+        std::string(component_names[i]) + " differs: built with " + theirs[i] + ", this host uses " + ours[i];
+  }
+  return text;
+}
+
+std::string entry_alias_for(std::string_view host_key) {
+  return std::string(entry_alias_prefix) + std::to_string(plugin_abi_version) + std::string(key_separator) +
+         std::string(host_key);
+}
+
+Result<std::string> choose_entry_alias(std::vector<std::string> symbols, std::string_view host_key,
+                                       std::string_view shown_file) {
+  const std::string file(shown_file);
+  std::vector<std::string> aliases;
+  for (auto& symbol : symbols)
+    if (std::string_view(symbol).starts_with(entry_alias_prefix)) aliases.push_back(std::move(symbol));
+  if (aliases.empty())
+    return fail(refusal("no dialkit entry point in " + file + " (no " + std::string(entry_alias_prefix) +
+                        "* symbol in its \"" + entry_section + "\" section)"));
+
+  const std::string wanted = entry_alias_for(host_key);
+  if (std::find(aliases.begin(), aliases.end(), wanted) != aliases.end()) return wanted;
+
+  // Explain the mismatch of the first alias: dialkit_abi<N>__<build key>.
+  const std::string& alias = aliases.front();
+  const std::string_view rest = std::string_view(alias).substr(entry_alias_prefix.size());
+  unsigned abi = 0;
+  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), abi);
+  const std::string_view after = rest.substr(static_cast<std::size_t>(end - rest.data()));
+  if (ec != std::errc{} || !after.starts_with(key_separator) || after.size() == key_separator.size())
+    return fail(refusal("malformed dialkit entry point \"" + alias + "\" in " + file));
+  if (abi != plugin_abi_version)
+    return fail(refusal(file + " was built for plugin ABI " + std::to_string(abi) +
+                        ", this host uses plugin ABI " + std::to_string(plugin_abi_version)));
+  const std::string_view key = after.substr(key_separator.size());
+  return fail(refusal(file + " was built differently from this host: " +
+                      describe_key_difference(key, host_key)));
+}
+
+}  // namespace detail
 
 std::vector<std::filesystem::path> plugin_search_dirs(const PluginSearchOptions& options) {
   std::vector<fs::path> dirs = options.paths;

@@ -42,6 +42,15 @@ TEST_CASE("mock scenario: text that is not JSON is refused with the parser's pos
   expect_malformed(R"({"version": 1, "name": )", {"not valid JSON", "parse error"});
 }
 
+// Found by tests/fuzz (corpus/scenario/number-overflow.json): nlohmann reports a number too
+// large for a double as out_of_range, not parse_error; it escaped parse_scenario and ended
+// the process with std::terminate.
+TEST_CASE("mock scenario: a number too large for a double is refused and not thrown", "[mock][parser]") {
+  expect_malformed(doc(R"({"state": "opening_port", "delay_ms": 1e400})"), {"not valid JSON", "number overflow"});
+  expect_malformed(R"({"version": 1, "name": "t", "steps": [], "faults": {"seed": -1e99999}})",
+                   {"not valid JSON", "number overflow"});
+}
+
 TEST_CASE("mock scenario: a top level that is not an object is refused", "[mock][parser]") {
   expect_malformed("[1, 2]", {"(top level)", "must be an object, not array"});
 }

@@ -367,7 +367,8 @@ Result<Scenario> parse_scenario(std::string_view text, std::string_view source_n
   json root;
   try {
     root = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number no double holds (1e400): both bad text.
     return fail(make_error(Errc::malformed_input, source + ": not valid JSON: " + e.what()));
   }
   Scenario sc;

@@ -67,13 +67,14 @@ static void on_pidchange(void *opaque, int pid)
     main_pid = pid; /* only with detaching, which the backend never asks for */
 }
 
-/* PAP: a NULL passwd is pppd asking whether we could supply one. */
-static int pap_passwd(char *u, char *passwd)
+/* PAP: a NULL password buffer is pppd asking whether we could supply one. (Not named
+ * passwd: that would shadow pppd's global of the name.) */
+static int pap_passwd(char *u, char *password)
 {
     int r;
-    if (passwd == NULL)
+    if (password == NULL)
         return 1;
-    r = dk_request_secret("pap", u, passwd, MAXSECRETLEN);
+    r = dk_request_secret("pap", u, password, MAXSECRETLEN);
     return r == 1 ? 1 : -1; /* -1: let pppd fall back to pap-secrets */
 }
 
