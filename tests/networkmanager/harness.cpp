@@ -34,13 +34,7 @@ Peer::Peer(const std::string& script) {
   const int rc = std::system(cmd.c_str());
   INFO(slurp(dir_ / "start.log"));
   REQUIRE(rc == 0);
-  std::istringstream lines(slurp(dir_ / "env"));
-  std::string line;
-  while (std::getline(lines, line)) {
-    const auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    env_.emplace_back(line.substr(0, eq), line.substr(eq + 1));
-  }
+  read_env();
   address_ = env("DBUS_SYSTEM_BUS_ADDRESS");
   REQUIRE_FALSE(address_.empty());
   // Core probes a backend before creating it, and probe() sees no backend options: the
@@ -59,10 +53,60 @@ Peer::~Peer() {
   }
 }
 
+void Peer::read_env() {
+  env_.clear();
+  std::istringstream lines(slurp(dir_ / "env"));
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    env_.emplace_back(line.substr(0, eq), line.substr(eq + 1));
+  }
+}
+
 std::string Peer::env(const std::string& key) const {
-  for (const auto& [k, v] : env_)
-    if (k == key) return v;
+  for (auto it = env_.rbegin(); it != env_.rend(); ++it)
+    if (it->first == key) return it->second;
   return {};
+}
+
+void Peer::restart_nm() {
+  const std::string cmd = std::string(DIALKIT_NM_HARNESS_DIR) + "/restart-realnm.sh " + dir_.string() + " > " +
+                          (dir_ / "restart.log").string() + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  INFO(slurp(dir_ / "restart.log"));
+  REQUIRE(rc == 0);
+  read_env();
+}
+
+std::vector<int> Peer::pids() const {
+  std::vector<int> out;
+  std::istringstream lines(slurp(dir_ / "pids"));
+  int pid = 0;
+  while (lines >> pid) out.push_back(pid);
+  return out;
+}
+
+std::vector<std::string> Peer::namespaces() const {
+  std::vector<std::string> out;
+  std::istringstream lines(slurp(dir_ / "netns"));
+  std::string ns;
+  while (lines >> ns) out.push_back(ns);
+  return out;
+}
+
+std::vector<std::string> leftovers(const std::vector<int>& pids, const std::vector<std::string>& namespaces) {
+  std::vector<std::string> out;
+  for (const int pid : pids) {
+    // /proc/PID/stat: "PID (comm) STATE ..."; a zombie (Z) has ended, it only waits for a reaper.
+    const auto stat = slurp(fs::path("/proc") / std::to_string(pid) / "stat");
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size()) continue;
+    if (stat[paren + 2] != 'Z') out.push_back("process " + std::to_string(pid) + ": " + stat.substr(0, paren + 1));
+  }
+  for (const auto& ns : namespaces)
+    if (fs::exists(fs::path("/run/netns") / ns)) out.push_back("network namespace " + ns);
+  return out;
 }
 
 int Peer::sh(const std::string& command, std::string* output) const {

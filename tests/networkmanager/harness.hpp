@@ -26,7 +26,15 @@ class Peer {
 
   [[nodiscard]] const std::string& address() const { return address_; }
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  // The last value DIR/env gave KEY (a restart appends a new NM_PID).
   [[nodiscard]] std::string env(const std::string& key) const;
+  // Starts NetworkManager again after a test killed it (harness/restart-realnm.sh; real NM
+  // only) and re-reads DIR/env. Fails the test when NM does not come back.
+  void restart_nm();
+  // Every process and network namespace the harness made so far (DIR/pids, DIR/netns), for
+  // checking after the peer stopped that none is left.
+  [[nodiscard]] std::vector<int> pids() const;
+  [[nodiscard]] std::vector<std::string> namespaces() const;
   // Runs a shell command with the peer's bus as the system bus; returns its exit status and
   // leaves its output in `output`.
   int sh(const std::string& command, std::string* output = nullptr) const;
@@ -34,6 +42,8 @@ class Peer {
   [[nodiscard]] RuntimeOptions runtime_options() const;
 
  private:
+  void read_env();
+
   std::filesystem::path dir_;
   std::string address_;
   std::vector<std::pair<std::string, std::string>> env_;
@@ -56,5 +66,9 @@ class Events {
 };
 
 std::string describe(const Event& e);
+
+// What of `pids` and `namespaces` still exists (a zombie counts as gone): empty when a stopped
+// harness left nothing behind.
+std::vector<std::string> leftovers(const std::vector<int>& pids, const std::vector<std::string>& namespaces);
 
 }  // namespace dialkit::nm::test

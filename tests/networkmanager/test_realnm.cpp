@@ -8,7 +8,9 @@
 #include <fstream>
 
 #include <dialkit/networkmanager.hpp>
+#include <sdbus-c++/sdbus-c++.h>
 
+#include "../process_stats.hpp"
 #include "harness.hpp"
 
 using namespace dialkit;
@@ -136,6 +138,145 @@ TEST_CASE("real NM: NetworkManager killed mid-activation ends the dial and no ha
   auto again = nm.dialer.dial("veth-static");
   REQUIRE_FALSE(again);
   CHECK(again.error().code == Errc::backend_unavailable);
+}
+
+namespace {
+
+// What a fault test checks at its end, after the peer stopped: no thread or fd of the test
+// process is left (the Runtime, its dispatcher and the backend's bus thread are gone with it),
+// and no process or network namespace of the harness.
+struct LeakCheck {
+  // sdbus-c++ 1.2 makes one pseudo connection (two eventfds) the first time any thread builds
+  // a Variant and keeps it for the life of the process: made here, so it counts as before.
+  bool warm = [] {
+    const sdbus::Variant v(std::uint32_t{0});
+    return v.containsValueOfType<std::uint32_t>();
+  }();
+  dialkit::test::ProcessStats before = dialkit::test::process_stats();
+  std::string fds_before = dialkit::test::fd_list();
+  std::vector<int> pids;
+  std::vector<std::string> namespaces;
+
+  void remember(const Peer& peer) {
+    pids = peer.pids();
+    namespaces = peer.namespaces();
+  }
+  void check() const {
+    const auto after = dialkit::test::process_stats();
+    INFO("before: " << before.str() << "\nafter:  " << after.str() << "\nfds before:\n"
+                     << fds_before << "fds after:\n" << dialkit::test::fd_list());
+    CHECK(after.threads == before.threads);
+    CHECK(after.fds == before.fds);
+    REQUIRE_FALSE(pids.empty());  // the harness recorded what it started
+    const auto left = leftovers(pids, namespaces);
+    INFO([&] {
+      std::string s;
+      for (const auto& l : left) s += l + "\n";
+      return s;
+    }());
+    CHECK(left.empty());
+  }
+};
+
+// Hang-up of a dial that already ended returns at once and leaves it disconnected.
+void check_quick_hangup(Connection& conn) {
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(conn.hangup());
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  CHECK(conn.status().state == State::disconnected);
+}
+
+void check_static_dial_and_hangup(Dialer& dialer) {
+  Events events;
+  auto conn = dialer.dial("veth-static", {}, events.slot());
+  INFO((conn ? std::string() : conn.error().message()));
+  REQUIRE(conn);
+  const bool connected = events.wait_for_state(State::connected);
+  INFO(events.dump());
+  REQUIRE(connected);
+  CHECK(conn->status().device.interface == "nmveth0");
+  REQUIRE(conn->hangup());
+  REQUIRE(conn->wait_until_ended(5s));
+  const auto last = events.all().back();
+  CHECK(last.state == State::disconnected);
+  CHECK(last.reason == "local hang-up");
+  CHECK_FALSE(last.error);
+}
+
+}  // namespace
+
+TEST_CASE("real NM: NetworkManager killed and restarted mid-activation: the dial ends, the backend recovers",
+          "[real-peer][realnm][fault]") {
+  LeakCheck leaks;
+  {
+    Events events;
+    RealNm nm;
+    auto conn = nm.dialer.dial("veth-dhcp-slow", {}, events.slot());
+    REQUIRE(conn);
+    REQUIRE(events.wait_for_state(State::auth_project));  // waiting for a DHCP answer that never comes
+    const auto old_pid = std::stoi(nm.peer.env("NM_PID"));
+    REQUIRE(::kill(old_pid, SIGKILL) == 0);
+    const bool ended = conn->wait_until_ended(10s);
+    INFO(events.dump());
+    REQUIRE(ended);
+    const auto last = events.all().back();
+    CHECK(last.state == State::disconnected);
+    REQUIRE(last.error);
+    CHECK(last.error->code == Errc::backend_unavailable);
+    CHECK(last.error->message().find("NetworkManager left the bus") != std::string::npos);
+    check_quick_hangup(*conn);
+
+    nm.peer.restart_nm();
+    REQUIRE(std::stoi(nm.peer.env("NM_PID")) != old_pid);
+    // The same Runtime and backend dial again through the new NetworkManager: entries, a whole
+    // activation with its signals, and a hang-up that waits for the new NM's answer.
+    auto entries = nm.dialer.entries();
+    REQUIRE(entries);
+    CHECK(std::any_of(entries->begin(), entries->end(), [](const Entry& e) { return e.name == "veth-static"; }));
+    check_static_dial_and_hangup(nm.dialer);
+    auto live = nm.dialer.connections();
+    REQUIRE(live);
+    CHECK(live->empty());
+    leaks.remember(nm.peer);
+  }
+  leaks.check();
+}
+
+TEST_CASE("real NM: the D-Bus daemon killed ends the dial with a clear error and no hang", "[real-peer][realnm][fault]") {
+  const bool connected = GENERATE(false, true);  // killed mid-activation, or while connected
+  CAPTURE(connected);
+  LeakCheck leaks;
+  {
+    Events events;
+    RealNm nm;
+    auto conn = nm.dialer.dial(connected ? "veth-static" : "veth-dhcp-slow", {}, events.slot());
+    REQUIRE(conn);
+    REQUIRE(events.wait_for_state(connected ? State::connected : State::auth_project));
+    REQUIRE(::kill(std::stoi(nm.peer.env("BUS_PID")), SIGKILL) == 0);
+    const bool ended = conn->wait_until_ended(10s);
+    INFO(events.dump());
+    REQUIRE(ended);
+    const auto last = events.all().back();
+    CHECK(last.state == State::disconnected);
+    REQUIRE(last.error);
+    CHECK(last.error->code == Errc::backend_unavailable);
+    CHECK(last.error->message().find("D-Bus connection") != std::string::npos);
+    check_quick_hangup(*conn);
+    // What follows fails at once and says the bus connection is lost.
+    const auto start = std::chrono::steady_clock::now();
+    auto again = nm.dialer.dial("veth-static");
+    REQUIRE_FALSE(again);
+    INFO(again.error().message());
+    CHECK(again.error().code == Errc::backend_unavailable);
+    CHECK(again.error().message().find("connection to the D-Bus system bus at " + nm.peer.address() + " was lost") !=
+          std::string::npos);
+    auto entries = nm.dialer.entries();
+    REQUIRE_FALSE(entries);
+    CHECK(entries.error().code == Errc::backend_unavailable);
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+    leaks.remember(nm.peer);
+  }
+  leaks.check();
 }
 
 TEST_CASE("real NM: a watch sees an activation made with nmcli", "[real-peer][realnm]") {

@@ -55,6 +55,8 @@ constexpr const char* props_iface = "org.freedesktop.DBus.Properties";
 constexpr const char* objmgr_iface = "org.freedesktop.DBus.ObjectManager";
 constexpr const char* agent_no_secrets = "org.freedesktop.NetworkManager.SecretAgent.NoSecrets";
 constexpr const char* agent_canceled = "org.freedesktop.NetworkManager.SecretAgent.AgentCanceled";
+// What sd-bus calls the end of a connection (a local signal): the native name of a dial ended by it.
+constexpr const char* bus_disconnected = "org.freedesktop.DBus.Local.Disconnected";
 constexpr const char* agent_user_canceled = "org.freedesktop.NetworkManager.SecretAgent.UserCanceled";
 
 using std::chrono::milliseconds;
@@ -212,7 +214,17 @@ class Bus : public std::enable_shared_from_this<Bus> {
   std::string device_name(const std::string& device_path);
   std::string device_of_active(const std::string& active_path);
   void register_agent();
-  void set_nm_present(bool present);
+  // Not present: every dial and watched connection ends, told `why` (and `native`).
+  void set_nm_present(bool present, const std::string& why = "NetworkManager left the bus",
+                      const std::string& native = "NameOwnerChanged");
+  // NetworkManager's unique name on the bus, or empty when the name has no owner. Throws
+  // sdbus::Error when the bus cannot answer.
+  std::string resolve_owner();
+  // Whether NM can be called now. When no owner is known it asks the bus again: after a
+  // restart, the NameOwnerChanged signal may still be queued behind the call asking.
+  bool ensure_nm();
+  // Why NM cannot be called: the bus connection is lost, or nobody owns NM's name.
+  [[nodiscard]] Error unavailable() const;
 
   // Signal handlers (bus thread).
   void on_signal(sdbus::Message& msg);
@@ -252,7 +264,9 @@ class Bus : public std::enable_shared_from_this<Bus> {
 
   // Bus thread only.
   bool connection_broken_ = false;
+  std::string lost_reason_;  // why the connection broke
   bool nm_present_ = false;
+  std::string nm_owner_;  // NM's unique name while nm_present_
   bool agent_registered_ = false;
   std::string agent_error_;
   std::vector<std::shared_ptr<DialState>> dials_;
@@ -297,10 +311,8 @@ Result<void> Bus::start() {
     agent_->registerMethod("SaveSecrets").onInterface(agent_iface).implementedAs([](const Settings&, const sdbus::ObjectPath&) {});
     agent_->registerMethod("DeleteSecrets").onInterface(agent_iface).implementedAs([](const Settings&, const sdbus::ObjectPath&) {});
     agent_->finishRegistration();
-    bool owned = false;
-    sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus")
-        ->callMethod("NameHasOwner").onInterface("org.freedesktop.DBus").withArguments(std::string(nm_service)).storeResultsTo(owned);
-    set_nm_present(owned);
+    nm_owner_ = resolve_owner();
+    set_nm_present(!nm_owner_.empty());
   } catch (const sdbus::Error& e) {
     return fail(bus_error(e, "setting up the NetworkManager client"));
   }
@@ -412,7 +424,7 @@ void Bus::loop() {
     }
     if (r > 0 && !connection_broken_ && (fds[1].revents & (POLLHUP | POLLERR))) {
       drain();
-      if (!connection_broken_) connection_lost("the D-Bus connection was closed");
+      if (!connection_broken_) connection_lost("the D-Bus connection was closed by the bus");
     }
   }
 }
@@ -429,11 +441,12 @@ void Bus::drain() {
 
 void Bus::connection_lost(const std::string& why) {
   connection_broken_ = true;
-  set_nm_present(false);
-  for (auto& d : std::vector(dials_)) {
+  lost_reason_ = why;
+  set_nm_present(false, why, bus_disconnected);
+  for (auto& d : std::vector(dials_)) {  // those started while NM seemed absent
     if (!d->tracker) continue;
     record("lost");
-    deliver(d, d->tracker->service_lost(why));
+    deliver(d, d->tracker->service_lost(why, bus_disconnected));
   }
 }
 
@@ -441,19 +454,20 @@ void Bus::record(const std::string& line) {
   if (record_.is_open()) record_ << line << '\n' << std::flush;
 }
 
-void Bus::set_nm_present(bool present) {
+void Bus::set_nm_present(bool present, const std::string& why, const std::string& native) {
   const bool was = nm_present_;
   nm_present_ = present;
   if (!present) {
     agent_registered_ = false;
+    nm_owner_.clear();
     if (was) {
       for (auto& d : std::vector(dials_)) {
         if (!d->tracker) continue;
         record("lost");
-        deliver(d, d->tracker->service_lost("NetworkManager left the bus"));
+        deliver(d, d->tracker->service_lost(why, native));
       }
       for (auto& [id, w] : watchers_) {
-        for (auto& [path, c] : w.connections) deliver_watch(w, c, c.tracker.service_lost("NetworkManager left the bus"));
+        for (auto& [path, c] : w.connections) deliver_watch(w, c, c.tracker.service_lost(why, native));
         w.connections.clear();
       }
     }
@@ -472,6 +486,40 @@ void Bus::set_nm_present(bool present) {
     } catch (const sdbus::Error&) {
     }
   }
+}
+
+std::string Bus::resolve_owner() {
+  std::string owner;
+  try {
+    sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus")
+        ->callMethod("GetNameOwner").onInterface("org.freedesktop.DBus").withArguments(std::string(nm_service)).storeResultsTo(owner);
+  } catch (const sdbus::Error& e) {
+    if (e.getName() == "org.freedesktop.DBus.Error.NameHasNoOwner") return {};
+    throw;
+  }
+  return owner;
+}
+
+bool Bus::ensure_nm() {
+  if (connection_broken_) return false;
+  if (nm_present_) return true;
+  try {
+    nm_owner_ = resolve_owner();
+  } catch (const sdbus::Error&) {
+    return false;  // the bus did not answer; a broken connection is seen by the loop
+  }
+  if (!nm_owner_.empty()) set_nm_present(true);
+  return nm_present_;
+}
+
+Error Bus::unavailable() const {
+  const std::string where = config_.address.value_or(system_bus_address());
+  if (connection_broken_)
+    return make_error(Errc::backend_unavailable, "the connection to the D-Bus system bus at " + where +
+                                                     " was lost (" + lost_reason_ +
+                                                     "); this backend stays unusable: create a new Runtime");
+  return make_error(Errc::backend_unavailable, "org.freedesktop.NetworkManager is not on the system bus at " + where +
+                                                   " (is NetworkManager running?)");
 }
 
 void Bus::register_agent() {
@@ -510,7 +558,7 @@ std::string Bus::device_of_active(const std::string& active_path) {
 }
 
 Result<std::vector<Profile>> Bus::profiles() {
-  if (connection_broken_) return fail(make_error(Errc::backend_unavailable, "the D-Bus connection is gone"));
+  if (connection_broken_) return fail(unavailable());
   std::vector<Profile> out;
   try {
     std::vector<sdbus::ObjectPath> paths;
@@ -539,8 +587,7 @@ Result<std::vector<Profile>> Bus::profiles() {
 }
 
 Result<std::shared_ptr<DialState>> Bus::dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) {
-  if (connection_broken_ || !nm_present_)
-    return fail(make_error(Errc::backend_unavailable, "org.freedesktop.NetworkManager is not on the bus"));
+  if (!ensure_nm()) return fail(unavailable());
   auto list = profiles();
   if (!list) return fail(list.error());
   const auto it = std::find_if(list->begin(), list->end(), [&](const Profile& p) {
@@ -805,8 +852,17 @@ void Bus::on_name_owner(sdbus::Message& msg) {
     std::string name, old_owner, new_owner;
     msg >> name >> old_owner >> new_owner;
     if (name != nm_service) return;
-    if (!old_owner.empty()) set_nm_present(false);
-    if (!new_owner.empty()) set_nm_present(true);
+    // Only changes of the owner known here count: ensure_nm() may have found a new owner
+    // before the signals saying the old one left and the new one came were dispatched.
+    if (!old_owner.empty() && old_owner == nm_owner_) {
+      nm_owner_.clear();
+      set_nm_present(false);
+    }
+    if (!new_owner.empty() && new_owner != nm_owner_) {
+      if (nm_present_) set_nm_present(false);  // a different owner than the one known
+      nm_owner_ = new_owner;
+      set_nm_present(true);
+    }
   } catch (const sdbus::Error&) {
   }
 }
@@ -903,8 +959,7 @@ void Bus::on_active_removed(const std::string& path) {
 }
 
 Result<std::vector<LiveConnection>> Bus::live_connections() {
-  if (connection_broken_ || !nm_present_)
-    return fail(make_error(Errc::backend_unavailable, "org.freedesktop.NetworkManager is not on the bus"));
+  if (!ensure_nm()) return fail(unavailable());
   std::vector<LiveConnection> out;
   try {
     const auto actives = property<std::vector<sdbus::ObjectPath>>(nm_path, nm_iface, "ActiveConnections");
@@ -930,8 +985,7 @@ Result<std::vector<LiveConnection>> Bus::live_connections() {
 }
 
 Result<void> Bus::deactivate(const std::string& active_path) {
-  if (connection_broken_ || !nm_present_)
-    return fail(make_error(Errc::backend_unavailable, "org.freedesktop.NetworkManager is not on the bus"));
+  if (!ensure_nm()) return fail(unavailable());
   try {
     proxy(nm_path)->callMethod("DeactivateConnection").onInterface(nm_iface).withArguments(sdbus::ObjectPath(active_path));
   } catch (const sdbus::Error& e) {
@@ -944,7 +998,7 @@ std::uint64_t Bus::add_watcher(std::shared_ptr<WatchSink> sink) {
   const auto id = next_watcher_++;
   auto& w = watchers_[id];
   w.sink = std::move(sink);
-  if (!nm_present_ || connection_broken_) return id;
+  if (!ensure_nm()) return id;
   try {
     ManagedObjects objects;
     sdbus::createProxy(*connection_, nm_service, "/org/freedesktop")

@@ -198,14 +198,13 @@ Reports Tracker::active_removed() {
   return out;
 }
 
-Reports Tracker::service_lost(const std::string& why) {
+Reports Tracker::service_lost(const std::string& why, const std::string& native) {
   Reports out;
   if (ended_ || hanging_up_) {
     released_ = true;
     return out;
   }
-  end(out, 0, "NameOwnerChanged", Error{Errc::backend_unavailable, std::nullopt, "NameOwnerChanged", why},
-      false);
+  end(out, 0, native, Error{Errc::backend_unavailable, std::nullopt, native, why}, false);
   return out;
 }
 

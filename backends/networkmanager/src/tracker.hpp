@@ -48,7 +48,8 @@ class Tracker {
   // The active-connection object left the bus (InterfacesRemoved).
   Reports active_removed();
   // NetworkManager or the bus went away.
-  Reports service_lost(const std::string& why);
+  // `native`: what told: NameOwnerChanged (NM left the bus) or the bus connection's end.
+  Reports service_lost(const std::string& why, const std::string& native = "NameOwnerChanged");
   // The user hangs up: `disconnecting` if the dial was under way; core reports the end.
   Reports hangup_started();
   // Watch mode: a connection seen already under way starts from its current states.

@@ -50,6 +50,7 @@ start_bus() {
   dbus-daemon --config-file="$conf" --nofork --nopidfile --print-address=3 3>"$DIR/bus.addr" \
     >"$DIR/dbus-daemon.log" 2>&1 &
   echo $! >> "$DIR/pids"
+  echo "BUS_PID=$!" >> "$DIR/env"
   local i
   for i in $(seq 1 500); do [ -s "$DIR/bus.addr" ] && break; sleep 0.01; done
   [ -s "$DIR/bus.addr" ] || die "dbus-daemon did not start (see $DIR/dbus-daemon.log)"
