@@ -2,6 +2,7 @@
 #include <dialkit/trace.hpp>
 
 #include <fstream>
+#include <limits>
 #include <ostream>
 #include <sstream>
 
@@ -141,6 +142,8 @@ Result<TraceEvent> event_from_json(std::string_view line) {
   if (auto it = j.find("subentry"); it != j.end() && !it->is_null()) {
     if (!it->is_number_unsigned())
       return fail(make_error(Errc::malformed_input, "field \"subentry\" is not a number"));
+    if (it->get<std::uint64_t>() > std::numeric_limits<std::uint32_t>::max())
+      return fail(make_error(Errc::malformed_input, "field \"subentry\" is out of range"));
     e.subentry = it->get<std::uint32_t>();
   }
   if (auto it = j.find("attempt"); it != j.end() && it->is_number_unsigned())
@@ -178,7 +181,8 @@ Result<Trace> parse_trace(std::string_view text, std::string_view source_name) {
       if (h.is_discarded() || !h.is_object() || !h.contains("dialkit_trace"))
         return fail(make_error(Errc::malformed_input,
                                where(line_no) + "not a dialkit trace (the first line must be {\"dialkit_trace\":1})"));
-      if (!h["dialkit_trace"].is_number_integer() || h["dialkit_trace"].get<int>() != trace_format_version)
+      // Compared as a 64-bit number: get<int>() would wrap 4294967297 to 1 and accept it.
+      if (!h["dialkit_trace"].is_number_integer() || h["dialkit_trace"].get<std::int64_t>() != trace_format_version)
         return fail(make_error(Errc::malformed_input,
                                where(line_no) + "unsupported trace format version (this dialkit reads version " +
                                    std::to_string(trace_format_version) + ")"));

@@ -82,6 +82,8 @@ TEST_CASE("bad traces are refused with the line and the reason", "[trace]") {
       {"", "empty trace"},
       {good1 + "\n", "not a dialkit trace"},
       {"{\"dialkit_trace\":2}\n" + good1, "unsupported trace format version"},
+      // 2^32 + 1: once read as an int, it wrapped to 1 and passed for version 1.
+      {"{\"dialkit_trace\":4294967297}\n" + good1, "unsupported trace format version"},
       {header, "no events"},
       {header + good1 + "\n{not json\n", "t:3: not a JSON object"},
       {header + good1 + "\n" + good1 + "\n", "t:3: sequence number 1 is not after 1"},
@@ -93,6 +95,9 @@ TEST_CASE("bad traces are refused with the line and the reason", "[trace]") {
        "\"native_code\" has the wrong type"},
       {header + R"({"connection":1,"backend":"b","entry":"e","seq":1,"state":"connected","previous":null,"native_code":0,"native_name":"","error":{"code":"oops"},"time":0})",
        "unknown error code \"oops\""},
+      // 2^32 + 1: once cut to 32 bits, it became subentry 1.
+      {header + R"({"connection":1,"backend":"b","entry":"e","seq":1,"state":"subentry_connected","previous":null,"native_code":0,"native_name":"","error":null,"subentry":4294967297,"time":0})",
+       "\"subentry\" is out of range"},
   };
   for (const auto& c : cases) {
     INFO(c.text);
