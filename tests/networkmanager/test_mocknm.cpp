@@ -74,6 +74,27 @@ TEST_CASE("mock NM: entries are profiles with their types", "[real-peer][mocknm]
   CHECK(types["office-vpn"] == "vpn");
 }
 
+TEST_CASE("mock NM: a watch that hears of an activation late still reports each device state in order",
+          "[real-peer][mocknm]") {
+  // Someone else's activation. By the time the watch handles its announcement the device's
+  // State property already says ACTIVATED; the signals of the way there are queued behind the
+  // announcement, and the watch must report them, not jump to the state it could read.
+  MockNm nm;
+  Events events;
+  auto watch = nm.dialer.watch(events.slot());
+  REQUIRE(watch);
+  std::string out;
+  REQUIRE(nm.ctl("late veth-wired eth0", &out) == 0);
+  INFO(out << events.dump());
+  REQUIRE(events.wait_for_state(State::connected));
+  std::vector<std::int64_t> codes;
+  for (const auto& e : events.all()) {
+    CHECK(e.entry == "veth-wired");
+    codes.push_back(e.native_code);
+  }
+  CHECK(codes == std::vector<std::int64_t>{1, 40, 50, 60, 70, 100});
+}
+
 TEST_CASE("mock NM: PPPoE NEED_AUTH without credentials pauses and resume answers the agent and it connects",
           "[real-peer][mocknm][secrets]") {
   MockNm nm;

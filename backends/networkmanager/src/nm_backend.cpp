@@ -234,7 +234,10 @@ class Bus : public std::enable_shared_from_this<Bus> {
   void on_vpn_state(const std::string& path, std::uint32_t state, std::uint32_t reason);
   void on_active_added(const std::string& path, const Dict& props);
   void on_active_removed(const std::string& path);
-  void adopt(Watcher& w, const std::string& path, const Dict& props);
+  // `ask_device`: read the device's current state (a watch starting, or NM reappearing). Not for
+  // an activation announced by a signal: its device's state changes are queued behind that
+  // signal, and a state read now would skip them (a busy client would see only the last).
+  void adopt(Watcher& w, const std::string& path, const Dict& props, bool ask_device);
 
   // Secret agent methods (bus thread).
   void get_secrets(sdbus::Result<Settings>&& result, const std::string& connection_path,
@@ -482,7 +485,7 @@ void Bus::set_nm_present(bool present, const std::string& why, const std::string
       sdbus::createProxy(*connection_, nm_service, "/org/freedesktop")
           ->callMethod("GetManagedObjects").onInterface(objmgr_iface).storeResultsTo(objects);
       for (const auto& [path, ifaces] : objects)
-        if (const auto it = ifaces.find(active_iface); it != ifaces.end()) adopt(w, path, it->second);
+        if (const auto it = ifaces.find(active_iface); it != ifaces.end()) adopt(w, path, it->second, true);
     } catch (const sdbus::Error&) {
     }
   }
@@ -918,10 +921,10 @@ void Bus::on_vpn_state(const std::string& path, std::uint32_t state, std::uint32
 }
 
 void Bus::on_active_added(const std::string& path, const Dict& props) {
-  for (auto& [id, w] : watchers_) adopt(w, path, props);
+  for (auto& [id, w] : watchers_) adopt(w, path, props, false);
 }
 
-void Bus::adopt(Watcher& w, const std::string& path, const Dict& props) {
+void Bus::adopt(Watcher& w, const std::string& path, const Dict& props, bool ask_device) {
   // Our own dials are not reported to a watch: ActivateConnection returned their path before
   // this signal was dispatched, so they are already known here.
   for (const auto& d : dials_)
@@ -932,9 +935,11 @@ void Bus::adopt(Watcher& w, const std::string& path, const Dict& props) {
   std::optional<std::uint32_t> device_state;
   if (auto devices = variant_as<std::vector<sdbus::ObjectPath>>(props, "Devices"); devices && !devices->empty() && !vpn) {
     device = device_name(devices->front());
-    try {
-      device_state = property<std::uint32_t>(devices->front(), device_iface, "State");
-    } catch (const sdbus::Error&) {
+    if (ask_device) {
+      try {
+        device_state = property<std::uint32_t>(devices->front(), device_iface, "State");
+      } catch (const sdbus::Error&) {
+      }
     }
   }
   Watched c{path, variant_as<std::string>(props, "Id").value_or(path), device,
@@ -1008,7 +1013,7 @@ std::uint64_t Bus::add_watcher(std::shared_ptr<WatchSink> sink) {
         if (auto name = variant_as<std::string>(d->second, "Interface")) device_names_[path] = *name;
     }
     for (const auto& [path, ifaces] : objects)
-      if (const auto it = ifaces.find(active_iface); it != ifaces.end()) adopt(w, path, it->second);
+      if (const auto it = ifaces.find(active_iface); it != ifaces.end()) adopt(w, path, it->second, true);
   } catch (const sdbus::Error&) {
     // NM without an ObjectManager (old or mocked): new activations are still seen.
   }

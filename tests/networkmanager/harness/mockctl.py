@@ -6,6 +6,10 @@
   mockctl.py dev IFACE NEW REASON [...]    device states, each: State, StateReason, StateChanged
   mockctl.py ac AC STATE REASON            active connection: State + StateChanged(state, reason)
   mockctl.py vpn AC STATE REASON           VPN: VpnState + VpnStateChanged(state, reason)
+  mockctl.py late PROFILE IFACE           someone else activates PROFILE on IFACE, as a busy client
+                                           sees it: the device's State already says ACTIVATED when
+                                           the activation is announced, and the StateChanged signals
+                                           of the way there (40 50 60 70 100) are still to come
   mockctl.py secrets PID PROFILE SETTING FLAGS
                                            calls GetSecrets on the agent of process PID, as NM
                                            does, and prints the answer (blocks until it comes)
@@ -81,6 +85,21 @@ def main():
         state, reason = dbus.UInt32(int(args[1])), dbus.UInt32(int(args[2]))
         o.Set(iface, prop, state, dbus_interface=dbus.PROPERTIES_IFACE)
         dbus.Interface(o, 'org.freedesktop.DBus.Mock').EmitSignal(iface, sig, 'uu', [state, reason])
+    elif cmd == 'late':
+        conn, path = profile(args[0]), device(args[1])
+        o = obj(path)
+        m = dbus.Interface(o, 'org.freedesktop.DBus.Mock')
+        old = o.Get(DEV, 'State', dbus_interface=dbus.PROPERTIES_IFACE)
+        o.Set(DEV, 'State', dbus.UInt32(100), dbus_interface=dbus.PROPERTIES_IFACE)
+        ac = dbus.Interface(obj('/org/freedesktop/NetworkManager'), NM).ActivateConnection(
+            conn, dbus.ObjectPath(path), dbus.ObjectPath('/'))
+        for new in (40, 50, 60, 70, 100):
+            m.EmitSignal(DEV, 'StateChanged', 'uuu', [dbus.UInt32(new), dbus.UInt32(old), dbus.UInt32(0)])
+            old = new
+        a = obj(ac)
+        a.Set(AC, 'State', dbus.UInt32(2), dbus_interface=dbus.PROPERTIES_IFACE)
+        dbus.Interface(a, 'org.freedesktop.DBus.Mock').EmitSignal(AC, 'StateChanged', 'uu',
+                                                                   [dbus.UInt32(2), dbus.UInt32(0)])
     elif cmd == 'secrets':
         pid, prof, setting, flags = int(args[0]), profile(args[1]), args[2], int(args[3])
         dbus_obj = dbus.Interface(obj('/org/freedesktop/DBus', 'org.freedesktop.DBus'), 'org.freedesktop.DBus')
