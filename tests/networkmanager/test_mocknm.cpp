@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <condition_variable>
 #include <fstream>
 #include <future>
 #include <iterator>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include <dialkit/networkmanager.hpp>
@@ -93,6 +95,57 @@ TEST_CASE("mock NM: a watch that hears of an activation late still reports each 
     codes.push_back(e.native_code);
   }
   CHECK(codes == std::vector<std::int64_t>{1, 40, 50, 60, 70, 100});
+}
+
+TEST_CASE("mock NM: an exception on the backend's D-Bus thread lets every caller go and reaches "
+          "BackendContext::failed",
+          "[real-peer][mocknm]") {
+  Peer peer{"start-mocknm.sh"};
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::string> failures;
+  BackendContext ctx;
+  ctx.options = peer.runtime_options().backend_options["networkmanager"];
+  ctx.failed = [&](const std::string& what) {
+    std::lock_guard lock(m);
+    failures.push_back(what);
+    cv.notify_all();
+  };
+  auto backend = networkmanager::make_factory()->create(ctx);
+  REQUIRE(backend);
+  // Fails the way a bug or an exhausted heap would, on the bus thread, outside sd-bus's dispatch.
+  struct ThrowingReporter final : Reporter {
+    void report(NativeReport r) override {
+      throw std::runtime_error("the test's reporter refuses " + r.native_name);
+    }
+  };
+  DialRequest request;
+  request.entry = "veth-wired";
+  auto session = (*backend)->dial(request, std::make_shared<ThrowingReporter>());
+  REQUIRE(session);
+  // The device's first state change is reported (if the activation itself reported nothing).
+  (void)peer.sh(std::string("/usr/bin/python3 ") + DIALKIT_NM_HARNESS_DIR + "/mockctl.py dev eth0 40 0");
+  {
+    std::unique_lock lock(m);
+    REQUIRE(cv.wait_for(lock, 15s, [&] { return !failures.empty(); }));
+    CHECK_THAT(failures.front(), Catch::StartsWith("the NetworkManager backend's D-Bus thread threw: "
+                                                   "the test's reporter refuses NM_"));
+  }
+  // Every later call returns at once with the reason instead of waiting on a dead loop.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto entries = (*backend)->entries();
+  REQUIRE_FALSE(entries);
+  CHECK(entries.error().code == Errc::backend_failed);
+  CHECK_THAT(entries.error().detail, Catch::Contains("the test's reporter refuses"));
+  auto again = (*backend)->dial(request, std::make_shared<ThrowingReporter>());
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == Errc::backend_failed);
+  (*session)->hangup();  // does not wait for the hang-up bound (10 s)
+  session->reset();
+  backend->reset();
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+  std::lock_guard lock(m);
+  CHECK(failures.size() == 1);
 }
 
 TEST_CASE("mock NM: PPPoE NEED_AUTH without credentials pauses and resume answers the agent and it connects",

@@ -1,9 +1,12 @@
-// Shared by the pppd tests: a collector of one connection's events that a test can wait on.
+// Shared by the pppd tests: a collector of one connection's events that a test can wait on, and
+// a recorder of what a backend hands to BackendContext::failed.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +52,36 @@ class Collector {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<Event> events_;
+};
+
+// What a backend handed to BackendContext::failed: a test gives `hook()` to the factory and
+// waits for the backend to say it cannot go on.
+class Failures {
+ public:
+  std::function<void(const std::string&)> hook() {
+    return [this](const std::string& what) {
+      {
+        std::lock_guard lock(mutex_);
+        texts_.push_back(what);
+      }
+      cv_.notify_all();
+    };
+  }
+  // Waits (real time) for the first failure; its text, or nothing on time-out.
+  std::optional<std::string> wait(std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, limit, [&] { return !texts_.empty(); })) return std::nullopt;
+    return texts_.front();
+  }
+  std::size_t count() const {
+    std::lock_guard lock(mutex_);
+    return texts_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::string> texts_;
 };
 
 }  // namespace dialkit::pppd::test

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <sstream>
+#include <stdexcept>
 
 #include <dialkit/pppd/backend.hpp>
 #include <dialkit/runtime.hpp>
@@ -244,6 +246,62 @@ TEST_CASE("pppd session: a slot may hang up from inside its own delivery", "[ppp
   CHECK(collector->events().back().reason == "local hang-up");
   std::lock_guard lock(m);
   self.reset();
+}
+
+namespace {
+// Children of this process that still run (zombies count as gone), from /proc/PID/stat.
+std::vector<pid_t> running_children() {
+  std::vector<pid_t> out;
+  for (const auto& d : fs::directory_iterator("/proc")) {
+    const auto name = d.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(d.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == ::getpid() && state != 'Z') out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+// A reporter that fails the way a bug or an exhausted heap would: it throws on `connected`.
+struct ThrowingReporter final : Reporter {
+  void report(NativeReport r) override {
+    if (r.state == State::connected) throw std::runtime_error("the test's reporter refuses connected");
+  }
+};
+}  // namespace
+
+TEST_CASE("pppd session: an exception on the session thread stops pppd and reaches BackendContext::failed",
+          "[pppd][session]") {
+  dialkit::pppd::test::Failures failures;
+  BackendContext ctx;
+  ctx.options = runtime_options().backend_options["pppd"];
+  ctx.failed = failures.hook();
+  auto backend = pppd::make_factory(source_dir / "fake-pppd.sh")->create(ctx);
+  REQUIRE(backend);
+  DialRequest request;
+  request.entry = "ok";
+  request.credentials = creds("right");
+  auto session = (*backend)->dial(request, std::make_shared<ThrowingReporter>());
+  REQUIRE(session);
+  // The process goes on; core hears which thread threw and why.
+  const auto what = failures.wait();
+  REQUIRE(what);
+  CHECK(*what == "the pppd session thread of \"ok\" threw: the test's reporter refuses connected");
+  // The fake pppd was stopped and reaped before core was told: nothing of ours runs on.
+  CHECK(running_children().empty());
+  const auto t0 = std::chrono::steady_clock::now();
+  (*session)->hangup();
+  session->reset();
+  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  CHECK(failures.count() == 1);
+  fs::remove(source_dir / "fake-peers/ok.args");
 }
 
 TEST_CASE("pppd backend: entries, unknown entries, probe and option errors", "[pppd][session]") {

@@ -11,8 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <stdexcept>
 
 #include <dialkit/pppd/backend.hpp>
+
+#include "test_helpers.hpp"
 
 namespace fs = std::filesystem;
 using namespace dialkit;
@@ -85,5 +88,46 @@ TEST_CASE("pppd watch: pid files with a live pppd are connections, and their end
   CHECK(sink->seen[0].ends_with(" connected"));
   CHECK(sink->seen[1].ends_with(" disconnected"));
   CHECK_FALSE((*backend)->hangup_live("pppd:" + std::to_string(pid)));
+  fs::remove_all(root);
+}
+
+TEST_CASE("pppd watch: an exception on the watch thread reaches BackendContext::failed, not std::terminate",
+          "[pppd][watch]") {
+  const auto root = fs::temp_directory_path() / ("dialkit-pppd-watch-throws-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "run");
+  fs::create_directories(root / "net/ppp7");
+  fs::create_directories(root / "bin");
+  fs::copy_file("/bin/sleep", root / "bin/pppd");
+  pid_t pid = -1;
+  const std::string prog = (root / "bin/pppd").string();
+  char arg0[] = "pppd", arg1[] = "30";
+  char* argv[] = {arg0, arg1, nullptr};
+  REQUIRE(posix_spawn(&pid, prog.c_str(), nullptr, nullptr, argv, environ) == 0);
+  std::ofstream(root / "run/ppp7.pid") << pid << "\n";
+
+  struct ThrowingSink final : WatchSink {
+    void report(const std::string&, const std::string&, NativeReport) override {
+      throw std::runtime_error("the test's sink refuses");
+    }
+  };
+  dialkit::pppd::test::Failures failures;
+  BackendContext ctx;
+  ctx.options = {{"run_dir", (root / "run").string()},
+                 {"sys_class_net", (root / "net").string()},
+                 {"watch_interval_ms", "20"}};
+  ctx.failed = failures.hook();
+  auto backend = pppd::make_factory("/bin/true")->create(ctx);
+  REQUIRE(backend);
+  auto handle = (*backend)->watch(std::make_shared<ThrowingSink>());
+  REQUIRE(handle);
+  const auto what = failures.wait();
+  REQUIRE(what);
+  CHECK(*what == "the pppd backend's watch thread threw: the test's sink refuses");
+  handle->reset();  // the thread ended: this joins at once
+  CHECK(failures.count() == 1);
+  ::kill(pid, SIGKILL);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
   fs::remove_all(root);
 }

@@ -2,6 +2,13 @@
 // for (the notifier's "return 0" rule), the backend's input checks and settings.
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include <dialkit/ras/mapping.hpp>
 
 #include "emulator.hpp"
@@ -101,4 +108,82 @@ TEST_CASE("ras fake: a phone-book RAS cannot open is an error with its code", "[
   auto entries = rig.dialer().entries();
   REQUIRE_FALSE(entries);
   CHECK(entries.error().native_code == 621);
+}
+
+namespace {
+// What the backend hands to BackendContext::failed, waited for.
+struct Failures {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<std::string> texts;
+  BackendFailure hook() {
+    return [this](const std::string& what) {
+      std::lock_guard lock(mutex);
+      texts.push_back(what);
+      cv.notify_all();
+    };
+  }
+  std::optional<std::string> wait() {
+    std::unique_lock lock(mutex);
+    if (!cv.wait_for(lock, wait_limit, [&] { return !texts.empty(); })) return std::nullopt;
+    return texts.front();
+  }
+};
+
+BackendContext fast_context(Failures& failures) {
+  BackendContext ctx;
+  ctx.options = {{"poll_ms", "1"}, {"hangup_limit_ms", "3000"}, {"watch_poll_ms", "20"}};
+  ctx.failed = failures.hook();
+  return ctx;
+}
+}  // namespace
+
+TEST_CASE("ras fake: an exception on the dial thread hangs up and reaches BackendContext::failed", "[ras]") {
+  auto model = make_model();
+  auto& emu = emulator_of(*model.control);
+  Failures failures;
+  auto backend = make_factory(model.loader)->create(fast_context(failures));
+  REQUIRE(backend);
+  // Fails the way a bug or an exhausted heap would, on the backend's worker.
+  struct ThrowingReporter final : Reporter {
+    void report(NativeReport r) override {
+      if (r.state == State::connected) throw std::runtime_error("the test's reporter refuses connected");
+    }
+  };
+  DialRequest request;
+  request.entry = "ok";
+  auto session = (*backend)->dial(request, std::make_shared<ThrowingReporter>());
+  REQUIRE(session);
+  const auto what = failures.wait();
+  REQUIRE(what);
+  CHECK(*what == "the RAS dial thread of \"ok\" threw: the test's reporter refuses connected");
+  // RAS let go of the connection before core was told.
+  CHECK(emu.live() == 0);
+  (*session)->hangup();  // nothing left to hang up: returns at once, reports nothing
+  session->reset();
+  backend->reset();
+  std::lock_guard lock(failures.mutex);
+  CHECK(failures.texts.size() == 1);
+}
+
+TEST_CASE("ras fake: an exception on the watch thread reaches BackendContext::failed", "[ras]") {
+  auto model = make_model();
+  Failures failures;
+  auto backend = make_factory(model.loader)->create(fast_context(failures));
+  REQUIRE(backend);
+  struct ThrowingSink final : WatchSink {
+    void report(const std::string&, const std::string&, NativeReport) override {
+      throw std::runtime_error("the test's sink refuses");
+    }
+  };
+  auto watch = (*backend)->watch(std::make_shared<ThrowingSink>());
+  REQUIRE(watch);
+  const auto handle = model.control->external_connect("ok");
+  REQUIRE(handle);
+  const auto what = failures.wait();
+  REQUIRE(what);
+  CHECK(*what == "the RAS backend's watch thread threw: the test's sink refuses");
+  watch->reset();  // its thread has ended: joins at once
+  CHECK(model.control->external_disconnect(handle));
+  backend->reset();
 }

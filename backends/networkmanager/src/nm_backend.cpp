@@ -66,6 +66,7 @@ struct Config {
   milliseconds call_timeout{10000};
   milliseconds hangup_timeout{10000};
   std::string record;
+  BackendFailure failed;  // BackendContext::failed: the bus thread threw
 };
 
 std::string system_bus_address() {
@@ -182,6 +183,8 @@ class Bus : public std::enable_shared_from_this<Bus> {
   // False if the bus thread is gone.
   bool run(const std::function<void()>& work);
   void post(std::function<void()> work);
+  // What a call gets once the bus thread is gone: shut down, or failed (it threw).
+  [[nodiscard]] Error gone() const;
 
   // Bus thread only.
   Result<std::vector<Profile>> profiles();
@@ -198,7 +201,10 @@ class Bus : public std::enable_shared_from_this<Bus> {
 
  private:
   void stop_once();
+  void thread_main();
   void loop();
+  // The loop threw: no task will run any more; every waiter is let go.
+  void abandon(const std::string& why);
   void drain();
   void connection_lost(const std::string& why);
 
@@ -260,10 +266,11 @@ class Bus : public std::enable_shared_from_this<Bus> {
   std::atomic<std::thread::id> thread_id_{};
   std::once_flag stop_once_;
 
-  std::mutex queue_mutex_;
+  mutable std::mutex queue_mutex_;
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
   bool thread_done_ = false;
+  std::string failure_;  // why the bus thread ended early (it threw); guarded by queue_mutex_
 
   // Bus thread only.
   bool connection_broken_ = false;
@@ -319,7 +326,7 @@ Result<void> Bus::start() {
   } catch (const sdbus::Error& e) {
     return fail(bus_error(e, "setting up the NetworkManager client"));
   }
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] { thread_main(); });
   thread_id_ = thread_.get_id();
   return {};
 }
@@ -368,26 +375,86 @@ bool Bus::run(const std::function<void()>& work) {
     flush();
     return true;
   }
-  std::mutex m;
-  std::condition_variable cv;
-  bool done = false;
-  bool ran = false;
+  struct Waiter {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    bool ran = false;
+    void finish(bool ran_it) {
+      std::lock_guard l(m);
+      if (done) return;
+      ran = ran_it;
+      done = true;
+      cv.notify_all();
+    }
+  };
+  // Let go when the task has run, or when it is dropped unrun (the loop threw; see abandon):
+  // the last copy of the task going away says "not run" unless it ran.
+  struct Release {
+    explicit Release(std::shared_ptr<Waiter> w) : waiter(std::move(w)) {}
+    Release(const Release&) = delete;
+    Release& operator=(const Release&) = delete;
+    ~Release() { waiter->finish(false); }
+    std::shared_ptr<Waiter> waiter;
+  };
+  auto waiter = std::make_shared<Waiter>();
   {
     std::lock_guard lock(queue_mutex_);
     if (thread_done_) return false;
-    queue_.push_back([&] {
+    queue_.push_back([&work, waiter, release = std::make_shared<Release>(waiter)] {
       work();
-      std::lock_guard l(m);
-      ran = done = true;
-      cv.notify_all();
+      waiter->finish(true);
     });
   }
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
-  std::unique_lock lock(m);
-  // The loop runs every queued task before it exits, so this always ends.
-  cv.wait(lock, [&] { return done; });
-  return ran;
+  std::unique_lock lock(waiter->m);
+  // The loop runs or drops every queued task before it exits, so this always ends.
+  waiter->cv.wait(lock, [&] { return waiter->done; });
+  return waiter->ran;
+}
+
+Error Bus::gone() const {
+  std::lock_guard lock(queue_mutex_);
+  if (!failure_.empty())
+    return make_error(Errc::backend_failed, "the NetworkManager backend cannot go on: " + failure_);
+  return make_error(Errc::backend_unavailable, "the backend was shut down");
+}
+
+void Bus::thread_main() {
+  const char* name = "the NetworkManager backend's D-Bus thread";
+  // An exception that escapes the loop (out of memory, a bug of ours) must not end the
+  // user's process: the callers waiting on the loop are let go, then core is told, which
+  // ends this backend's connections with backend_failed.
+  run_guarded(config_.failed, name, [&] {
+    try {
+      loop();
+    } catch (const std::exception& e) {
+      abandon(std::string(name) + " threw: " + e.what());
+      throw;
+    } catch (...) {
+      abandon(std::string(name) + " threw a non-standard exception");
+      throw;
+    }
+  });
+}
+
+void Bus::abandon(const std::string& why) {
+  std::deque<std::function<void()>> left;
+  {
+    std::lock_guard lock(queue_mutex_);
+    thread_done_ = true;
+    failure_ = why;
+    left.swap(queue_);
+  }
+  left.clear();  // each dropped run() task lets its caller go
+  outbox_.clear();
+  flushing_ = false;
+  for (const auto& d : dials_) {  // a hang-up waiting for the dial's end need not wait
+    std::lock_guard lock(d->mutex);
+    d->released = true;
+    d->released_cv.notify_all();
+  }
 }
 
 void Bus::loop() {
@@ -1082,8 +1149,8 @@ class NmBackend final : public Backend {
   ~NmBackend() override { bus_->stop(); }
 
   Result<std::vector<Entry>> entries() override {
-    Result<std::vector<Profile>> list = fail(make_error(Errc::backend_unavailable, "the backend was shut down"));
-    (void)bus_->run([&] { list = bus_->profiles(); });
+    Result<std::vector<Profile>> list = fail(bus_->gone());
+    if (!bus_->run([&] { list = bus_->profiles(); })) return fail(bus_->gone());
     if (!list) return fail(list.error());
     std::vector<Entry> out;
     for (const auto& p : *list) {
@@ -1095,28 +1162,28 @@ class NmBackend final : public Backend {
   }
 
   Result<std::unique_ptr<Session>> dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) override {
-    Result<std::shared_ptr<DialState>> started = fail(make_error(Errc::backend_unavailable, "the backend was shut down"));
-    (void)bus_->run([&] { started = bus_->dial(request, std::move(reporter)); });
+    Result<std::shared_ptr<DialState>> started = fail(bus_->gone());
+    if (!bus_->run([&] { started = bus_->dial(request, std::move(reporter)); })) return fail(bus_->gone());
     if (!started) return fail(started.error());
     return std::unique_ptr<Session>(new NmSession(bus_, std::move(*started)));
   }
 
   Result<std::vector<LiveConnection>> live_connections() override {
-    Result<std::vector<LiveConnection>> out = fail(make_error(Errc::backend_unavailable, "the backend was shut down"));
-    (void)bus_->run([&] { out = bus_->live_connections(); });
+    Result<std::vector<LiveConnection>> out = fail(bus_->gone());
+    if (!bus_->run([&] { out = bus_->live_connections(); })) return fail(bus_->gone());
     return out;
   }
 
   Result<void> hangup_live(std::string_view id) override {
-    Result<void> out = fail(make_error(Errc::backend_unavailable, "the backend was shut down"));
-    (void)bus_->run([&] { out = bus_->deactivate(std::string(id)); });
+    Result<void> out = fail(bus_->gone());
+    if (!bus_->run([&] { out = bus_->deactivate(std::string(id)); })) return fail(bus_->gone());
     return out;
   }
 
   Result<std::unique_ptr<WatchHandle>> watch(std::shared_ptr<WatchSink> sink) override {
     std::optional<std::uint64_t> id;
-    (void)bus_->run([&] { id = bus_->add_watcher(std::move(sink)); });
-    if (!id) return fail(make_error(Errc::backend_unavailable, "the backend was shut down"));
+    if (!bus_->run([&] { id = bus_->add_watcher(std::move(sink)); })) return fail(bus_->gone());
+    if (!id) return fail(bus_->gone());
     return std::unique_ptr<WatchHandle>(new NmWatchHandle(bus_, *id));
   }
 
@@ -1161,6 +1228,7 @@ Result<std::unique_ptr<Backend>> NetworkManagerFactory::create(const BackendCont
     config.address = it->second;
   config.call_timeout = option_ms(context.options, "call_timeout_ms", config.call_timeout);
   config.hangup_timeout = option_ms(context.options, "hangup_timeout_ms", config.hangup_timeout);
+  config.failed = context.failed;
   if (const auto it = context.options.find("record"); it != context.options.end()) config.record = it->second;
   try {
     auto bus = std::make_shared<Bus>(std::move(config));

@@ -150,7 +150,7 @@ class PppdWatch final : public WatchHandle {
  public:
   PppdWatch(Settings s, std::shared_ptr<Registry> registry, std::shared_ptr<WatchSink> sink)
       : settings_(std::move(s)), registry_(std::move(registry)), sink_(std::move(sink)) {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] { run_guarded(registry_->failed, "the pppd backend's watch thread", [this] { run(); }); });
   }
   ~PppdWatch() override {
     {
@@ -211,7 +211,9 @@ class PppdWatch final : public WatchHandle {
 
 class PppdBackend final : public Backend {
  public:
-  explicit PppdBackend(Settings s) : settings_(std::move(s)), registry_(std::make_shared<Registry>()) {}
+  PppdBackend(Settings s, BackendFailure failed) : settings_(std::move(s)), registry_(std::make_shared<Registry>()) {
+    registry_->failed = std::move(failed);
+  }
 
   Result<std::vector<Entry>> entries() override { return list_peers(settings_.peers_dir); }
 
@@ -386,7 +388,7 @@ Result<std::unique_ptr<Backend>> PppdFactory::create(const BackendContext& conte
   auto settings = settings_from_options(context.options);
   if (!settings) return fail(settings.error());
   if (!context.options.contains("pppd")) settings->pppd = pppd_;
-  return std::unique_ptr<Backend>(std::make_unique<PppdBackend>(std::move(*settings)));
+  return std::unique_ptr<Backend>(std::make_unique<PppdBackend>(std::move(*settings), context.failed));
 }
 
 std::shared_ptr<PppdFactory> make_factory(fs::path pppd) { return std::make_shared<PppdFactory>(std::move(pppd)); }

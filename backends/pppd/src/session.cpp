@@ -35,7 +35,20 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
 
   Result<void> spawn();
   void start_thread() {
-    thread_ = std::thread([self = shared_from_this()] { self->run(); });
+    // An exception that escapes the session's loop (out of memory, a bug of ours) must not
+    // end the user's process: pppd is stopped first, then core is told (BackendContext::failed),
+    // which ends the connection with backend_failed.
+    thread_ = std::thread([self = shared_from_this()] {
+      run_guarded(self->registry_ ? self->registry_->failed : BackendFailure{},
+                  "the pppd session thread of \"" + self->entry_ + "\"", [&self] {
+                    try {
+                      self->run();
+                    } catch (...) {
+                      self->abandon();
+                      throw;
+                    }
+                  });
+    });
   }
   void request_stop_and_join();
   void hangup();
@@ -61,6 +74,7 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
     registry_->pids.erase(registered_pid_);
     registered_pid_ = -1;
   }
+  void abandon();  // the loop threw: stop pppd and forget it, reporting nothing
   void read_output(bool drain);
   bool read_channel(bool drain);  // false once the channel failed or closed
   void start_termination();
@@ -174,6 +188,15 @@ void SessionCore::start_termination() {
   if (kill_at_ || !child_.running()) return;
   child_.signal(SIGTERM);
   kill_at_ = std::chrono::steady_clock::now() + settings_.kill_timeout;
+}
+
+void SessionCore::abandon() {
+  stop_now_ = true;
+  if (child_.running()) (void)child_.terminate(settings_.kill_timeout);
+  unregister();
+  channel_.reset();
+  output_.reset();
+  channel_open_ = output_open_ = false;
 }
 
 void SessionCore::read_output(bool drain) {

@@ -18,10 +18,12 @@
 
 namespace dialkit::pppd {
 
-// What the backend shares with its sessions: the pids it started (for started_here).
+// What the backend shares with its sessions and watches: the pids it started (for
+// started_here), and core's hook for an exception that escapes one of their threads.
 struct Registry {
   std::mutex mutex;
   std::set<pid_t> pids;
+  BackendFailure failed;  // set once, before any thread starts
 };
 
 class SessionCore;

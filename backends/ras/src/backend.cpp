@@ -158,11 +158,13 @@ enum class Phase { starting, dialing, paused, connected, ended };
 
 class DialCore : public std::enable_shared_from_this<DialCore> {
  public:
-  DialCore(RasApi api, Settings settings, std::shared_ptr<HandleBook> book, std::shared_ptr<Reporter> reporter)
+  DialCore(RasApi api, Settings settings, std::shared_ptr<HandleBook> book, std::shared_ptr<Reporter> reporter,
+           BackendFailure failed)
       : api_(std::move(api)),
         settings_(std::move(settings)),
         book_(std::move(book)),
         reporter_(std::move(reporter)),
+        failed_(std::move(failed)),
         phonebook_(to_wide(settings_.phonebook)),
         wake_(api_.create_event()) {}
 
@@ -177,6 +179,7 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
     if (!wake_) return fail(make_error(Errc::system_error, "cannot create an event"));
     params_.dwSize = sizeof params_;
     ext_.dwSize = sizeof ext_;
+    entry_ = request.entry;
     bool fits = copy_text(params_.szEntryName, to_wide(request.entry));
     if (request.phone_number) fits = fits && copy_text(params_.szPhoneNumber, to_wide(*request.phone_number));
     if (request.callback_number) {
@@ -206,7 +209,19 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
       registry.dials[callback_id_] = weak_from_this();
     }
     params_.dwCallbackId = callback_id_;
-    worker = std::thread([self = shared_from_this()] { self->run(); });
+    // An exception that escapes the worker (out of memory, a bug of ours) must not end the
+    // user's process: the connection is hung up first, then core is told
+    // (BackendContext::failed), which ends the dial with backend_failed.
+    worker = std::thread([self = shared_from_this()] {
+      run_guarded(self->failed_, "the RAS dial thread of \"" + self->entry_ + "\"", [&self] {
+        try {
+          self->run();
+        } catch (...) {
+          self->abandon();
+          throw;
+        }
+      });
+    });
 
     HRASCONN handle = nullptr;
     const DWORD rc = api_.dial(&ext_, phonebook(), &params_, notifier_type_func2,
@@ -351,6 +366,17 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   HRASCONN handle() const {
     std::lock_guard lock(mutex_);
     return handle_;
+  }
+
+  // The worker threw: nothing more is reported; RAS lets go of the connection.
+  void abandon() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+      hung_ = true;
+    }
+    unregister();
+    release_handle();
   }
 
   void run() {
@@ -569,9 +595,11 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   const Settings settings_;
   const std::shared_ptr<HandleBook> book_;
   const std::shared_ptr<Reporter> reporter_;
+  const BackendFailure failed_;
   const Wide phonebook_;
   const HANDLE wake_;
   // Written before the worker starts, then only by the worker.
+  std::string entry_;
   RASDIALPARAMSW params_{};
   RASDIALEXTENSIONS ext_{};
   ULONG_PTR callback_id_ = 0;
@@ -669,7 +697,8 @@ State live_state(const RasApi& api, HRASCONN handle, std::optional<Error>* error
 // connections where it works, and a poll of RasEnumConnections in any case.
 class RasWatch final : public WatchHandle {
  public:
-  RasWatch(RasApi api, Settings settings, std::shared_ptr<HandleBook> book, std::shared_ptr<WatchSink> sink)
+  RasWatch(RasApi api, Settings settings, std::shared_ptr<HandleBook> book, std::shared_ptr<WatchSink> sink,
+           BackendFailure failed)
       : api_(std::move(api)),
         settings_(std::move(settings)),
         book_(std::move(book)),
@@ -678,7 +707,9 @@ class RasWatch final : public WatchHandle {
     if (api_.connection_notification)
       (void)api_.connection_notification(static_cast<HRASCONN>(INVALID_HANDLE_VALUE), wake_,
                                          RASCN_Connection | RASCN_Disconnection);
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this, failed = std::move(failed)] {
+      run_guarded(failed, "the RAS backend's watch thread", [this] { run(); });
+    });
   }
   ~RasWatch() override {
     stop_.store(true);
@@ -751,8 +782,11 @@ class RasWatch final : public WatchHandle {
 
 class RasBackend final : public Backend {
  public:
-  RasBackend(RasApi api, Settings settings)
-      : api_(std::move(api)), settings_(std::move(settings)), book_(std::make_shared<HandleBook>()) {}
+  RasBackend(RasApi api, Settings settings, BackendFailure failed)
+      : api_(std::move(api)),
+        settings_(std::move(settings)),
+        failed_(std::move(failed)),
+        book_(std::make_shared<HandleBook>()) {}
 
   Result<std::vector<Entry>> entries() override {
     const Wide phonebook = to_wide(settings_.phonebook);
@@ -780,7 +814,7 @@ class RasBackend final : public Backend {
   }
 
   Result<std::unique_ptr<Session>> dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) override {
-    auto core = std::make_shared<DialCore>(api_, settings_, book_, std::move(reporter));
+    auto core = std::make_shared<DialCore>(api_, settings_, book_, std::move(reporter), failed_);
     if (auto prepared = core->prepare(request); !prepared) return fail(prepared.error());
     std::thread worker;
     if (auto started = core->start(worker); !started) return fail(started.error());
@@ -817,12 +851,13 @@ class RasBackend final : public Backend {
   }
 
   Result<std::unique_ptr<WatchHandle>> watch(std::shared_ptr<WatchSink> sink) override {
-    return std::unique_ptr<WatchHandle>(new RasWatch(api_, settings_, book_, std::move(sink)));
+    return std::unique_ptr<WatchHandle>(new RasWatch(api_, settings_, book_, std::move(sink), failed_));
   }
 
  private:
   const RasApi api_;
   const Settings settings_;
+  const BackendFailure failed_;
   const std::shared_ptr<HandleBook> book_;
 };
 
@@ -896,7 +931,7 @@ Result<std::unique_ptr<Backend>> RasFactory::create(const BackendContext& contex
   auto api = loader_();
   if (!api) return fail(api.error());
   if (!is_complete(*api)) return fail(make_error(Errc::backend_unavailable, api->origin + " lacks a RAS function"));
-  return std::unique_ptr<Backend>(new RasBackend(std::move(*api), std::move(*settings)));
+  return std::unique_ptr<Backend>(new RasBackend(std::move(*api), std::move(*settings), context.failed));
 }
 
 std::shared_ptr<BackendFactory> make_factory(ApiLoader loader) {
