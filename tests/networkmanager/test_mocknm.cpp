@@ -289,8 +289,9 @@ TEST_CASE("mock NM: canary passwords reach NM's agent call and no event, error, 
   std::mutex m;
   std::string said;  // everything the runtime told anyone, as text
   auto all = nm.runtime.on_event([&](const Event& e) {
-    recorder(e);
+    // Under the lock the test reads `trace` with: the last event may still be on its way in.
     std::lock_guard lock(m);
+    recorder(e);
     said += describe(e) + "|" + e.reason + "|" + (e.error ? e.error->message() : "") + "\n";
   });
   auto diag = nm.runtime.on_diagnostic([&](const Diagnostic& d) {

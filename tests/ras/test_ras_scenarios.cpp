@@ -391,8 +391,9 @@ TEST_CASE("ras: a canary password reaches RAS and no event, error, status, diagn
   std::mutex m;
   std::string said;  // everything the runtime told anyone, as text
   auto all = rig.runtime().on_event([&](const Event& e) {
-    recorder(e);
+    // Under the lock the test reads `trace` with: the last event may still be on its way in.
     std::lock_guard lock(m);
+    recorder(e);
     said += e.native_name + "|" + e.reason + "|" + (e.error ? e.error->message() : "") + "\n";
   });
   auto diag = rig.runtime().on_diagnostic([&](const Diagnostic& d) {
