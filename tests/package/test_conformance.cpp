@@ -6,15 +6,19 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <dialkit/conformance.hpp>
 #include <dialkit/mapping.hpp>
+#include <dialkit/scheduler.hpp>
 
 #include "template_backend.hpp"
 
@@ -130,6 +134,60 @@ TEST_CASE("the template backend passes the conformance suite in real time", "[co
   INFO(report.summary());
   CHECK(report.passed());
   CHECK(report.hangups >= 3);
+}
+
+TEST_CASE("the template backend: a hang-up waits for the link's own last report still in progress",
+          "[conformance]") {
+  // demo-busy ends by itself (`down`); a hang-up that arrives while that report is on its way
+  // to core must not return before it: core would take the report for a late one.
+  auto scheduler = std::make_shared<RealTimeScheduler>();
+  BackendContext context;
+  context.scheduler = scheduler;
+  context.options["step_ms"] = "1";
+  dialkit_template::TemplateFactory factory;
+  auto backend = factory.create(context);
+  REQUIRE(backend);
+  struct Gate final : Reporter {
+    std::mutex m;
+    std::condition_variable cv;
+    bool in_last = false, release = false, done = false;
+    void report(NativeReport r) override {
+      if (r.state != State::disconnected) return;
+      std::unique_lock lock(m);
+      in_last = true;
+      cv.notify_all();
+      cv.wait_for(lock, 5s, [&] { return release; });
+      done = true;
+    }
+  };
+  auto gate = std::make_shared<Gate>();
+  DialRequest request;
+  request.entry = "demo-busy";
+  auto session = (*backend)->dial(request, gate);
+  REQUIRE(session);
+  {
+    std::unique_lock lock(gate->m);
+    REQUIRE(gate->cv.wait_for(lock, 5s, [&] { return gate->in_last; }));
+  }
+  std::atomic<bool> returned{false};
+  std::thread hanging_up([&] {
+    (*session)->hangup();
+    returned = true;
+  });
+  std::this_thread::sleep_for(200ms);
+  const bool returned_early = returned.load();
+  {
+    std::lock_guard lock(gate->m);
+    gate->release = true;
+  }
+  gate->cv.notify_all();
+  hanging_up.join();
+  CHECK_FALSE(returned_early);
+  std::lock_guard lock(gate->m);
+  CHECK(gate->done);
+  session->reset();
+  backend->reset();
+  scheduler->stop();
 }
 
 #if defined(DIALKIT_TEST_HAVE_MOCK)

@@ -84,16 +84,17 @@ class Link : public std::enable_shared_from_this<Link> {
   // Stops the script without reporting; false if the link had already ended.
   bool stop() {
     std::unique_lock lock(mutex_);
-    if (closed_) return false;
+    const bool was_open = !closed_;
     closed_ = true;
     if (task_) scheduler_->cancel(*task_);
     task_.reset();
     // A step reporting on another thread finishes first, so nothing is reported after
-    // hangup() returns. On that very thread (a slot hanging up), waiting would deadlock.
+    // hangup() returns: also the link's own last step (`down`), which closes the link before
+    // it reports. On that very thread (a slot hanging up), waiting would deadlock.
     idle_.wait(lock, [this] {
       return !reporting_on_ || *reporting_on_ == std::this_thread::get_id();
     });
-    return true;
+    return was_open;
   }
 
   SessionStatus status() const {
