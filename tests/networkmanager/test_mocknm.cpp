@@ -284,19 +284,27 @@ TEST_CASE("mock NM: canary passwords reach NM's agent call and no event, error, 
   const std::string first = "CANARY-nm-first-2a9c";
   const std::string second = "CANARY-nm-second-7e41";
   MockNm nm;
-  std::ostringstream trace;
-  TraceRecorder recorder(trace);
-  std::mutex m;
-  std::string said;  // everything the runtime told anyone, as text
-  auto all = nm.runtime.on_event([&](const Event& e) {
-    // Under the lock the test reads `trace` with: the last event may still be on its way in.
-    std::lock_guard lock(m);
-    recorder(e);
-    said += describe(e) + "|" + e.reason + "|" + (e.error ? e.error->message() : "") + "\n";
+  // What the runtime told anyone (events, diagnostics, the trace), owned by the slots too: a
+  // slot already running on a dispatcher thread when its subscription goes finishes on its own.
+  struct Heard {
+    std::mutex m;
+    std::condition_variable cv;
+    std::ostringstream trace;
+    TraceRecorder recorder{trace};
+    std::string said;
+    bool ended = false;
+  };
+  auto heard = std::make_shared<Heard>();
+  auto all = nm.runtime.on_event([heard](const Event& e) {
+    std::lock_guard lock(heard->m);
+    heard->recorder(e);
+    heard->said += describe(e) + "|" + e.reason + "|" + (e.error ? e.error->message() : "") + "\n";
+    if (e.state == State::disconnected) heard->ended = true;
+    heard->cv.notify_all();
   });
-  auto diag = nm.runtime.on_diagnostic([&](const Diagnostic& d) {
-    std::lock_guard lock(m);
-    said += d.message + "\n";
+  auto diag = nm.runtime.on_diagnostic([heard](const Diagnostic& d) {
+    std::lock_guard lock(heard->m);
+    heard->said += d.message + "\n";
   });
   Events events;
   DialOptions options;
@@ -324,14 +332,18 @@ TEST_CASE("mock NM: canary passwords reach NM's agent call and no event, error, 
   REQUIRE(conn->wait_until_ended(5s));
   auto refused = conn->resume(Credentials{"alice", Secret(first), ""});
   REQUIRE_FALSE(refused);
-  std::lock_guard lock(m);
+  std::unique_lock lock(heard->m);
+  // The runtime-wide slot hears the end too (it may come after the connection's own slot did).
+  REQUIRE(heard->cv.wait_for(lock, 10s, [&] { return heard->ended; }));
+  const std::string& said = heard->said;
+  const std::string trace = heard->trace.str();
   for (const auto& canary : {first, second}) {
     INFO(canary);
     CHECK(said.find(canary) == std::string::npos);
-    CHECK(trace.str().find(canary) == std::string::npos);
+    CHECK(trace.find(canary) == std::string::npos);
     CHECK(status_text.find(canary) == std::string::npos);
     CHECK(refused.error().message().find(canary) == std::string::npos);
   }
   CHECK(argv_while_paused.find(first) == std::string::npos);
-  CHECK(trace.str().find("retry_authentication") != std::string::npos);
+  CHECK(trace.find("retry_authentication") != std::string::npos);
 }

@@ -110,7 +110,8 @@ class Subscription {
   Subscription(const Subscription&) = delete;
   Subscription& operator=(const Subscription&) = delete;
   ~Subscription();
-  /// Safe from inside any slot, also the subscriber's own; idempotent.
+  /// Safe from inside any slot, also the subscriber's own; idempotent. A call of the slot
+  /// already running (or just starting) on another thread is not waited for.
   void disconnect();
   /// Keeps the slot connected after this object is gone.
   void release() noexcept;
