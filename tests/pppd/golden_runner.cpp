@@ -15,6 +15,8 @@ std::string run_golden(std::string_view input) {
   std::istringstream in{std::string(input)};
   std::string line, output_tail;
   bool handle_paused = false;
+  bool reading = false;  // inside @read ... @end
+  std::string read_bytes;
   std::optional<Mapper> mapper;
   Parser parser;
   auto render = [&](const std::vector<NativeReport>& reports) {
@@ -46,19 +48,30 @@ std::string run_golden(std::string_view input) {
       render(mapper->spawned());
     } else if (!mapper) {
       out << "# input error: " << line << " before @spawn\n";
-    } else if (line.starts_with("> ")) {
-      auto msgs = parser.feed(line.substr(2) + "\n");
-      if (!msgs) {
-        out << "# protocol error: " << msgs.error().detail << '\n';
-        mapper->protocol_failed(msgs.error());
+    } else if (line == "@read") {
+      reading = true;
+      read_bytes.clear();
+    } else if (reading && line.starts_with("> ")) {
+      read_bytes += line.substr(2) + "\n";
+    } else if (line.starts_with("> ") || line == "@end") {
+      if (line == "@end" && !reading) {
+        out << "# input error: @end without @read\n";
         continue;
       }
-      for (const auto& m : *msgs) {
+      reading = false;
+      auto fed = parser.feed(line == "@end" ? read_bytes : line.substr(2) + "\n");
+      // As the session does: the well-formed lines first, then the error.
+      for (const auto& m : fed.messages) {
         if (std::holds_alternative<SecretRequestMsg>(m)) {
-          out << "# secret requested\n";
+          out << (fed.error ? "# secret requested (not answered: the read ends in an error)\n"
+                            : "# secret requested\n");
           continue;
         }
         render(mapper->on_message(m));
+      }
+      if (fed.error) {
+        out << "# protocol error: " << fed.error->detail << '\n';
+        mapper->protocol_failed(*fed.error);
       }
     } else if (line == "@hangup") {
       render(mapper->local_hangup());

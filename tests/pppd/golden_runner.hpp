@@ -7,7 +7,8 @@
 
 namespace dialkit::pppd::test {
 
-// Input lines: "> LINE" (plugin channel), "@spawn", "@hangup", "@exited N", "@signaled N",
+// Input lines: "> LINE" (plugin channel, one read per line; the "> " lines between "@read"
+// and "@end" arrive in one read), "@spawn", "@hangup", "@exited N", "@signaled N",
 // "@output TEXT" (pppd's stdout/stderr), "@options handle_paused=1", "# comment".
 [[nodiscard]] std::string run_golden(std::string_view input);
 

@@ -22,7 +22,7 @@ const std::string good =
 Error first_error(std::string_view input) {
   Parser p;
   auto r = p.feed(input);
-  if (!r) return r.error();
+  if (r.error) return *r.error;
   auto f = p.finish();
   if (!f) return f.error();
   FAIL("no error for: " << input);
@@ -32,9 +32,10 @@ Error first_error(std::string_view input) {
 
 TEST_CASE("a whole recorded session parses, in one piece or a byte at a time", "[pppd][protocol]") {
   Parser whole;
-  auto all = whole.feed(good);
-  REQUIRE(all);
+  const auto fed = whole.feed(good);
+  REQUIRE_FALSE(fed.error);
   REQUIRE(whole.finish());
+  const auto* all = &fed.messages;
   REQUIRE(all->size() == 17);
   const auto& hello = std::get<HelloMsg>((*all)[0]);
   CHECK(hello.version == 1);
@@ -56,8 +57,8 @@ TEST_CASE("a whole recorded session parses, in one piece or a byte at a time", "
   std::size_t count = 0;
   for (char c : good) {
     auto r = bytewise.feed(std::string_view(&c, 1));
-    REQUIRE(r);
-    count += r->size();
+    REQUIRE_FALSE(r.error);
+    count += r.messages.size();
   }
   CHECK(count == all->size());
   CHECK(bytewise.finish());
@@ -111,16 +112,41 @@ TEST_CASE("truncated and oversized input is refused", "[pppd][protocol]") {
   // A line of exactly the limit is read whole and judged on its content.
   Parser p;
   auto at_limit = p.feed("DKPPP 1 1 " + std::string(501, 'v') + "\n");
-  REQUIRE_FALSE(at_limit);
-  CHECK_THAT(at_limit.error().detail, Catch::Contains("bad hello fields"));
+  REQUIRE(at_limit.error);
+  CHECK_THAT(at_limit.error->detail, Catch::Contains("bad hello fields"));
+}
+
+TEST_CASE("the good lines before a malformed one in the same bytes are returned with the error",
+          "[pppd][protocol]") {
+  // One read carrying the way up and then a bad line: the messages before it are kept.
+  Parser p;
+  const auto fed = p.feed("DKPPP 1 7 2.4.9\nPHASE 2\nAUTH_UP\nIP_UP ppp0 192.0.2.2 192.0.2.1\nPHASE 99\nPHASE 9\n");
+  REQUIRE(fed.error);
+  CHECK(fed.error->code == Errc::protocol_error);
+  CHECK_THAT(fed.error->detail, Catch::Contains("line 5"));
+  REQUIRE(fed.messages.size() == 4);
+  CHECK(std::holds_alternative<HelloMsg>(fed.messages[0]));
+  CHECK(std::get<PhaseMsg>(fed.messages[1]).phase == 2);
+  CHECK(std::holds_alternative<AuthUpMsg>(fed.messages[2]));
+  CHECK(std::get<UpMsg>(fed.messages[3]).interface == "ppp0");
+  // An order error and an oversized line keep what came before them too.
+  Parser order;
+  const auto twice = order.feed("DKPPP 1 7 2.4.9\nPHASE 2\nDKPPP 1 7 2.4.9\n");
+  REQUIRE(twice.error);
+  CHECK(twice.messages.size() == 2);
+  Parser longer;
+  const auto huge = longer.feed("DKPPP 1 7 2.4.9\nPHASE 4\nPHASE " + std::string(600, '4'));
+  REQUIRE(huge.error);
+  CHECK(huge.messages.size() == 2);
 }
 
 TEST_CASE("after an error the parser stays failed", "[pppd][protocol]") {
   Parser p;
-  REQUIRE_FALSE(p.feed("PHASE 2\n"));
+  REQUIRE(p.feed("PHASE 2\n").error);
   auto again = p.feed("DKPPP 1 1 2.4.9\n");
-  REQUIRE_FALSE(again);
-  CHECK_THAT(again.error().detail, Catch::Contains("before the hello"));
+  REQUIRE(again.error);
+  CHECK(again.messages.empty());
+  CHECK_THAT(again.error->detail, Catch::Contains("before the hello"));
   CHECK_FALSE(p.finish());
 }
 
@@ -138,7 +164,7 @@ TEST_CASE("random bytes never crash the parser", "[pppd][protocol]") {
       input[rng() % input.size()] = alphabet[rng() % alphabet.size()];
     }
     auto r = p.feed(input);
-    if (!r) CHECK(r.error().code == Errc::protocol_error);
+    if (r.error) CHECK(r.error->code == Errc::protocol_error);
     auto f = p.finish();
     if (!f) CHECK(f.error().code == Errc::protocol_error);
   }

@@ -186,6 +186,23 @@ TEST_CASE("pppd session: a plugin speaking nonsense is stopped with protocol_err
   }
 }
 
+TEST_CASE("pppd session: good lines before a malformed one in the same read are delivered first",
+          "[pppd][session]") {
+  Fixture f(runtime_options(300ms));
+  auto collector = std::make_shared<Collector>();
+  auto c = f.dialer().dial("badtail", {}, [collector](const Event& e) { (*collector)(e); });
+  REQUIRE(c);
+  REQUIRE(c->wait_until_ended(10s));
+  // The fake wrote PHASE 7, PHASE 8, IP_UP and PHASE 99 in one write(2).
+  CHECK(collector->joined() ==
+        "opening_port connecting_device all_devices_connected auth_project projected connected disconnected");
+  const auto last = collector->events().back();
+  REQUIRE(last.error);
+  CHECK(last.error->code == Errc::protocol_error);
+  CHECK_THAT(last.error->detail, Catch::Contains("PHASE 99"));
+  CHECK(f.runtime.illegal_transitions() == 0);
+}
+
 TEST_CASE("pppd session: an early exit reports its code and pppd's message", "[pppd][session]") {
   Fixture f;
   auto collector = std::make_shared<Collector>();
@@ -310,8 +327,9 @@ TEST_CASE("pppd backend: entries, unknown entries, probe and option errors", "[p
   REQUIRE(entries);
   std::vector<std::string> names;
   for (const auto& e : *entries) names.push_back(e.name);
-  CHECK(names == std::vector<std::string>{"garbage", "noanswer", "nokernel", "ok", "stubborn", "suicide", "wrongpid"});
-  CHECK((*entries)[3].description == "Fake: PAP success with the password \"right\", then wait to be hung up.");
+  CHECK(names ==
+        std::vector<std::string>{"badtail", "garbage", "noanswer", "nokernel", "ok", "stubborn", "suicide", "wrongpid"});
+  CHECK((*entries)[4].description == "Fake: PAP success with the password \"right\", then wait to be hung up.");
 
   auto bad = f.dialer().dial("nope");
   REQUIRE_FALSE(bad);

@@ -60,14 +60,18 @@ Error Parser::error(std::string detail) {
   return e;
 }
 
-Result<std::vector<Message>> Parser::feed(std::string_view bytes) {
-  if (failed_) return fail(*failed_);
-  std::vector<Message> out;
+Feed Parser::feed(std::string_view bytes) {
+  Feed out;
+  if (failed_) {
+    out.error = failed_;
+    return out;
+  }
   for (char c : bytes) {
     if (c != '\n') {
-      if (pending_.size() + 1 >= max_line)
-        return fail(error("line longer than " + std::to_string(max_line - 1) + " bytes: " +
-                          quoted(pending_)));
+      if (pending_.size() + 1 >= max_line) {
+        out.error = error("line longer than " + std::to_string(max_line - 1) + " bytes: " + quoted(pending_));
+        return out;
+      }
       pending_ += c;
       continue;
     }
@@ -75,9 +79,15 @@ Result<std::vector<Message>> Parser::feed(std::string_view bytes) {
     auto m = parse_line(pending_);
     secure_wipe(pending_);
     pending_.clear();
-    if (!m) return fail(*failed_);
-    if (auto ok = check_order(*m); !ok) return fail(ok.error());
-    out.push_back(std::move(*m));
+    if (!m) {
+      out.error = failed_;
+      return out;
+    }
+    if (auto ok = check_order(*m); !ok) {
+      out.error = ok.error();
+      return out;
+    }
+    out.messages.push_back(std::move(*m));
   }
   return out;
 }

@@ -226,17 +226,12 @@ bool SessionCore::read_channel(bool drain) {
       channel_open_ = false;
       return false;
     }
-    auto messages = parser_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
-    if (!messages) {
-      // The channel cannot be trusted any more: stop pppd and say why at the end.
-      mapper_.protocol_failed(messages.error());
-      channel_open_ = false;
-      start_termination();
-      return false;
-    }
-    for (const auto& m : *messages) {
+    auto fed = parser_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+    // The well-formed lines before a malformed one are mapped first; then the error ends it.
+    for (const auto& m : fed.messages) {
       if (auto* req = std::get_if<SecretRequestMsg>(&m)) {
-        answer_secret(*req);
+        // No password goes to a channel that has just said something malformed.
+        if (!fed.error) answer_secret(*req);
         continue;
       }
       if (auto* hello = std::get_if<HelloMsg>(&m); hello && hello->pid != child_.pid()) {
@@ -250,6 +245,13 @@ bool SessionCore::read_channel(bool drain) {
       auto reports = mapper_.on_message(m);
       if (std::holds_alternative<UpMsg>(m) || std::holds_alternative<HelloMsg>(m)) update_status();
       if (!emit(std::move(reports))) return false;
+    }
+    if (fed.error) {
+      // The channel cannot be trusted any more: stop pppd and say why at the end.
+      mapper_.protocol_failed(*fed.error);
+      channel_open_ = false;
+      start_termination();
+      return false;
     }
     if (!drain) return true;
   }

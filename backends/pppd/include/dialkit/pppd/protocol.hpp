@@ -51,12 +51,22 @@ using Message = std::variant<HelloMsg, PhaseMsg, AuthUpMsg, LinkDownMsg, UpMsg, 
 
 [[nodiscard]] std::string_view message_name(const Message&) noexcept;
 
+// What one Parser::feed() gives: the messages its bytes completed, in order, and the error
+// that stopped it, if any. The well-formed lines before a malformed one in the same bytes are
+// in `messages`: the backend maps them first, then the error ends the dial (DESIGN.md
+// section 4).
+struct Feed {
+  std::vector<Message> messages;
+  std::optional<Error> error;
+};
+
 // Stateful: hello first and once, nothing after EXIT, secret ids increasing. After the first
-// error it stays failed (the channel cannot be trusted any more).
+// error it stays failed (the channel cannot be trusted any more): later feeds return no
+// messages and that same error.
 class Parser {
  public:
-  // Appends bytes and returns the messages completed by them, or the first error.
-  Result<std::vector<Message>> feed(std::string_view bytes);
+  // Appends bytes; returns the messages completed by them up to the first error, and it.
+  Feed feed(std::string_view bytes);
   // End of input: an unfinished line is an error (truncated).
   Result<void> finish();
   [[nodiscard]] bool hello_seen() const noexcept { return hello_seen_; }
