@@ -203,6 +203,25 @@ TEST_CASE("pppd session: good lines before a malformed one in the same read are 
   CHECK(f.runtime.illegal_transitions() == 0);
 }
 
+TEST_CASE("pppd session: IPCP refused after a right password is negotiation_failed, not a pause",
+          "[pppd][session]") {
+  Fixture f;
+  auto collector = std::make_shared<Collector>();
+  DialOptions o;
+  o.credentials = creds("right");
+  o.handle_paused_states = true;
+  auto c = f.dialer().dial("ipcprefused", o, [collector](const Event& e) { (*collector)(e); });
+  REQUIRE(c);
+  REQUIRE(c->wait_until_ended(10s));
+  const auto states = collector->joined();
+  CHECK(states.find("retry_authentication") == std::string::npos);
+  const auto last = collector->events().back();
+  CHECK(last.state == State::disconnected);
+  REQUIRE(last.error);
+  CHECK(last.error->code == Errc::negotiation_failed);
+  CHECK(last.error->native_code == 16);
+}
+
 TEST_CASE("pppd session: an early exit reports its code and pppd's message", "[pppd][session]") {
   Fixture f;
   auto collector = std::make_shared<Collector>();
@@ -327,9 +346,9 @@ TEST_CASE("pppd backend: entries, unknown entries, probe and option errors", "[p
   REQUIRE(entries);
   std::vector<std::string> names;
   for (const auto& e : *entries) names.push_back(e.name);
-  CHECK(names ==
-        std::vector<std::string>{"badtail", "garbage", "noanswer", "nokernel", "ok", "stubborn", "suicide", "wrongpid"});
-  CHECK((*entries)[4].description == "Fake: PAP success with the password \"right\", then wait to be hung up.");
+  CHECK(names == std::vector<std::string>{"badtail", "garbage", "ipcprefused", "noanswer", "nokernel", "ok",
+                                          "stubborn", "suicide", "wrongpid"});
+  CHECK((*entries)[5] == "Fake: PAP success with the password \"right\", then wait to be hung up.");
 
   auto bad = f.dialer().dial("nope");
   REQUIRE_FALSE(bad);

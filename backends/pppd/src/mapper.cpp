@@ -7,8 +7,9 @@
 namespace dialkit::pppd {
 namespace {
 
-constexpr int phase_dead = 0, phase_establish = 4, phase_authenticate = 5, phase_running = 8,
-              phase_terminate = 9, phase_disconnect = 10, phase_holdoff = 11;
+constexpr int phase_dead = 0, phase_establish = 4, phase_authenticate = 5, phase_callback = 6,
+              phase_network = 7, phase_running = 8, phase_terminate = 9, phase_disconnect = 10,
+              phase_holdoff = 11;
 
 NativeReport report_of(State s, std::int64_t code, std::string_view name) {
   NativeReport r;
@@ -57,7 +58,8 @@ std::string exit_name(int code) {
 std::vector<NativeReport> Mapper::spawned() {
   teardown_ = false;
   highest_ = -1;
-  saw_establish_ = saw_authenticate_ = saw_auth_up_ = saw_running_ = saw_terminate_ = false;
+  saw_establish_ = saw_authenticate_ = saw_auth_up_ = saw_after_auth_ = saw_network_ = saw_running_ =
+      saw_terminate_ = false;
   paused_ = false;
   protocol_error_.reset();
   exit_notified_.reset();
@@ -91,6 +93,8 @@ std::vector<NativeReport> Mapper::on_message(const Message& m) {
     if (!teardown_ && !connected_) {
       if (phase == phase_establish) saw_establish_ = true;
       if (phase == phase_authenticate) saw_authenticate_ = true;
+      if (phase == phase_callback || phase == phase_network || phase == phase_running) saw_after_auth_ = true;
+      if (phase == phase_network || phase == phase_running) saw_network_ = true;
       if (phase == phase_running) saw_running_ = true;
     }
     if (phase == phase_dead) return out;  // the exit status ends the dial, not DEAD
@@ -134,9 +138,12 @@ std::vector<NativeReport> Mapper::on_message(const Message& m) {
   return out;
 }
 
+bool Mapper::authentication_rejected() const noexcept {
+  return saw_authenticate_ && !saw_auth_up_ && !saw_after_auth_;
+}
+
 bool Mapper::pause_pending() const noexcept {
-  return handle_paused_ && saw_authenticate_ && !saw_auth_up_ && !connected_ && !local_hangup_ &&
-         !protocol_error_;
+  return handle_paused_ && authentication_rejected() && !connected_ && !local_hangup_ && !protocol_error_;
 }
 
 std::vector<NativeReport> Mapper::local_hangup() {
@@ -186,29 +193,47 @@ Error Mapper::decide_error(const ProcessEnd& end, std::string_view output_tail) 
   e.native_code = code;
   e.native_text = exit_name(code);
   const std::string meaning = info ? std::string(info->meaning) : "unknown exit code";
+  // "pppd exit 16: the modem or pty hung up": the code stays beside the sequence's verdict.
+  const std::string exit_said = "pppd exit " + std::to_string(code) + ": " + meaning;
+  // The sequence decides first, for every exit code (DESIGN.md section 4).
   if (connected_) {
-    // The link was up: whatever ends it now is a drop; name the specific ones.
-    if (code == 12 || code == 13 || code == 15 || code == 20) {
+    if (!saw_terminate_) {
+      // pppd did not start the teardown: the peer did (or the line dropped under it).
+      e.code = Errc::peer_hung_up;
+      e.detail = "the peer hung up (" + exit_said + ")";
+    } else if (code == 12 || code == 13 || code == 15 || code == 20) {
+      // pppd ended the link itself: the code says why.
       e.code = *info->error;
       e.detail = meaning;
     } else {
-      e.code = saw_terminate_ ? Errc::link_dropped : Errc::peer_hung_up;
-      e.detail = saw_terminate_ ? "pppd ended the link (exit " + std::to_string(code) + ", " + meaning + ")"
-                                : "the peer hung up";
+      e.code = Errc::link_dropped;
+      e.detail = "pppd ended the link (" + exit_said + ")";
     }
     return e;
   }
-  if (saw_authenticate_ && !saw_auth_up_) {
+  if (authentication_rejected()) {
     e.code = code == 11 ? Errc::peer_authentication_failed : Errc::authentication_failed;
     e.detail = code == 11 ? "the peer failed to authenticate itself"
                           : "the peer rejected our user name or password";
     return e;
   }
-  if (saw_establish_ && !saw_running_ && (code == 0 || code == 1 || code == 10 || code == 16)) {
+  if (saw_establish_) {
     e.code = Errc::negotiation_failed;
-    e.detail = "LCP/NCP negotiation did not complete (pppd exit " + std::to_string(code) + ")";
+    if (saw_after_auth_ && !saw_network_)
+      e.detail = "authentication passed, then the peer negotiated a callback, which pppd does not wait for (" +
+                 exit_said + ")";
+    else if (saw_running_)
+      e.detail = std::string(saw_authenticate_ ? "authentication passed and " : "") +
+                 "a network protocol came up, but the link ended before the interface was up (" + exit_said + ")";
+    else if (saw_authenticate_ || saw_network_)
+      e.detail = std::string(saw_authenticate_ ? "authentication passed, but " : "") +
+                 "no network protocol (IPCP, IPv6CP) came up before the link ended (" + exit_said + ")";
+    else
+      e.detail = "LCP negotiation did not complete (" + exit_said + ")";
     return e;
   }
+  // The sequence never reached ESTABLISH (an early exit, the connect script or pty command
+  // failed): only the exit code can tell.
   if (info && info->error) {
     e.code = *info->error;
     e.detail = with_output("pppd exited " + std::to_string(code) + " (" + meaning + ")");
@@ -224,9 +249,10 @@ Error Mapper::decide_error(const ProcessEnd& end, std::string_view output_tail) 
 
 std::vector<NativeReport> Mapper::process_ended(ProcessEnd end, std::string_view output_tail) {
   if (local_hangup_) return {};  // core reports `disconnected` with "local hang-up"
-  // A clean exit after `connected` that someone else asked for (SIGTERM from `poff`).
-  if (connected_ && !protocol_error_ && end.how == ProcessEnd::How::exited &&
-      (end.code == 5 || (end.code == 0 && saw_terminate_))) {
+  // A clean exit after `connected` that someone else asked for (SIGTERM from `poff`): pppd
+  // started the teardown (TERMINATE) and exited 5 or 0.
+  if (connected_ && !protocol_error_ && end.how == ProcessEnd::How::exited && saw_terminate_ &&
+      (end.code == 5 || end.code == 0)) {
     NativeReport r = report_of(State::disconnected, end.code, exit_name(end.code));
     r.reason = "hung up outside dialkit (pppd exit " + std::to_string(end.code) + ")";
     return {r};

@@ -6,12 +6,17 @@
 // - Teardown is not a new dial: after TERMINATE/DISCONNECT/HOLDOFF, after `connected`, after
 //   link_down, and whenever a phase goes back below the highest one reached, every phase is
 //   `disconnecting`. It stays so (sticky): pppd runs with nopersist.
-// - The end is decided when the process exit status arrives, sequence first: a hang-up the
-//   backend sent is "local hang-up" (and core reports that `disconnected` itself); a protocol
-//   error or a kill by signal is said as such; AUTHENTICATE without auth_up is an
-//   authentication failure (exit 11 refines it to the peer's); ESTABLISH without reaching
-//   RUNNING is a negotiation failure (pty exit codes 0/1/10/16 say nothing more); otherwise
-//   the exit code table decides.
+// - The end is decided when the process exit status arrives, sequence first, for every exit
+//   code (over a pty the code is not reliable): a hang-up the backend sent is "local hang-up"
+//   (and core reports that `disconnected` itself); a protocol error or a kill by signal is
+//   said as such; after `connected`, a teardown pppd did not start (no TERMINATE) is the peer
+//   hanging up, one it started is named by the exit code (idle, time or traffic limit, dead
+//   peer) or `link_dropped`; before `connected`, AUTHENTICATE then teardown with neither
+//   auth_up nor a later CALLBACK, NETWORK or RUNNING phase (pppd enters those only after
+//   authentication passed) is an authentication failure (exit 11 says it was the peer's);
+//   any other sequence that reached ESTABLISH is a negotiation failure, whatever the code.
+//   Only a sequence that never reached ESTABLISH leaves the end to the exit code table. The
+//   exit code stays the error's native code either way.
 // - When the caller handles pauses, the teardown after a failed authentication is not
 //   reported: the dial pauses in retry_authentication once pppd has exited, and core allows
 //   no pause after `disconnecting` (DESIGN.md section 2, rule 2).
@@ -67,6 +72,8 @@ class Mapper {
  private:
   NativeReport phase_report(const PhaseMapping& info);
   [[nodiscard]] bool pause_pending() const noexcept;
+  // AUTHENTICATE was entered and nothing says it passed (auth_up, CALLBACK, NETWORK, RUNNING).
+  [[nodiscard]] bool authentication_rejected() const noexcept;
   Error decide_error(const ProcessEnd& end, std::string_view output_tail) const;
 
   bool handle_paused_;
@@ -76,7 +83,9 @@ class Mapper {
   bool saw_establish_ = false;
   bool saw_authenticate_ = false;
   bool saw_auth_up_ = false;
-  bool saw_running_ = false;
+  bool saw_after_auth_ = false;  // CALLBACK, NETWORK or RUNNING on the way up
+  bool saw_network_ = false;     // NETWORK or RUNNING on the way up
+  bool saw_running_ = false;     // RUNNING on the way up
   bool saw_terminate_ = false;
   bool connected_ = false;
   bool local_hangup_ = false;
