@@ -222,6 +222,32 @@ TEST_CASE("pppd session: IPCP refused after a right password is negotiation_fail
   CHECK(last.error->native_code == 16);
 }
 
+TEST_CASE("pppd backend: a phone number or callback number is refused before pppd runs",
+          "[pppd][session]") {
+  Fixture f;
+  const auto ok_args = source_dir / "fake-peers/ok.args";
+  fs::remove(ok_args);
+  DialOptions phone;
+  phone.credentials = creds("right");
+  phone.phone_number = "5551234";
+  auto refused = f.dialer().dial("ok", phone);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::not_supported);
+  CHECK_THAT(refused.error().detail, Catch::Contains("phone"));
+  CHECK_THAT(refused.error().detail, Catch::Contains("pppd"));
+
+  DialOptions callback;
+  callback.credentials = creds("right");
+  callback.callback_number = "5554321";
+  auto refused_cb = f.dialer().dial("ok", callback);
+  REQUIRE_FALSE(refused_cb);
+  CHECK(refused_cb.error().code == Errc::not_supported);
+  CHECK_THAT(refused_cb.error().detail, Catch::Contains("callback"));
+  CHECK_THAT(refused_cb.error().detail, Catch::Contains("pppd"));
+  // Nothing was dialled: the fake pppd writes its arguments once it connects.
+  CHECK_FALSE(fs::exists(ok_args));
+}
+
 TEST_CASE("pppd session: an early exit reports its code and pppd's message", "[pppd][session]") {
   Fixture f;
   auto collector = std::make_shared<Collector>();
@@ -348,7 +374,7 @@ TEST_CASE("pppd backend: entries, unknown entries, probe and option errors", "[p
   for (const auto& e : *entries) names.push_back(e.name);
   CHECK(names == std::vector<std::string>{"badtail", "garbage", "ipcprefused", "noanswer", "nokernel", "ok",
                                           "stubborn", "suicide", "wrongpid"});
-  CHECK((*entries)[5] == "Fake: PAP success with the password \"right\", then wait to be hung up.");
+  CHECK((*entries)[5].description == "Fake: PAP success with the password \"right\", then wait to be hung up.");
 
   auto bad = f.dialer().dial("nope");
   REQUIRE_FALSE(bad);
