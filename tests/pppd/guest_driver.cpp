@@ -269,6 +269,20 @@ int run_scenario(Dialer& dialer, const std::string& scenario) {
     if (!c->wait_until_ended(30s)) return check("ended", "no"), 1;
     return 0;
   }
+  if (scenario == "ipcp_refused") {
+    // The right password, pauses handled: the server refuses IPCP after authentication. The
+    // dial must end negotiation_failed, not pause for another password.
+    o.credentials = creds(canary);
+    o.handle_paused_states = true;
+    auto c = dialer.dial("noip", o, slot);
+    if (!c) return check("dial_error", c.error().message()), 1;
+    if (!c->wait_until_ended(60s)) {
+      check("ended", "no");
+      (void)c->hangup();
+      return 1;
+    }
+    return 0;
+  }
   if (scenario == "silent") {
     o.credentials = creds(canary);
     o.timeout = 30s;

@@ -239,6 +239,23 @@ TEST_CASE("real peer: a silent server is negotiation_failed within the configure
   replays_on_mock("silent", t, s.trace_text);
 }
 
+TEST_CASE("real peer: IPCP refused after the right password is negotiation_failed, not a pause",
+          "[pppd][real-peer]") {
+  const auto& s = scenario("ipcp_refused");
+  const auto t = trace_of("ipcp_refused", s);
+  const auto seq = sequence(t);
+  INFO(seq);
+  // Authentication passed; the server (noip) refuses IPCP; the teardown follows.
+  CHECK_THAT(seq, Catch::StartsWith(UP_TO_AUTH " authenticated/101 auth_project/7 disconnecting/"));
+  CHECK(seq.find("retry_authentication") == std::string::npos);
+  CHECK(seq.find(" connected/") == std::string::npos);
+  CHECK(last(t).state == State::disconnected);
+  REQUIRE(last(t).error);
+  CHECK(last(t).error->code == Errc::negotiation_failed);
+  CHECK_THAT(last(t).error->detail, Catch::Contains("authentication passed"));
+  replays_on_mock("ipcp_refused", t, s.trace_text);
+}
+
 TEST_CASE("real peer: pppd killed -9 while connected ends the dial with a clear error", "[pppd][real-peer]") {
   const auto& s = scenario("kill9");
   const auto t = trace_of("kill9", s);

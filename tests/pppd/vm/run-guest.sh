@@ -23,7 +23,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-300}
 FAULTS="kill9_at_opening_port kill9_at_connecting_device kill9_at_all_devices_connected"
 FAULTS="$FAULTS kill9_at_authenticating kill9_at_authenticated kill9_at_auth_project kill9_at_projected"
 FAULTS="$FAULTS peer_gone_at_authenticating peer_gone_at_connected"
-SCENARIOS=${SCENARIOS:-"chap_local_hangup pap_peer_hangup wrong_password silent kill9 $FAULTS"}
+SCENARIOS=${SCENARIOS:-"chap_local_hangup pap_peer_hangup wrong_password silent ipcp_refused kill9 $FAULTS"}
 CANARY=dk-canary-5e1f0c93   # the guest's real secret; the test checks pppd's cmdline for it
 
 die() { echo "run-guest.sh: FAIL: $*" >&2; exit 1; }
@@ -119,6 +119,11 @@ for auth in chap pap; do
       echo "noauth"; echo "remotename server"; echo "noipdefault"; echo "nodefaultroute"
       server $auth "$req"; } > "$ROOT/etc/ppp/peers/$auth"
 done
+# The server authenticates the client, then refuses IPCP and IPv6CP (noip noipv6: with no
+# network protocol of its own it closes LCP, "No network protocols running").
+{ echo "# noip test peer: authentication passes, the server refuses IPCP and IPv6CP"
+  echo "noauth"; echo "remotename server"; echo "noipdefault"; echo "nodefaultroute"
+  server noip "require-chap refuse-pap noip noipv6"; } > "$ROOT/etc/ppp/peers/noip"
 { echo "# silent test peer: the far end never answers LCP"
   echo "noauth"; echo "lcp-restart 1"; echo "lcp-max-configure 3"
   echo "pty \"cat >/dev/null\""; } > "$ROOT/etc/ppp/peers/silent"
