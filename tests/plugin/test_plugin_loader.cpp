@@ -35,6 +35,8 @@
 #include <dialkit/plugin_loader.hpp>
 #include <dialkit/runtime.hpp>
 
+#include "plugin_record.hpp"
+
 // Catch2 2 has no SKIP: this marks the test as skipped for ctest (SKIP_REGULAR_EXPRESSION,
 // tests/CMakeLists.txt), says why, and ends the test case. Only for a missing prerequisite.
 #define SKIP_TEST(reason)                          \
@@ -1084,4 +1086,25 @@ TEST_CASE("dialkit backends lists plugins and refusals for every hostile kind an
   CHECK_THAT(output, Contains("status: unusable: backend_unavailable") && Contains("the fixture's probe() broke"));
   if (!std::string(DIALKIT_TEST_STRIP).empty())
     CHECK_THAT(output, Contains("dialkit-backend-zstripped.so: backend \"fixture\" is shadowed by"));
+}
+
+TEST_CASE("the record reader finds a plugin's record in a PE file too, and refuses a cut one", "[plugin][record]") {
+  // A Windows DLL (made with MinGW) carrying the good fixture's record in its .dialkit section;
+  // also a seed of the fuzzer.
+  const auto bytes = read_bytes(fs::path(DIALKIT_TEST_SOURCE_DIR) / "tests/fuzz/corpus/plugin_record/plugin.dll");
+  REQUIRE(bytes.size() > 1024);
+  {
+    const dialkit::detail::MemorySource file(bytes);
+    const auto record = dialkit::detail::read_plugin_record(file, "plugin.dll");
+    INFO((record ? std::string() : record.error().message()));
+    REQUIRE(record.has_value());
+    CHECK(record->abi == 3);
+    CHECK(record->name == "fixture");
+    CHECK(record->description == "loader test fixture");
+  }
+  const std::string cut = bytes.substr(0, 1024);
+  const dialkit::detail::MemorySource file(cut);
+  const auto record = dialkit::detail::read_plugin_record(file, "plugin.dll");
+  REQUIRE_FALSE(record.has_value());
+  CHECK_THAT(record.error().detail, Contains("not a shared library: plugin.dll (its headers are truncated or damaged"));
 }
