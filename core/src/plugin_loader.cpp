@@ -124,7 +124,8 @@ Result<void> check_path(const fs::path& file) {
   const fs::path root = absolute.root_path();
   fs::path current = root;  // resolved so far: no symbolic link in it
   const auto check_dir = [&](const fs::path& dir, const struct stat& st) -> Result<void> {
-    if (!S_ISDIR(st.st_mode)) return fail(refusal(shown(dir) + " on the path to " + shown(file) + " is not a directory"));
+    if (!S_ISDIR(st.st_mode))
+      return fail(refusal(shown(dir) + " on the path to " + shown(file) + " is not a directory"));
     if (auto why = insecurity(st))
       return fail(refusal("the directory " + shown(dir) + " on the path to " + shown(file) + " " + *why +
                           std::string(insecure_hint)));
@@ -293,7 +294,8 @@ class GuardedSession final : public Session {
   GuardedSession(std::unique_ptr<Session> inner, std::string backend)
       : inner_(std::move(inner)), backend_(std::move(backend)) {}
   Result<void> resume(const ResumeInput& input) override {
-    return guarded_call<void>(backend_, "session's resume()", Errc::backend_failed, [&] { return inner_->resume(input); });
+    return guarded_call<void>(backend_, "session's resume()", Errc::backend_failed,
+                              [&] { return inner_->resume(input); });
   }
   void hangup() override {
     try {
@@ -319,7 +321,8 @@ class GuardedBackend final : public Backend {
  public:
   GuardedBackend(std::unique_ptr<Backend> inner, std::string name) : inner_(std::move(inner)), name_(std::move(name)) {}
   Result<std::vector<Entry>> entries() override {
-    return guarded_call<std::vector<Entry>>(name_, "entries()", Errc::backend_failed, [&] { return inner_->entries(); });
+    return guarded_call<std::vector<Entry>>(name_, "entries()", Errc::backend_failed,
+                                            [&] { return inner_->entries(); });
   }
   Result<std::unique_ptr<Session>> dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) override {
     auto made = guarded_call<std::unique_ptr<Session>>(name_, "dial()", Errc::backend_failed,

@@ -133,7 +133,9 @@ expected<std::string, SectionError> read_elf_section(const ByteSource& file, std
 
   std::uint64_t ignored = 0;
   const auto names = section_at(shstrndx, &ignored);
-  if (!names) return failure(SectionFailure::damaged, "its section name table index " + std::to_string(shstrndx) + " is out of range");
+  if (!names)
+    return failure(SectionFailure::damaged,
+                   "its section name table index " + std::to_string(shstrndx) + " is out of range");
   if (!names->has_bytes || !fits(names->offset, names->size, size))
     return failure(SectionFailure::damaged, "its section name table lies outside the file");
 
@@ -164,7 +166,8 @@ expected<std::string, SectionError> read_pe_section(const ByteSource& file, std:
   if (!read_checked(file, 0x3c, buffer, 4)) return failure(SectionFailure::damaged, "its DOS header is truncated");
   const std::uint64_t pe = d.get(buffer, 4);
   // "PE\0\0", then the COFF header: machine, section count, ..., optional header size.
-  if (!read_checked(file, pe, buffer, 24)) return failure(SectionFailure::damaged, "its PE header lies outside the file");
+  if (!read_checked(file, pe, buffer, 24))
+    return failure(SectionFailure::damaged, "its PE header lies outside the file");
   if (std::memcmp(buffer, "PE\0\0", 4) != 0) return failure(SectionFailure::not_a_binary, "it has no PE signature");
   const std::uint64_t count = d.get(buffer + 6, 2);
   const std::uint64_t table = pe + 24 + d.get(buffer + 20, 2);
@@ -222,7 +225,7 @@ Result<RecordFields> parse_record(std::string_view section, std::string_view sho
   const auto malformed = [&](const std::string& why) {
     return fail(rejected("malformed dialkit plugin record in " + file + ": " + why));
   };
-  if (section.size() < plugin_record_magic.size() || section.substr(0, plugin_record_magic.size()) != plugin_record_magic) {
+  if (!section.starts_with(plugin_record_magic)) {
     if (section.starts_with("dialkit-record-"))
       return fail(rejected(file + " carries a dialkit plugin record of another layout (" +
                            std::string(section.substr(0, std::min<std::size_t>(section.size(), 16))) +

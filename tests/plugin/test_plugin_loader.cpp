@@ -1038,7 +1038,8 @@ TEST_CASE("dialkit backends lists plugins and refusals for every hostile kind an
   require_chmod(plain, 0755);
   TempDir files;
   for (const auto& [kind, bytes] : hostile_elf_files(read_bytes(good_fixture)))
-    if (kind != "symbol-names") (void)fs::copy_file(write_bytes(files, "x", bytes), plain / ("dialkit-backend-" + kind + ".so"));
+    if (kind != "symbol-names")
+      (void)fs::copy_file(write_bytes(files, "x", bytes), plain / ("dialkit-backend-" + kind + ".so"));
   for (const char* kind : {"name-throws", "description-throws", "probe-throws", "empty-name", "bad-name"}) {
     const auto copy = plain / fixture(kind).filename();
     fs::copy_file(fixture(kind), copy);
