@@ -1,9 +1,11 @@
 // The plugin loader (DESIGN.md section 6): finds plugin files, checks who could have written
-// them, reads their ABI record without running any of their code, and only then loads them.
-// This is the only file of dialkit that uses Boost.DLL.
+// them, reads their ABI record (plugin_record.cpp) without running any of their code, and only
+// then loads them, guarding every call into them. This is the only file of dialkit that uses
+// Boost.DLL; it never lets Boost.DLL parse a file (its library_info is not bounds-checked).
 #include <dialkit/plugin_loader.hpp>
 
 #include "plugin_loader_internal.hpp"
+#include "plugin_record.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <fstream>
 #include <map>
@@ -23,8 +26,6 @@
 #include <utility>
 #include <vector>
 
-// Boost 1.74's library_info.hpp uses std::vector and std::string without including them.
-#include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
 #if !defined(_WIN32)
@@ -41,7 +42,6 @@ namespace fs = std::filesystem;
 
 using EntryFunction = PluginEntryFunction;
 constexpr std::string_view entry_alias_prefix = plugin_entry_alias_prefix;
-constexpr const char* entry_section = "dialkit";
 constexpr std::string_view key_separator = "__";
 
 #if defined(_WIN32)
@@ -87,11 +87,8 @@ std::string octal_mode(mode_t mode) {
   return text.data();
 }
 
-// Why an object with this status could have been written by someone other than root or
-// us, or nothing when it could not.
-std::optional<std::string> insecurity(const struct stat& st) {
-  if ((st.st_mode & S_IWOTH) != 0) return "is writable by others (mode " + octal_mode(st.st_mode) + ")";
-  if ((st.st_mode & S_IWGRP) != 0) return "is writable by group (mode " + octal_mode(st.st_mode) + ")";
+// Why an object owned like this could have been changed by someone other than root or us.
+std::optional<std::string> insecure_owner(const struct stat& st) {
   const uid_t me = ::geteuid();
   if (st.st_uid != 0 && st.st_uid != me)
     return "is owned by uid " + std::to_string(st.st_uid) + ", neither root nor the current user (uid " +
@@ -99,14 +96,97 @@ std::optional<std::string> insecurity(const struct stat& st) {
   return std::nullopt;
 }
 
-fs::path holding_directory(const fs::path& file) {
-  return file.has_parent_path() ? file.parent_path() : fs::path(".");
+// Why an object with this status could have been written by someone other than root or
+// us, or nothing when it could not. A directory owned by root with the sticky bit (/tmp) may
+// be writable by all: nobody can remove or rename what another user put there (ssh allows
+// it likewise).
+std::optional<std::string> insecurity(const struct stat& st) {
+  const bool root_sticky_dir = S_ISDIR(st.st_mode) && st.st_uid == 0 && (st.st_mode & S_ISVTX) != 0;
+  if ((st.st_mode & S_IWOTH) != 0 && !root_sticky_dir)
+    return "is writable by others (mode " + octal_mode(st.st_mode) + ")";
+  if ((st.st_mode & S_IWGRP) != 0 && !root_sticky_dir)
+    return "is writable by group (mode " + octal_mode(st.st_mode) + ")";
+  return insecure_owner(st);
+}
+
+// The longest chain of symbolic links followed, as the kernel's own limit (ELOOP).
+constexpr int max_link_hops = 40;
+
+// Walks the path of `file` from the root down, as the kernel resolves it: every directory on
+// the way, each symbolic link met (its owner: a link's mode means nothing) and every
+// directory on the way to its target, and finally the file itself must be safe.
+Result<void> check_path(const fs::path& file) {
+  std::error_code ec;
+  const fs::path absolute = file.is_absolute() ? file : fs::current_path(ec) / file;
+  if (ec) return fail(refusal("cannot resolve " + shown(file) + ": " + ec.message()));
+  const fs::path below_root = absolute.relative_path();
+  std::deque<fs::path> pending(below_root.begin(), below_root.end());
+  const fs::path root = absolute.root_path();
+  fs::path current = root;  // resolved so far: no symbolic link in it
+  const auto check_dir = [&](const fs::path& dir, const struct stat& st) -> Result<void> {
+    if (!S_ISDIR(st.st_mode))
+      return fail(refusal(shown(dir) + " on the path to " + shown(file) + " is not a directory"));
+    if (auto why = insecurity(st))
+      return fail(refusal("the directory " + shown(dir) + " on the path to " + shown(file) + " " + *why +
+                          std::string(insecure_hint)));
+    return {};
+  };
+  struct stat st {};
+  if (::stat(root.c_str(), &st) != 0) {
+    const int err = errno;
+    return fail(refusal_from_errno("cannot stat the directory " + shown(root), err));
+  }
+  if (auto ok = check_dir(root, st); !ok) return ok;
+
+  int hops = 0;
+  while (!pending.empty()) {
+    const fs::path part = std::move(pending.front());
+    pending.pop_front();
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      current = current.parent_path();  // `current` holds no link, so this is the real parent
+      continue;
+    }
+    const fs::path next = current / part;
+    if (::lstat(next.c_str(), &st) != 0) {
+      const int err = errno;
+      return fail(refusal_from_errno("cannot stat " + shown(next) + " on the path to " + shown(file), err));
+    }
+    if (S_ISLNK(st.st_mode)) {
+      if (++hops > max_link_hops)
+        return fail(refusal("too many symbolic links on the path to " + shown(file)));
+      if (auto why = insecure_owner(st))
+        return fail(refusal("the symbolic link " + shown(next) + " on the path to " + shown(file) + " " + *why +
+                            std::string(insecure_hint)));
+      const fs::path target = fs::read_symlink(next, ec);
+      if (ec) return fail(refusal("cannot read the symbolic link " + shown(next) + ": " + ec.message()));
+      if (target.is_absolute()) {
+        current = target.root_path();
+        if (::stat(current.c_str(), &st) != 0) {
+          const int err = errno;
+          return fail(refusal_from_errno("cannot stat the directory " + shown(current), err));
+        }
+        if (auto ok = check_dir(current, st); !ok) return ok;
+      }
+      const fs::path rest = target.relative_path();
+      pending.insert(pending.begin(), rest.begin(), rest.end());
+      continue;
+    }
+    if (pending.empty()) {
+      // The file itself (check_file made sure it is a regular file).
+      if (auto why = insecurity(st)) return fail(refusal(shown(file) + " " + *why + std::string(insecure_hint)));
+      return {};
+    }
+    if (auto ok = check_dir(next, st); !ok) return ok;
+    current = next;
+  }
+  return fail(refusal(shown(file) + " names a directory"));
 }
 
 // The file must be a regular file, whatever the options: opening a FIFO or a device to read
-// its headers could block or have side effects. Unless insecure loading is allowed, the file
-// (the target, for a symbolic link) and the directories holding the link and the target must
-// be writable by nobody but their owner, and owned by root or the current user.
+// its headers could block or have side effects. Unless insecure loading is allowed, nobody but
+// root and the current user may be able to write the file or change what its path leads to
+// (check_path).
 Result<void> check_file(const fs::path& file, bool allow_insecure) {
   struct stat link_st {};
   if (::lstat(file.c_str(), &link_st) != 0) {
@@ -120,28 +200,7 @@ Result<void> check_file(const fs::path& file, bool allow_insecure) {
   }
   if (!S_ISREG(st.st_mode)) return fail(refusal(shown(file) + " is not a regular file"));
   if (allow_insecure) return {};
-
-  if (auto why = insecurity(st)) return fail(refusal(shown(file) + " " + *why + std::string(insecure_hint)));
-
-  std::vector<fs::path> dirs{holding_directory(file)};
-  if (S_ISLNK(link_st.st_mode)) {
-    std::error_code ec;
-    const fs::path target = fs::canonical(file, ec);
-    if (ec) return fail(refusal("cannot resolve the symbolic link " + shown(file) + ": " + ec.message()));
-    dirs.push_back(holding_directory(target));
-  }
-  for (const auto& dir : dirs) {
-    struct stat dir_st {};
-    if (::stat(dir.c_str(), &dir_st) != 0) {
-      const int err = errno;
-      return fail(
-          refusal_from_errno("cannot stat the directory " + shown(dir) + " holding " + shown(file), err));
-    }
-    if (auto why = insecurity(dir_st))
-      return fail(refusal("the directory " + shown(dir) + " holding " + shown(file) + " " + *why +
-                          std::string(insecure_hint)));
-  }
-  return {};
+  return check_path(file);
 }
 
 #else
@@ -155,22 +214,28 @@ Result<void> check_file(const fs::path& file, bool /*allow_insecure*/) {
 
 #endif
 
-// Refuses files that are not binaries at all before Boost.DLL parses them, so that a text
-// file gets a plain answer instead of a stream error.
-Result<void> check_binary_magic(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return fail(refusal("cannot open " + shown(file)));
-  std::array<unsigned char, 4> magic{};
-  in.read(reinterpret_cast<char*>(magic.data()), static_cast<std::streamsize>(magic.size()));
-  const auto n = in.gcount();
-  const bool elf = n == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
-  const bool pe = n >= 2 && magic[0] == 'M' && magic[1] == 'Z';
-  const bool macho = n == 4 && ((magic[0] == 0xfe && magic[1] == 0xed && magic[2] == 0xfa) ||
-                                (magic[1] == 0xfa && magic[2] == 0xed && magic[3] == 0xfe));
-  if (!elf && !pe && !macho)
-    return fail(refusal("not a shared library: " + shown(file) + " (no ELF or PE header)"));
-  return {};
-}
+// The plugin file, read at offsets for the record reader (plugin_record.cpp).
+class FileSource final : public detail::ByteSource {
+ public:
+  explicit FileSource(const fs::path& file) : in_(file, std::ios::binary) {
+    std::error_code ec;
+    size_ = fs::file_size(file, ec);
+    if (ec) size_ = 0;
+  }
+  [[nodiscard]] bool is_open() const { return in_.is_open(); }
+  [[nodiscard]] std::uint64_t size() const noexcept override { return size_; }
+  [[nodiscard]] bool read(std::uint64_t offset, void* out, std::size_t count) const override {
+    if (offset > size_ || count > size_ - offset) return false;
+    in_.clear();
+    in_.seekg(static_cast<std::streamoff>(offset));
+    in_.read(static_cast<char*>(out), static_cast<std::streamsize>(count));
+    return in_ && static_cast<std::size_t>(in_.gcount()) == count;
+  }
+
+ private:
+  mutable std::ifstream in_;
+  std::uint64_t size_ = 0;
+};
 
 std::vector<std::string> split(std::string_view text, std::string_view separator) {
   std::vector<std::string> parts;
@@ -182,22 +247,173 @@ std::vector<std::string> split(std::string_view text, std::string_view separator
   }
 }
 
-// Finds the plugin's entry alias in its "dialkit" section and checks the ABI version and the
-// build key carried in its name. Reads the file only: none of the plugin's code runs.
-Result<std::string> verified_entry_alias(const fs::path& file) {
-  if (auto magic = check_binary_magic(file); !magic) return fail(magic.error());
+// Reads the plugin's record out of its file and checks its ABI version and build key: the
+// entry alias the host looks for. Reads the file only: none of the plugin's code runs.
+struct Verified {
+  std::string alias;
+  detail::RecordFields record;
+};
+Result<Verified> verified_record(const fs::path& file) {
+  const FileSource source(file);
+  if (!source.is_open()) return fail(refusal("cannot open " + shown(file)));
+  auto record = detail::read_plugin_record(source, shown(file));
+  if (!record) return fail(record.error());
+  const std::string theirs = std::string(entry_alias_prefix) + std::to_string(record->abi) +
+                             std::string(key_separator) + record->build_key;
+  auto alias = detail::choose_entry_alias({theirs}, host_build_key(), shown(file));
+  if (!alias) return fail(alias.error());
+  return Verified{std::move(*alias), std::move(*record)};
+}
 
-  std::vector<std::string> symbols;
+// What an exception escaping a call into a plugin says.
+std::string thrown_text(std::exception_ptr thrown) {
   try {
-    boost::dll::library_info info(file);
-    symbols = info.symbols(entry_section);
-  } catch (const std::ios_base::failure&) {
-    // Boost.DLL reads with stream exceptions on: a read past the end means a cut-off file.
-    return fail(refusal("not a shared library: " + shown(file) + " (its headers are truncated or damaged)"));
+    std::rethrow_exception(std::move(thrown));
   } catch (const std::exception& e) {
-    return fail(refusal("not a shared library: " + shown(file) + " (" + e.what() + ")"));
+    return e.what();
+  } catch (...) {
+    return "a non-standard exception";
   }
-  return detail::choose_entry_alias(std::move(symbols), host_build_key(), shown(file));
+}
+
+// Runs a call into a plugin; an exception becomes an Error of `code` saying who threw what.
+template <class T, class Call>
+Result<T> guarded_call(const std::string& backend, std::string_view what, Errc code, Call&& call) {
+  try {
+    return call();
+  } catch (...) {
+    return fail(make_error(code, "backend \"" + backend + "\": its " + std::string(what) +
+                                     " threw: " + thrown_text(std::current_exception())));
+  }
+}
+
+// A plugin's session, each call guarded. hangup() and status() return nothing to carry an
+// error in: an exception there is dropped (the hang-up ends the session all the same).
+class GuardedSession final : public Session {
+ public:
+  GuardedSession(std::unique_ptr<Session> inner, std::string backend)
+      : inner_(std::move(inner)), backend_(std::move(backend)) {}
+  Result<void> resume(const ResumeInput& input) override {
+    return guarded_call<void>(backend_, "session's resume()", Errc::backend_failed,
+                              [&] { return inner_->resume(input); });
+  }
+  void hangup() override {
+    try {
+      inner_->hangup();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): see the class comment
+    }
+  }
+  [[nodiscard]] SessionStatus status() const override {
+    try {
+      return inner_->status();
+    } catch (...) {
+      return {};
+    }
+  }
+
+ private:
+  std::unique_ptr<Session> inner_;
+  std::string backend_;
+};
+
+// A plugin's backend, each call guarded.
+class GuardedBackend final : public Backend {
+ public:
+  GuardedBackend(std::unique_ptr<Backend> inner, std::string name) : inner_(std::move(inner)), name_(std::move(name)) {}
+  Result<std::vector<Entry>> entries() override {
+    return guarded_call<std::vector<Entry>>(name_, "entries()", Errc::backend_failed,
+                                            [&] { return inner_->entries(); });
+  }
+  Result<std::unique_ptr<Session>> dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) override {
+    auto made = guarded_call<std::unique_ptr<Session>>(name_, "dial()", Errc::backend_failed,
+                                                       [&] { return inner_->dial(request, std::move(reporter)); });
+    if (!made || !*made) return made;
+    return std::unique_ptr<Session>(std::make_unique<GuardedSession>(std::move(*made), name_));
+  }
+  Result<std::vector<LiveConnection>> live_connections() override {
+    return guarded_call<std::vector<LiveConnection>>(name_, "live_connections()", Errc::backend_failed,
+                                                     [&] { return inner_->live_connections(); });
+  }
+  Result<void> hangup_live(std::string_view id) override {
+    return guarded_call<void>(name_, "hangup_live()", Errc::backend_failed, [&] { return inner_->hangup_live(id); });
+  }
+  Result<std::unique_ptr<WatchHandle>> watch(std::shared_ptr<WatchSink> sink) override {
+    return guarded_call<std::unique_ptr<WatchHandle>>(name_, "watch()", Errc::backend_failed,
+                                                      [&] { return inner_->watch(std::move(sink)); });
+  }
+  void shutdown() override {
+    try {
+      inner_->shutdown();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing to report it to; teardown goes on
+    }
+  }
+
+ private:
+  std::unique_ptr<Backend> inner_;
+  std::string name_;
+};
+
+// Stands between the runtime and a plugin's factory: name(), description() and is_fake() were
+// read (guarded) when the plugin loaded; probe and create are guarded here, and so is every
+// member of the backend (and session) it creates, so that an exception from the plugin
+// becomes an error and never reaches the user's process.
+class GuardedFactory final : public BackendFactory {
+ public:
+  GuardedFactory(std::shared_ptr<BackendFactory> inner, std::string name, std::string description, bool fake)
+      : inner_(std::move(inner)), name_(std::move(name)), description_(std::move(description)), fake_(fake) {}
+
+  [[nodiscard]] std::string name() const override { return name_; }
+  [[nodiscard]] std::string description() const override { return description_; }
+  [[nodiscard]] bool is_fake() const override { return fake_; }
+  [[nodiscard]] Result<void> probe() const override {
+    return guarded_call<void>(name_, "factory's probe()", Errc::backend_unavailable, [&] { return inner_->probe(); });
+  }
+  [[nodiscard]] Result<void> probe_with(const BackendContext& context) const override {
+    return guarded_call<void>(name_, "factory's probe()", Errc::backend_unavailable,
+                              [&] { return inner_->probe_with(context); });
+  }
+  Result<std::unique_ptr<Backend>> create(const BackendContext& context) override {
+    auto made = guarded_call<std::unique_ptr<Backend>>(name_, "factory's create()", Errc::backend_failed,
+                                                       [&] { return inner_->create(context); });
+    if (!made || !*made) return made;
+    return std::unique_ptr<Backend>(std::make_unique<GuardedBackend>(std::move(*made), name_));
+  }
+
+ private:
+
+  std::shared_ptr<BackendFactory> inner_;  // keeps the plugin loaded
+  std::string name_;
+  std::string description_;
+  bool fake_;
+};
+
+// Reads what the runtime needs of a plugin's factory once, guarded, and checks the name
+// against the plugin's record; then wraps the factory.
+Result<std::shared_ptr<BackendFactory>> guard_factory(const fs::path& file, std::shared_ptr<BackendFactory> factory,
+                                                      const detail::RecordFields& record) {
+  std::string name;
+  std::string description;
+  bool fake = false;
+  std::string_view calling = "name()";
+  try {
+    name = factory->name();
+    calling = "description()";
+    description = factory->description();
+    calling = "is_fake()";
+    fake = factory->is_fake();
+  } catch (...) {
+    return fail(refusal(shown(file) + ": the factory's " + std::string(calling) +
+                        " threw: " + thrown_text(std::current_exception())));
+  }
+  if (name.empty()) return fail(refusal(shown(file) + ": the factory's name() is empty"));
+  if (!is_valid_backend_name(name))
+    return fail(refusal(shown(file) + ": the factory's name() \"" + name +
+                        "\" is not a backend name ([a-z0-9_-]+, at most 63 characters)"));
+  if (name != record.name)
+    return fail(refusal(shown(file) + ": the factory's name() is \"" + name + "\", its plugin record says \"" +
+                        record.name + "\""));
+  return std::shared_ptr<BackendFactory>(
+      std::make_shared<GuardedFactory>(std::move(factory), std::move(name), std::move(description), fake));
 }
 
 // The loader's own message for a failed load or symbol lookup (dlerror on POSIX).
@@ -210,8 +426,9 @@ std::string loader_message(const std::error_code& ec) {
 
 Result<LoadedPlugin> load_verified(const fs::path& file, bool allow_insecure) {
   if (auto checked = check_file(file, allow_insecure); !checked) return fail(checked.error());
-  auto alias = verified_entry_alias(file);
-  if (!alias) return fail(alias.error());
+  auto verified = verified_record(file);
+  if (!verified) return fail(verified.error());
+  const std::string* alias = &verified->alias;
 
 #if !defined(_WIN32)
   ::dlerror();  // clears a stale message, so that loader_message reports this load's
@@ -253,7 +470,10 @@ Result<LoadedPlugin> load_verified(const fs::path& file, bool allow_insecure) {
   }
   if (!factory) return fail(refusal(shown(file) + ": the plugin's entry point returned no factory"));
 
-  return LoadedPlugin{file, keep_loaded(std::move(factory), std::shared_ptr<void>(std::move(library)))};
+  auto guarded = guard_factory(file, keep_loaded(std::move(factory), std::shared_ptr<void>(std::move(library))),
+                               verified->record);
+  if (!guarded) return fail(guarded.error());
+  return LoadedPlugin{file, std::move(*guarded)};
 }
 
 // The plugin files in one directory, sorted by name; nothing when it does not exist.
@@ -302,7 +522,7 @@ Result<std::string> choose_entry_alias(std::vector<std::string> symbols, std::st
     if (std::string_view(symbol).starts_with(entry_alias_prefix)) aliases.push_back(std::move(symbol));
   if (aliases.empty())
     return fail(refusal("no dialkit entry point in " + file + " (no " + std::string(entry_alias_prefix) +
-                        "* symbol in its \"" + entry_section + "\" section)"));
+                        "* name given)"));
 
   const std::string wanted = entry_alias_for(host_key);
   if (std::find(aliases.begin(), aliases.end(), wanted) != aliases.end()) return wanted;

@@ -1,6 +1,7 @@
 // Internals of the plugin loader shared by plugin_loader.cpp, its tests and the fuzzer
-// (tests/fuzz): the check of a plugin's entry alias, which reads names out of a file anyone
-// could have written, as a pure function of those names.
+// (tests/fuzz): the check of a plugin's entry alias (made from the ABI version and build key
+// of its record, which plugin_record.hpp reads out of a file anyone could have written), as a
+// pure function of those names.
 #pragma once
 
 #include <string>
@@ -14,7 +15,7 @@ namespace dialkit::detail {
 // The entry alias a host with this build key looks for: dialkit_abi<N>__<build key>.
 [[nodiscard]] std::string entry_alias_for(std::string_view host_key);
 
-// Picks the host's entry alias out of the symbol names of a plugin's "dialkit" section, or
+// Picks the host's entry alias out of the names a plugin's record gives, or
 // says why none fits (no entry point, a malformed one, another plugin ABI, another build key,
 // naming the components that differ). `shown_file` is the file's name for the messages.
 [[nodiscard]] Result<std::string> choose_entry_alias(std::vector<std::string> symbols,

@@ -1,7 +1,7 @@
 // Fuzzes the plugin loader's check of a plugin's entry alias (core/src/plugin_loader.cpp,
-// detail::choose_entry_alias): the symbol names Boost.DLL reads out of a plugin file's
-// "dialkit" section, dialkit_abi<N>__<build key>, checked for the plugin ABI version and the
-// build key before any of the plugin's code runs. The input is the section's names separated
+// detail::choose_entry_alias): the names dialkit_abi<N>__<build key> made from a plugin's
+// record (fuzz_plugin_record fuzzes the reading of the record itself), checked for the plugin
+// ABI version and the build key before any of the plugin's code runs. The input is the section's names separated
 // by NUL bytes; if its first byte is odd, the first name is taken as the host's build key
 // instead of this host's real one.
 #include <algorithm>

@@ -3,4 +3,5 @@
 #include <dialkit/mock.hpp>
 #include <dialkit/plugin.hpp>
 
-DIALKIT_PLUGIN(dialkit::mock::MockFactory)
+DIALKIT_PLUGIN(dialkit::mock::MockFactory, dialkit::mock::backend_name,
+               "scripted dials from scenario files and recorded traces (for tests and demos)")

@@ -2,4 +2,5 @@
 #include <dialkit/networkmanager.hpp>
 #include <dialkit/plugin.hpp>
 
-DIALKIT_PLUGIN(dialkit::networkmanager::NetworkManagerFactory)
+DIALKIT_PLUGIN(dialkit::networkmanager::NetworkManagerFactory, dialkit::networkmanager::backend_name,
+               "NetworkManager over D-Bus: connection profiles, activation, secret agent")

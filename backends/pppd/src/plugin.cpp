@@ -2,5 +2,7 @@
 // library dialkit::pppd has the same backend without it.
 #include <dialkit/plugin.hpp>
 #include <dialkit/pppd/backend.hpp>
+#include <dialkit/pppd/mapping.hpp>
 
-DIALKIT_PLUGIN(dialkit::pppd::PppdFactory)
+DIALKIT_PLUGIN(dialkit::pppd::PppdFactory, dialkit::pppd::backend_name,
+               "Linux pppd: dials the peers in /etc/ppp/peers by running pppd with dialkit's plugin")

@@ -7,4 +7,4 @@
 #include <dialkit/plugin.hpp>
 #include <dialkit/ras/backend.hpp>
 
-DIALKIT_PLUGIN(dialkit::ras::RasFactory)
+DIALKIT_PLUGIN(dialkit::ras::RasFactory, dialkit::ras::backend_name, "Windows Remote Access Service (rasapi32.dll)")
