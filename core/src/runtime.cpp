@@ -391,6 +391,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
         id_(id),
         backend_name_(std::move(backend_name)),
         entry_(std::move(entry)),
+        adopted_(adopted),
         backend_(std::move(backend)),
         signal_(IsolatingCombiner<SlotErrorReport>{[this](std::string what) {
           slot_threw(std::move(what));
@@ -404,7 +405,12 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   Result<void> start_attempt(std::uint32_t attempt);
   Result<void> resume(ResumeInput input);
   Result<void> hangup();
-  void end_by_core(Error error);
+  // An end core decides (unhandled pause, failed redial, failed backend). A watched
+  // connection's native side is left alone: watching never ends what it watches.
+  void end_by_core(Error error, std::string reason = {});
+  // Arms the dial timeout; called before the first attempt starts, so that no report can
+  // come before it. The first `connected` disarms it, on whatever thread it is reported.
+  void arm_timeout(std::chrono::milliseconds limit);
   Status status() const;
   Subscription subscribe(EventSlot slot, bool current_state_first);
   void connect_initial(EventSlot slot);
@@ -415,6 +421,12 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   bool wait_until_ended(std::chrono::milliseconds limit) const {
     std::unique_lock lock(state_mutex_);
     return changed_cv_.wait_for(lock, limit, [this] { return delivered_end_; });
+  }
+  // dial() failed: nothing of this connection may happen any more (its timeout included).
+  void abandon() {
+    std::lock_guard lock(state_mutex_);
+    cancel_tasks_locked();
+    accepted_end_ = true;
   }
   void release_plugin_objects();
   void drop_subscriptions() { signal_.disconnect_all_slots(); }
@@ -427,15 +439,20 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   const ConnectionId id_;
   const std::string backend_name_;
   const std::string entry_;
+  // Observed through a watch, not started by this runtime: released at teardown, never hung up.
+  const bool adopted_;
   DialOptions options_;
   std::string live_id_;  // for adopted connections: the backend's id
 
  private:
   // A subscription with "current state first": its slot ignores events until the strand
-  // reaches this item, which hands it the latest delivered event and switches it on.
+  // reaches this item, which hands it the latest delivered event and switches it on. The
+  // subscriber's own disconnect() cancels it; the end of the connection does not (the end
+  // drops every slot, and a subscriber that came after the end was reported still gets it).
+  enum class Turn : std::uint8_t { waiting, active, cancelled };
   struct Activate {
     std::shared_ptr<EventSlot> slot;
-    std::shared_ptr<std::atomic<bool>> active;
+    std::shared_ptr<std::atomic<Turn>> turn;
     boost::signals2::connection link;
   };
   using Item = std::variant<Event, Diagnostic, Activate>;
@@ -458,16 +475,12 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
                     post_drain);
   }
   void cancel_tasks_locked();
-  void finish_end();
+  // Decides an end core reports (state lock held); false if one is decided already.
+  bool decide_end_locked(std::optional<Error> error, std::string reason);
+  void time_out(std::chrono::milliseconds limit);
+  // release_native: hang up the native side even of a watched connection (the user asked).
+  void finish_end(bool release_native);
 
- public:
-  void set_timeout_task(Scheduler::TaskId id) {
-    std::lock_guard lock(state_mutex_);
-    if (ending_ || accepted_end_) runtime_->scheduler_->cancel(id);
-    else timeout_task_ = id;
-  }
-
- private:
   std::shared_ptr<Session> current_session() const {
     std::lock_guard lock(state_mutex_);
     return session_;
@@ -509,6 +522,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   // Signals hangup_done_ and delivered_end_ (one condition variable keeps connections small).
   mutable std::condition_variable changed_cv_;
   std::shared_ptr<Session> session_;
+  // The dial timeout may still fire: set before its task is posted (the task may run before
+  // post_after() returns), cleared by the first `connected`, the end, or the timeout itself.
+  bool timeout_armed_ = false;
   std::optional<Scheduler::TaskId> timeout_task_;
   std::optional<Scheduler::TaskId> redial_task_;
 
@@ -569,9 +585,16 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
       handle = std::move(handle_);
     }
     handle.reset();  // joins the backend's watch thread, if any
-    std::lock_guard lock(mutex_);
-    for (auto& [id, c] : adopted_) c->drop_subscriptions();
-    adopted_.clear();
+    std::unordered_map<std::string, std::shared_ptr<ConnectionCore>> adopted;
+    {
+      std::lock_guard lock(mutex_);
+      adopted.swap(adopted_);
+    }
+    // Released, not hung up: watching never changes what it watches (DESIGN.md section 3).
+    for (auto& [id, c] : adopted) {
+      c->drop_subscriptions();
+      runtime_->forget(c->id_);
+    }
   }
 
   std::shared_ptr<RuntimeCore> runtime_;
@@ -608,6 +631,12 @@ void ConnectionCore::on_report(std::uint32_t attempt, NativeReport r) {
     if (accepted_end_ || attempt != attempt_) {
       diagnose_locked(Diagnostic::Kind::late_report, r,
                       "report after the connection (or its attempt) ended; dropped", post);
+    } else if (ending_ && r.state == State::connected && end_ && end_->error &&
+               end_->error->code == Errc::timeout) {
+      // The timeout fired first and the link is being hung up: `connected` now would be
+      // followed by the timeout's `disconnected`, as if the timeout had fired after it.
+      diagnose_locked(Diagnostic::Kind::late_report, r,
+                      "connected after the dial timed out; dropped (the dial is being hung up)", post);
     } else if (ending_ && r.state == State::disconnected) {
       // Core reports the end of a hang-up itself, with the reason it knows, and with the
       // backend's native code for it.
@@ -699,6 +728,7 @@ void ConnectionCore::accept_locked(const NativeReport& r, bool& post) {
   last_subentry_ = r.subentry;
   if (!r.reason.empty()) last_reason_ = r.reason;
   if (r.state == State::connected || r.state == State::disconnected) {
+    timeout_armed_ = false;
     if (timeout_task_) {
       runtime_->scheduler_->cancel(*timeout_task_);
       timeout_task_.reset();
@@ -778,7 +808,8 @@ void ConnectionCore::deliver(Item& item) {
   } else if (auto* d = std::get_if<Diagnostic>(&item)) {
     runtime_->emit_diagnostic_now(*d);
   } else if (auto* a = std::get_if<Activate>(&item)) {
-    if (!a->link.connected()) return;  // unsubscribed before it was activated
+    // Unsubscribed before its turn. (A link the end disconnected still gets the end.)
+    if (a->turn->load(std::memory_order_acquire) == Turn::cancelled) return;
     if (last_delivered_) {
       Event copy = *last_delivered_;
       copy.replayed = true;
@@ -790,7 +821,8 @@ void ConnectionCore::deliver(Item& item) {
         slot_threw("a subscriber threw a non-standard exception");
       }
     }
-    a->active->store(true, std::memory_order_release);
+    auto waiting = Turn::waiting;
+    a->turn->compare_exchange_strong(waiting, Turn::active, std::memory_order_acq_rel);
     if (last_delivered_ && last_delivered_->state == State::disconnected) a->link.disconnect();
   }
 }
@@ -880,6 +912,7 @@ Result<void> ConnectionCore::resume(ResumeInput input) {
 }
 
 void ConnectionCore::cancel_tasks_locked() {
+  timeout_armed_ = false;
   if (timeout_task_) runtime_->scheduler_->cancel(*timeout_task_);
   if (redial_task_) runtime_->scheduler_->cancel(*redial_task_);
   timeout_task_.reset();
@@ -905,29 +938,65 @@ Result<void> ConnectionCore::hangup() {
     finishing_thread_ = std::this_thread::get_id();
     cancel_tasks_locked();
   }
-  finish_end();
+  finish_end(true);
   return {};
 }
 
-void ConnectionCore::end_by_core(Error error) {
-  {
-    std::lock_guard lock(state_mutex_);
-    if (accepted_end_ || finishing_thread_) return;
-    ending_ = true;
-    ending_info_locked().error = std::move(error);
-    ending_info_locked().reason.clear();
-    finishing_thread_ = std::this_thread::get_id();
-    cancel_tasks_locked();
-  }
-  finish_end();
+bool ConnectionCore::decide_end_locked(std::optional<Error> error, std::string reason) {
+  if (accepted_end_ || finishing_thread_) return false;
+  ending_ = true;
+  ending_info_locked().error = std::move(error);
+  ending_info_locked().reason = std::move(reason);
+  finishing_thread_ = std::this_thread::get_id();
+  cancel_tasks_locked();
+  return true;
 }
 
-void ConnectionCore::finish_end() {
+void ConnectionCore::end_by_core(Error error, std::string reason) {
+  {
+    std::lock_guard lock(state_mutex_);
+    if (!decide_end_locked(std::move(error), std::move(reason))) return;
+  }
+  finish_end(false);
+}
+
+void ConnectionCore::arm_timeout(std::chrono::milliseconds limit) {
+  {
+    std::lock_guard lock(state_mutex_);
+    if (ending_ || accepted_end_ || life_.connected_seen) return;
+    timeout_armed_ = true;
+  }
+  const auto id = runtime_->scheduler_->post_after(limit, [weak = weak_from_this(), limit] {
+    if (auto c = weak.lock()) c->time_out(limit);
+  });
+  std::lock_guard lock(state_mutex_);
+  if (timeout_armed_)
+    timeout_task_ = id;
+  else
+    runtime_->scheduler_->cancel(id);  // disarmed (or fired) meanwhile
+}
+
+void ConnectionCore::time_out(std::chrono::milliseconds limit) {
+  {
+    std::lock_guard lock(state_mutex_);
+    // Disarmed by `connected` (or the end) under this lock: a timeout that lost that race
+    // does nothing, even when its task had already started.
+    if (!timeout_armed_ || life_.connected_seen) return;
+    timeout_armed_ = false;
+    timeout_task_.reset();
+    if (!decide_end_locked(make_error(Errc::timeout, "not connected within " + std::to_string(limit.count()) + " ms"),
+                           "timeout"))
+      return;
+  }
+  finish_end(true);
+}
+
+void ConnectionCore::finish_end(bool release_native) {
   {
     std::lock_guard control(control_mutex_);
     if (current_session()) {
       hangup_session_control_locked();
-    } else if (life_.adopted && !live_id_.empty() && backend_) {
+    } else if (release_native && adopted_ && !live_id_.empty() && backend_) {
       if (auto done = backend_->hangup_live(live_id_); !done) {
         bool post = false;
         std::lock_guard lock(state_mutex_);
@@ -988,17 +1057,20 @@ Subscription ConnectionCore::subscribe(EventSlot slot, bool current_state_first)
   // The slot is connected switched off, and the Activate item, queued behind everything
   // reported so far, switches it on after giving it the latest delivered event: nothing is
   // missed or doubled, whatever the dispatcher is doing meanwhile.
-  auto active = std::make_shared<std::atomic<bool>>(false);
-  auto link = signal_.connect([shared_slot, active](const Event& e) {
-    if (active->load(std::memory_order_acquire)) (*shared_slot)(e);
+  auto turn = std::make_shared<std::atomic<Turn>>(Turn::waiting);
+  auto link = signal_.connect([shared_slot, turn](const Event& e) {
+    if (turn->load(std::memory_order_acquire) == Turn::active) (*shared_slot)(e);
   });
   bool post = false;
   {
     std::lock_guard lock(state_mutex_);
-    enqueue_locked(Activate{shared_slot, active, link}, post);
+    enqueue_locked(Activate{shared_slot, turn, link}, post);
   }
   if (post) post_drain();
-  return Subscription([link]() mutable { link.disconnect(); });
+  return Subscription([link, turn]() mutable {
+    turn->store(Turn::cancelled, std::memory_order_release);
+    link.disconnect();
+  });
 }
 
 void ConnectionCore::release_plugin_objects() {
@@ -1216,18 +1288,13 @@ Result<Connection> RuntimeCore::dial(const std::string& backend_name, std::strin
   auto c = make_connection(backend_name, std::string(entry), *b, false);
   c->options_ = std::move(options);
   if (handler) c->connect_initial(std::move(handler));
+  // Before the attempt starts: a backend may report (even `connected`) before dial() returns.
+  if (c->options_.timeout) c->arm_timeout(*c->options_.timeout);
   auto started = c->start_attempt(1);
-  if (!started) return fail(started.error());
-  if (c->options_.timeout) {
-    std::weak_ptr<ConnectionCore> weak = c;
-    const auto limit = *c->options_.timeout;
-    auto id = scheduler_->post_after(limit, [weak, limit] {
-      if (auto conn = weak.lock()) {
-        Error e = make_error(Errc::timeout, "not connected within " + std::to_string(limit.count()) + " ms");
-        conn->end_by_core(e);
-      }
-    });
-    c->set_timeout_task(id);
+  if (!started) {
+    c->abandon();
+    forget(c->id_);
+    return fail(started.error());
   }
   return Connection(c);
 }
@@ -1248,9 +1315,11 @@ void RuntimeCore::shutdown() {
   for (auto& c : live) c->drop_subscriptions();
   all_events_.disconnect_all_slots();
   diagnostics_.disconnect_all_slots();
-  // 2. Hang up what is still live (a dial must not outlive the runtime that made it), then
-  //    stop backend threads and timers.
-  for (auto& c : live) (void)c->hangup();
+  // 2. Hang up the dials this runtime started that are still live (a dial must not outlive
+  //    the runtime that made it), then stop backend threads and timers. Watched connections
+  //    are released, never hung up: they belong to whoever started them.
+  for (auto& c : live)
+    if (!c->adopted_) (void)c->hangup();
   std::vector<std::shared_ptr<Backend>> backends;
   {
     std::lock_guard lock(mutex_);

@@ -9,6 +9,7 @@
 #include <deque>
 #include <filesystem>
 #include <thread>
+#include <utility>
 
 #include "script_backend.hpp"
 #include "../../core/src/runtime_internal.hpp"
@@ -359,6 +360,66 @@ TEST_CASE("a late subscriber gets the current state first and misses nothing", "
     }
     CHECK(late.at(late.size() - 1).state == State::disconnected);
   }
+}
+
+TEST_CASE("a late subscriber gets the end that was reported but not yet delivered", "[bus][rule7][rule1]") {
+  // A held custom executor: the test decides when delivery tasks run, so "reported but not
+  // delivered" is a state the test can stand in, not a race it has to win.
+  std::vector<std::function<void()>> held;
+  auto log = std::make_shared<BackendLog>();
+  auto clock = std::make_shared<VirtualScheduler>();
+  RuntimeOptions o;
+  o.load_plugins = false;
+  o.delivery = RuntimeOptions::Delivery::custom;
+  o.executor = [&held](std::function<void()> t) { held.push_back(std::move(t)); };
+  o.scheduler = clock;
+  Runtime rt(o);
+  rt.add_backend(std::make_shared<ScriptFactory>(log));
+  log->on_dial = [&clock](SessionLog& s) {
+    // A busy line, as the mock's `busy` scenario plays it: a few steps on the clock, then the end.
+    clock->post_after(10ms, [&s] { s.report(State::opening_port); });
+    clock->post_after(20ms, [&s] { s.report(State::connecting_device, 2); });
+    clock->post_after(30ms, [&s] { s.report_error(Errc::line_busy, 676); });
+  };
+  Collector first;
+  auto conn = rt.dialer("script")->dial("line", {}, first.slot());
+  REQUIRE(conn);
+  clock->run_until_idle();
+  CHECK(first.size() == 0);  // all reported, nothing delivered yet
+  CHECK(conn->status().state == State::disconnected);
+
+  Collector late;
+  auto sub = conn->subscribe(late.slot(), true);
+  while (!held.empty()) {
+    auto tasks = std::move(held);
+    held.clear();
+    for (auto& t : tasks) t();
+  }
+  REQUIRE(first.size() == 3);
+  CHECK(first.at(2).state == State::disconnected);
+  // The late subscriber asked for the current state first: it gets the end, once.
+  REQUIRE(late.size() == 1);
+  CHECK(late.at(0).state == State::disconnected);
+  CHECK(late.at(0).seq == 3);
+  CHECK(late.at(0).replayed);
+  REQUIRE(late.at(0).error);
+  CHECK(late.at(0).error->code == Errc::line_busy);
+  CHECK(conn->ended());
+
+  // Subscribed after the end was delivered: the end again, replayed.
+  Collector later;
+  auto sub3 = conn->subscribe(later.slot(), true);
+  for (auto& t : std::exchange(held, {})) t();
+  REQUIRE(later.size() == 1);
+  CHECK(later.at(0).state == State::disconnected);
+  CHECK(later.at(0).replayed);
+
+  // One that unsubscribes before its turn gets nothing, also after the end.
+  Collector gone;
+  auto sub4 = conn->subscribe(gone.slot(), true);
+  sub4.disconnect();
+  for (auto& t : std::exchange(held, {})) t();
+  CHECK(gone.size() == 0);
 }
 
 TEST_CASE("a slot that blocks delays other connections by at most the bound, and is reported",

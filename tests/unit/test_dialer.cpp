@@ -196,6 +196,8 @@ TEST_CASE("the dial timeout ends a dial that is not connected in time (virtual t
   CHECK(c.at(1).state == State::disconnected);
   REQUIRE(c.at(1).error);
   CHECK(c.at(1).error->code == Errc::timeout);
+  CHECK(c.at(1).reason == "timeout");
+  CHECK(conn->status().reason == "timeout");
   CHECK(s->hangups == 1);
 
   // Connected in time: no timeout later.
@@ -207,6 +209,53 @@ TEST_CASE("the dial timeout ends a dial that is not connected in time (virtual t
   f.clock->advance(60s);
   CHECK(ok.states() == std::vector<State>{State::opening_port, State::connected});
   CHECK(s2->hangups == 0);
+}
+
+TEST_CASE("a timeout never fires after connected, however fast the backend reports it", "[dialer][timeout]") {
+  InlineFixture f;
+  DialOptions opts;
+  opts.timeout = 1s;
+  SECTION("connected reported from inside the backend's dial()") {
+    // The fastest a backend can be: its first reports, `connected` included, come before
+    // dial() has even returned to core.
+    f.log->on_dial = [](SessionLog& s) {
+      s.report(State::opening_port);
+      s.report(State::connected, 1);
+    };
+    Collector c;
+    auto conn = f.dialer().dial("line", opts, c.slot());
+    REQUIRE(conn);
+    f.clock->advance(5s);
+    CHECK(c.states() == std::vector<State>{State::opening_port, State::connected});
+    CHECK(conn->status().state == State::connected);
+    CHECK(f.log->session(0)->hangups == 0);
+    REQUIRE(conn->hangup());
+    CHECK(c.at(c.size() - 1).reason == "local hang-up");
+  }
+  SECTION("connected reported while the timeout is ending the dial is not delivered") {
+    // The timer fired first: the dial ends with the timeout, and the `connected` the backend
+    // reports while it is being hung up is dropped, so nobody sees connected, then a timeout.
+    Collector c;
+    auto conn = f.dialer().dial("line", opts, c.slot());
+    REQUIRE(conn);
+    auto s = f.log->session(0);
+    s->on_hangup = [&s] { s->report(State::connected, 1); };
+    s->report(State::opening_port);
+    f.clock->advance(2s);
+    CHECK(c.states() == std::vector<State>{State::opening_port, State::disconnected});
+    REQUIRE(c.at(1).error);
+    CHECK(c.at(1).error->code == Errc::timeout);
+    CHECK(c.at(1).reason == "timeout");
+    CHECK(s->hangups == 1);
+  }
+  SECTION("a dial() that fails leaves no timer behind") {
+    Collector c;
+    auto conn = f.dialer().dial("missing", opts, c.slot());
+    REQUIRE_FALSE(conn);
+    f.clock->advance(5s);
+    CHECK(c.size() == 0);
+    CHECK(f.clock->pending() == 0);
+  }
 }
 
 TEST_CASE("the redial policy retries busy lines under the same connection", "[dialer][redial]") {
@@ -334,6 +383,62 @@ TEST_CASE("watch reports connections this process did not start, each as its own
   w->stop();
   f.log->watch_sink->report("ppp1", "work", down);
   CHECK(c.size() == 4);
+}
+
+TEST_CASE("watching never hangs up what it watches: not when the watch stops, not at teardown",
+          "[dialer][watch][teardown]") {
+  const bool stop_first = GENERATE(true, false);
+  CAPTURE(stop_first);
+  auto log = std::make_shared<BackendLog>();
+  Collector watched;
+  Collector own;
+  {
+    RuntimeOptions o;
+    o.load_plugins = false;
+    o.delivery = RuntimeOptions::Delivery::inline_delivery;
+    Runtime rt(o);
+    rt.add_backend(std::make_shared<ScriptFactory>(log));
+    auto d = *rt.dialer("script");
+    auto w = d.watch(watched.slot());
+    REQUIRE(w);
+    REQUIRE(log->watch_sink);
+    NativeReport up;
+    up.state = State::connected;
+    up.native_code = 100;
+    log->watch_sink->report("ppp0", "isp", up);  // started by somebody else (nmcli, the desktop)
+    NativeReport dialling;
+    dialling.state = State::connecting_device;
+    log->watch_sink->report("ppp1", "work", dialling);
+    REQUIRE(watched.size() == 2);
+    // And one dial this runtime started itself.
+    auto mine = d.dial("line", {}, own.slot());
+    REQUIRE(mine);
+    log->session(0)->report(State::opening_port);
+    log->session(0)->report(State::connected, 1);
+    if (stop_first) {
+      w->stop();
+      CHECK(log->live_hangups == 0);
+    }
+  }
+  // Neither the watch's end nor the runtime's touched the watched connections ...
+  CHECK(log->live_hangups == 0);
+  CHECK(watched.size() == 2);
+  // ... while the dial the runtime started was hung up, as before.
+  CHECK(log->session(0)->hangups == 1);
+  CHECK(log->shutdowns == 1);
+}
+
+TEST_CASE("a watched connection ends only when asked by id", "[dialer][watch]") {
+  InlineFixture f;
+  Collector c;
+  auto d = f.dialer();
+  auto w = d.watch(c.slot());
+  REQUIRE(w);
+  NativeReport up;
+  up.state = State::connected;
+  f.log->watch_sink->report("ppp0", "isp", up);
+  REQUIRE(d.hangup("ppp0"));
+  CHECK(f.log->live_hangups == 1);
 }
 
 TEST_CASE("the default backend skips fakes and unusable ones and says why", "[dialer][backends]") {

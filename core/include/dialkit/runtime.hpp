@@ -79,7 +79,9 @@ struct DialOptions {
   std::optional<Credentials> credentials;  ///<user name and password, if the entry needs them
   std::optional<std::string> phone_number;  ///<a phone number that overrides the entry's
   std::optional<std::string> callback_number;  ///<the callback number to give when the server asks
-  /// Ends the dial with Errc::timeout unless it is connected in time (scheduler time).
+  /// Ends the dial with Errc::timeout (reason "timeout") unless it is connected in time
+  /// (scheduler time). Armed before the backend can report anything and disarmed by the first
+  /// `connected`, however fast: it never ends a connected dial.
   std::optional<std::chrono::milliseconds> timeout;
   /// Whether the caller resumes paused states; if not, a pause becomes `disconnected` with
   /// the matching error (authentication_failed, password_expired, callback_required, ...).
@@ -136,7 +138,8 @@ class Connection {
   /// reason "local hang-up" (unless the connection had already ended).
   Result<void> hangup();
   /// Adds a subscriber. With `current_state_first`, the subscriber first gets the latest
-  /// delivered event (marked `replayed`), then every later one: nothing is missed.
+  /// delivered event (marked `replayed`), then every later one: nothing is missed, the end
+  /// included (a subscriber added after `disconnected` was reported gets it, once).
   Subscription subscribe(EventSlot slot, bool current_state_first = true);
   /// True once `disconnected` was delivered to subscribers.
   [[nodiscard]] bool ended() const;
@@ -150,7 +153,8 @@ class Connection {
   std::shared_ptr<detail::ConnectionCore> core_;
 };
 
-/// Keeps a watch running until destroyed.
+/// Keeps a watch running until destroyed. Stopping it releases the connections it reported
+/// (no more events) and hangs none of them up: they belong to whoever started them.
 class Watch {
  public:
   Watch() = default;  ///<watches nothing
@@ -178,7 +182,8 @@ class Dialer {
   /// Hangs up a live connection by the id connections() gave.
   Result<void> hangup(std::string_view live_id);
   /// Reports the events of connections this process did not start, each as a connection of
-  /// its own (own id and sequence), to `slot`.
+  /// its own (own id and sequence), to `slot`. Watching changes nothing it watches: only
+  /// hangup(id) ends such a connection.
   Result<Watch> watch(EventSlot slot);
 
   Dialer(std::shared_ptr<detail::RuntimeCore> runtime, std::string backend);  ///<made by Runtime::dialer()
@@ -203,7 +208,8 @@ class Runtime {
   /// Loads plugins (unless told not to) and starts the dispatcher.
   explicit Runtime(RuntimeOptions options = {});
   /// Teardown order: drop subscriptions (no slot runs during destruction), hang up the
-  /// connections still live, stop backend threads, destroy backends, then release plugin
+  /// dials this runtime started that are still live (connections it only watched are
+  /// released, never hung up), stop backend threads, destroy backends, then release plugin
   /// libraries. A dial whose Connection handle was dropped keeps running until it ends or
   /// the runtime is destroyed.
   ~Runtime();
