@@ -13,6 +13,25 @@ namespace {
 
 using nlohmann::json;
 
+struct TooDeep {};
+
+// Parses one line of a trace, refusing arrays and objects nested deeper than max_trace_depth
+// before they are built (a line of a million '[' would otherwise cost seconds and a lot of
+// memory). Throws json::parse_error on bad JSON, TooDeep past the limit.
+json parse_line(std::string_view line) {
+  return json::parse(line, [](int depth, json::parse_event_t event, json&) {
+    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+        depth >= max_trace_depth)
+      throw TooDeep{};
+    return true;
+  });
+}
+
+std::string too_deep() {
+  return "JSON nested deeper than " + std::to_string(max_trace_depth) +
+         " levels (dialkit::max_trace_depth; an event needs 2)";
+}
+
 json error_to_json(const Error& e) {
   json j;
   j["code"] = std::string(e.name());
@@ -96,9 +115,15 @@ std::string event_to_json(const Event& e, Clock::time_point origin) {
 }
 
 Result<TraceEvent> event_from_json(std::string_view line) {
-  json j = json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
+  json j;
+  try {
+    j = parse_line(line);
+  } catch (const TooDeep&) {
+    return fail(make_error(Errc::malformed_input, too_deep()));
+  } catch (const json::exception&) {
     return fail(make_error(Errc::malformed_input, "not a JSON object"));
+  }
+  if (!j.is_object()) return fail(make_error(Errc::malformed_input, "not a JSON object"));
   TraceEvent out;
   Event& e = out.event;
   auto conn = field(j, "connection", json::value_t::number_integer, false);
@@ -160,25 +185,42 @@ Result<TraceEvent> event_from_json(std::string_view line) {
 }
 
 Result<Trace> parse_trace(std::string_view text, std::string_view source_name) {
+  const std::string source(source_name);
+  if (text.size() > max_trace_bytes)
+    return fail(make_error(Errc::malformed_input,
+                           source + ": " + std::to_string(text.size()) + " bytes; a trace may hold at most " +
+                               std::to_string(max_trace_bytes) + " bytes (dialkit::max_trace_bytes)"));
   Trace trace;
   bool header_seen = false;
   std::size_t line_no = 0;
   std::size_t pos = 0;
-  auto where = [&](std::size_t n) { return std::string(source_name) + ":" + std::to_string(n) + ": "; };
+  auto where = [&](std::size_t n) { return source + ":" + std::to_string(n) + ": "; };
   while (pos <= text.size()) {
     const auto nl = text.find('\n', pos);
     const auto end = nl == std::string_view::npos ? text.size() : nl;
     auto line = text.substr(pos, end - pos);
     ++line_no;
     pos = end + 1;
+    if (line.size() > max_trace_line_bytes)
+      return fail(make_error(Errc::malformed_input,
+                             where(line_no) + "the line is " + std::to_string(line.size()) +
+                                 " bytes; a trace line may hold at most " + std::to_string(max_trace_line_bytes) +
+                                 " bytes (dialkit::max_trace_line_bytes)"));
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) {
       if (nl == std::string_view::npos) break;
       continue;
     }
     if (!header_seen) {
-      json h = json::parse(line, nullptr, false);
-      if (h.is_discarded() || !h.is_object() || !h.contains("dialkit_trace"))
+      json h;
+      try {
+        h = parse_line(line);
+      } catch (const TooDeep&) {
+        return fail(make_error(Errc::malformed_input, where(line_no) + too_deep()));
+      } catch (const json::exception&) {
+        h = json();  // refused below
+      }
+      if (!h.is_object() || !h.contains("dialkit_trace"))
         return fail(make_error(Errc::malformed_input,
                                where(line_no) + "not a dialkit trace (the first line must be {\"dialkit_trace\":1})"));
       // Compared as a 64-bit number: get<int>() would wrap 4294967297 to 1 and accept it.
@@ -188,6 +230,20 @@ Result<Trace> parse_trace(std::string_view text, std::string_view source_name) {
                                    std::to_string(trace_format_version) + ")"));
       header_seen = true;
       continue;
+    }
+    // The last line, without its newline, whose JSON ends early: the file was cut while that
+    // event was written. What came before is kept; the trace says it is truncated.
+    if (nl == std::string_view::npos) {
+      try {
+        (void)parse_line(line);
+      } catch (const json::parse_error& e) {
+        if (e.byte > line.size()) {
+          trace.truncated = where(line_no) + "the last line is cut short (the file ends inside an event)";
+          break;
+        }
+      } catch (const TooDeep&) {
+        // refused below, like any other line
+      }
     }
     auto ev = event_from_json(line);
     if (!ev) {
@@ -216,19 +272,35 @@ Result<Trace> parse_trace(std::string_view text, std::string_view source_name) {
     if (nl == std::string_view::npos) break;
   }
   if (!header_seen)
-    return fail(make_error(Errc::malformed_input, std::string(source_name) + ": empty trace"));
+    return fail(make_error(Errc::malformed_input, source + ": empty trace"));
   if (trace.events.empty())
-    return fail(make_error(Errc::malformed_input, std::string(source_name) + ": the trace has no events"));
+    return fail(make_error(Errc::malformed_input,
+                           source + ": the trace has no events" +
+                               (trace.truncated.empty() ? std::string() : " (" + trace.truncated + ")")));
+  if (trace.truncated.empty() && trace.events.back().event.state != State::disconnected) {
+    const auto& last = trace.events.back();
+    trace.truncated = where(line_no) + "the trace ends with `" + std::string(state_name(last.event.state)) +
+                      "` at +" + std::to_string(last.t_ms) + " ms, not with `disconnected`";
+  }
   return trace;
 }
 
 Result<Trace> read_trace(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (!ec && size > max_trace_bytes)
+    return fail(make_error(Errc::malformed_input,
+                           file.string() + ": " + std::to_string(size) + " bytes; a trace may hold at most " +
+                               std::to_string(max_trace_bytes) + " bytes (dialkit::max_trace_bytes)"));
   std::ifstream in(file, std::ios::binary);
   if (!in)
     return fail(make_error(Errc::malformed_input, "cannot open trace " + file.string()));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return parse_trace(buffer.str(), file.string());
+  // At most one byte past the limit, whatever the file grew to since: parse_trace refuses it.
+  std::string text;
+  char chunk[16384];
+  while (text.size() <= max_trace_bytes && in.read(chunk, sizeof chunk).gcount() > 0)
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+  return parse_trace(text, file.string());
 }
 
 TraceRecorder::TraceRecorder(std::ostream& out) : out_(&out) {}

@@ -54,8 +54,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   require(validate(*parsed).has_value(), "a parsed scenario validates");
+  require(size <= max_scenario_bytes, "text over max_scenario_bytes is refused");
   const std::string written = scenario_to_json(*parsed);
   const auto again = parse_scenario(written, "fuzz.json");
+  if (written.size() > max_scenario_bytes) {
+    // Defaults written out can make a scenario near the limit longer than the limit.
+    require(!again && again.error().detail.find("max_scenario_bytes") != std::string::npos,
+            "a written scenario over the limit is refused for its size");
+    return 0;
+  }
   require(again.has_value(), "scenario_to_json's output parses again");
   require(same(*parsed, *again), "a scenario survives scenario_to_json and parse_scenario unchanged");
   require(scenario_to_json(*again) == written, "scenario_to_json is stable");

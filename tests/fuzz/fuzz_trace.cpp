@@ -27,6 +27,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   require(!trace->events.empty(), "a parsed trace has events");
+  require(size <= dialkit::max_trace_bytes, "text over max_trace_bytes is refused");
+  require(!trace->truncated.empty() || trace->events.back().event.state == dialkit::State::disconnected,
+          "a trace that does not end with disconnected says it is truncated");
   const dialkit::Event* previous = nullptr;
   for (const auto& te : trace->events) {
     const auto& e = te.event;

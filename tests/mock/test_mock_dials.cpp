@@ -82,6 +82,43 @@ TEST_CASE("mock dial: the phone number given to the dial shows in status()", "[m
   CHECK(c.status().device.phone_number == "0800-123");
 }
 
+TEST_CASE("mock dial: an option the scenario cannot honour is refused with not_supported, before it dials",
+          "[mock][integration]") {
+  Harness h;
+  REQUIRE(h.factory->add_scenario(*dialkit::mock::ScenarioBuilder("numberless")
+                                       .step(State::opening_port, 10ms)
+                                       .step(State::connected, 10ms)
+                                       .build()));
+  struct Case {
+    const char* entry;
+    std::optional<std::string> phone, callback;
+    const char* option;
+  };
+  for (const auto& k : {Case{"numberless", "0800-123", std::nullopt, "phone number (--phone)"},
+                        Case{"success", std::nullopt, "555-0199", "callback number (--callback)"},
+                        Case{"wrong-password", std::nullopt, "555-0199", "callback number (--callback)"}}) {
+    INFO(k.entry);
+    dialkit::DialOptions o;
+    o.phone_number = k.phone;
+    o.callback_number = k.callback;
+    auto c = h.dialer().dial(k.entry, o, [&h](const dialkit::Event& e) { h.events.push_back(e); });
+    REQUIRE_FALSE(c);
+    CHECK(c.error().code == Errc::not_supported);
+    CHECK_THAT(c.error().detail, Catch::Contains(k.option) && Catch::Contains("mock backend") &&
+                                     Catch::Contains(std::string("\"") + k.entry + "\""));
+  }
+  h.scheduler->run_until_idle();
+  CHECK(h.events.empty());  // nothing was dialled
+  // What the scenarios do honour: the number they dial, and the callback pause they have.
+  dialkit::DialOptions both;
+  both.phone_number = "0800-123";
+  both.callback_number = "555-0199";
+  auto c = h.dial("callback", both);
+  h.scheduler->run_until_idle();
+  CHECK(h.last_state() == State::connected);
+  CHECK(c.status().device.phone_number == "0800-123");
+}
+
 TEST_CASE("mock dial: busy, no-answer and no-dialtone fail with their RAS errors", "[mock][integration]") {
   struct Case {
     const char* entry;

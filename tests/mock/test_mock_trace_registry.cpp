@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -110,9 +111,11 @@ TEST_CASE("mock trace: a recorded dial replays as the identical event sequence",
     std::string entry;
     std::optional<std::chrono::milliseconds> hangup_after;
   };
-  for (const auto& k : {Case{"multilink", std::nullopt}, Case{"busy", std::nullopt},
-                        Case{"peer-drop", std::nullopt}, Case{"slow-vpn", std::nullopt},
-                        Case{"wrong-password", std::nullopt}, Case{"callback", std::nullopt},
+  // Each recording ends as its dial did (`disconnected`); one cut short is refused (below).
+  for (const auto& k : {Case{"multilink", std::chrono::milliseconds{1000}}, Case{"busy", std::nullopt},
+                        Case{"peer-drop", std::nullopt}, Case{"slow-vpn", std::chrono::milliseconds{1000}},
+                        Case{"wrong-password", std::chrono::milliseconds{1000}},
+                        Case{"callback", std::chrono::milliseconds{1000}},
                         Case{"success", std::chrono::milliseconds{2500}}}) {
     INFO(k.entry);
     TempDir dir("trace");
@@ -130,7 +133,8 @@ TEST_CASE("mock trace: a recorded dial replays as the identical event sequence",
     INFO("recorded:\n" << describe(want) << "replayed:\n" << describe(got));
     CHECK(got == want);
     CHECK(replay.diagnostics.empty());
-    CHECK(c.ended() == (original.back().state == State::disconnected));
+    CHECK(original.back().state == State::disconnected);
+    CHECK(c.ended());
   }
 }
 
@@ -148,6 +152,36 @@ TEST_CASE("mock trace: a trace that cannot be read or replayed is refused at dia
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().code == Errc::malformed_input);
   CHECK_THAT(bad.error().detail, Contains("garbage.jsonl"));
+}
+
+TEST_CASE("mock trace: a truncated trace is refused at dial(), saying so, with nothing replayed",
+          "[mock][integration][trace]") {
+  TempDir dir("cuttrace");
+  // A recording of a dial that stays connected: the recorder never saw `disconnected`.
+  const auto file = dir.path / "cut.jsonl";
+  const auto original = record("success", file, std::nullopt);
+  REQUIRE(original.back().state == State::connected);
+  std::string text;
+  {
+    std::ifstream in(file);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto mid = dir.path / "mid.jsonl";
+  std::ofstream(mid) << text.substr(0, text.size() - 20);  // cut inside its last event
+  for (const auto& [path, why] : {std::pair{file, std::string("the trace ends with `connected`")},
+                                  std::pair{mid, std::string("the last line is cut short")}}) {
+    INFO(path);
+    Harness h;
+    dialkit::DialOptions o;
+    o.handle_paused_states = true;
+    auto c = h.dialer().dial("trace:" + path.string(), o, [&h](const dialkit::Event& e) { h.events.push_back(e); });
+    REQUIRE_FALSE(c.has_value());
+    CHECK(c.error().code == Errc::malformed_input);
+    CHECK_THAT(c.error().detail, Contains(path.string()) && Contains("the trace is truncated") && Contains(why));
+    h.scheduler->run_until_idle();
+    CHECK(h.events.empty());
+    CHECK(h.scheduler->pending() == 0);
+  }
 }
 
 TEST_CASE("mock trace: scenario_from_trace keeps what the events say", "[mock][trace]") {

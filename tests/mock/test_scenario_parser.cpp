@@ -1,5 +1,7 @@
 // The mock's scenario files: every kind of mistake is refused with a message that names the
 // file, the JSON path and what is wrong; the shipped library parses; the builder validates.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -331,4 +333,39 @@ TEST_CASE("mock factory: add_scenario validates", "[mock][builder]") {
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == Errc::malformed_input);
   CHECK_THAT(r.error().detail, Contains("at least one step"));
+}
+
+TEST_CASE("mock scenario: nesting past the depth limit is refused at once, naming the limit", "[mock][parser]") {
+  // The file that never closes its '[' (it took seconds and hundreds of MiB to refuse).
+  expect_malformed(R"({"version": 1, "name": "t", "steps": )" + std::string(100000, '['),
+                   {"nested deeper than 16 levels", "max_scenario_depth"});
+  std::string deep = "0";
+  for (int i = 0; i < mock::max_scenario_depth; ++i) deep = "[" + deep + "]";
+  expect_malformed(doc(R"({"state": "opening_port"})", R"("x": )" + deep + ", "), {"nested deeper than 16 levels"});
+  // Up to the limit, the document is read (and here refused for what it says, not its depth).
+  std::string at_limit = "0";
+  for (int i = 0; i < mock::max_scenario_depth - 1; ++i) at_limit = "[" + at_limit + "]";
+  expect_malformed(doc(R"({"state": "opening_port"})", R"("x": )" + at_limit + ", "), {"x: unknown field"});
+}
+
+TEST_CASE("mock scenario: text and files past the size limit are refused, naming the file and the limit",
+          "[mock][parser]") {
+  const std::string big_description(mock::max_scenario_bytes, 'x');
+  const auto text = doc(R"({"state": "opening_port"})", R"("description": ")" + big_description + R"(", )");
+  expect_malformed(text, {"bytes; a scenario file may hold at most 1048576 bytes", "max_scenario_bytes"});
+
+  const auto dir = std::filesystem::temp_directory_path() / ("dialkit-scenario-limit-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "huge.json";
+  const std::string start = R"({"version": 1, "name": "huge", "steps": )";
+  {
+    // 10 MB that never closes its '[': refused by its size, before it is read.
+    std::ofstream out(file, std::ios::binary);
+    out << start << std::string(10'000'000, '[');
+  }
+  const auto r = mock::load_scenario_file(file);
+  std::filesystem::remove_all(dir);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == Errc::malformed_input);
+  CHECK_THAT(r.error().detail, Contains(file.string() + ": " + std::to_string(start.size() + 10'000'000) + " bytes") && Contains("max_scenario_bytes"));
 }

@@ -50,11 +50,22 @@ struct MockNm {
   // NM asks the agent of this process for secrets; the answer comes back when the future is read.
   std::future<std::string> get_secrets(const std::string& profile, const std::string& setting,
                                        std::uint32_t flags) const {
+    return ask("secrets", profile, setting, flags);
+  }
+  // The same GetSecrets, made by another process than NM (the harness's own connection).
+  std::future<std::string> get_secrets_as_intruder(const std::string& profile, const std::string& setting,
+                                                   std::uint32_t flags) const {
+    return ask("intrude", profile, setting, flags);
+  }
+
+ private:
+  std::future<std::string> ask(const std::string& how, const std::string& profile, const std::string& setting,
+                               std::uint32_t flags) const {
     return std::async(std::launch::async, [=, this] {
       std::string out;
       // Its own output file: the test's other mockctl calls run meanwhile.
-      const auto file = (peer.dir() / ("secrets-" + setting + std::to_string(flags) + ".out")).string();
-      (void)peer.sh(std::string("/usr/bin/python3 ") + DIALKIT_NM_HARNESS_DIR + "/mockctl.py secrets " +
+      const auto file = (peer.dir() / (how + "-" + setting + std::to_string(flags) + ".out")).string();
+      (void)peer.sh(std::string("/usr/bin/python3 ") + DIALKIT_NM_HARNESS_DIR + "/mockctl.py " + how + " " +
                     std::to_string(::getpid()) + " " + profile + " " + setting + " " + std::to_string(flags) +
                     " > " + file + "; cat " + file,
                     &out);
@@ -74,6 +85,31 @@ TEST_CASE("mock NM: entries are profiles with their types", "[real-peer][mocknm]
   CHECK(types["veth-wired"] == "ethernet");
   CHECK(types["dsl"] == "pppoe");
   CHECK(types["office-vpn"] == "vpn");
+}
+
+TEST_CASE("mock NM: a phone or callback number is refused with not_supported before anything is activated",
+          "[real-peer][mocknm]") {
+  MockNm nm;
+  struct Case {
+    std::optional<std::string> phone, callback;
+    const char* option;
+  };
+  for (const auto& k : {Case{"0800-123", std::nullopt, "phone number (--phone)"},
+                        Case{std::nullopt, "555-0199", "callback number (--callback)"}}) {
+    DialOptions o;
+    o.phone_number = k.phone;
+    o.callback_number = k.callback;
+    auto conn = nm.dialer.dial("dsl", o);
+    REQUIRE_FALSE(conn);
+    CHECK(conn.error().code == Errc::not_supported);
+    CHECK_THAT(conn.error().detail, Catch::Contains(k.option) && Catch::Contains("networkmanager backend"));
+  }
+  auto live = nm.dialer.connections();
+  REQUIRE(live);
+  CHECK(live->empty());  // no ActivateConnection reached NM
+  std::string calls;
+  (void)nm.peer.sh("cat " + (nm.peer.dir() / "nm-mock-calls.log").string(), &calls);
+  CHECK(calls.find("ActivateConnection") == std::string::npos);
 }
 
 TEST_CASE("mock NM: a watch that hears of an activation late still reports each device state in order",
@@ -216,6 +252,38 @@ TEST_CASE("mock NM: credentials rejected (REQUEST_NEW) pause again", "[real-peer
   REQUIRE(conn->resume(Credentials{"alice", Secret("right"), ""}));
   REQUIRE(second.wait_for(10s) == std::future_status::ready);
   CHECK(second.get().find("pppoe.password=right") != std::string::npos);
+}
+
+TEST_CASE("mock NM: the secret agent answers NetworkManager only: another caller gets PermissionDenied and no secret",
+          "[real-peer][mocknm][secrets]") {
+  const std::string canary = "CANARY-nm-intruder-5b1d";
+  MockNm nm;
+  Events events;
+  DialOptions options;
+  options.handle_paused_states = true;
+  options.credentials = Credentials{"alice", Secret(canary), ""};
+  auto conn = nm.dialer.dial("dsl", options, events.slot());
+  REQUIRE(conn);
+  INFO(events.dump());
+  REQUIRE(nm.ctl("dev dsl0 40 0 50 0 60 0") == 0);
+  REQUIRE(events.wait_for_state(State::connecting_device));
+  // During the dial, a process that is not NM asks for the dial's connection's secrets.
+  auto intruder = nm.get_secrets_as_intruder("dsl", "pppoe", 0x1);
+  REQUIRE(intruder.wait_for(10s) == std::future_status::ready);
+  const auto refused = intruder.get();
+  INFO(refused);
+  CHECK(refused.find("error org.freedesktop.NetworkManager.SecretAgent.PermissionDenied") != std::string::npos);
+  CHECK(refused.find(canary) == std::string::npos);
+  CHECK(refused.find("password") == std::string::npos);
+  // NM itself still gets the answer, and the dial goes on as if nothing had happened.
+  auto asked = nm.get_secrets("dsl", "pppoe", 0x1);
+  REQUIRE(asked.wait_for(10s) == std::future_status::ready);
+  CHECK(asked.get().find("pppoe.password=" + canary) != std::string::npos);
+  REQUIRE(nm.ctl("dev dsl0 70 0 100 0") == 0);
+  REQUIRE(nm.ctl("ac " + nm.active_path() + " 2 0") == 0);
+  REQUIRE(events.wait_for_state(State::connected));
+  for (const auto& e : events.all()) CHECK(e.state != State::retry_authentication);
+  REQUIRE(conn->hangup());
 }
 
 TEST_CASE("mock NM: a VPN with credentials connects on VPN states and and a remote disconnect is clean",

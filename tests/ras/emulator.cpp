@@ -215,6 +215,7 @@ DWORD Emulator::dial(LPRASDIALEXTENSIONS ext, LPCWSTR /*phonebook*/, LPRASDIALPA
   const std::string entry = narrow(params->szEntryName);
   record_.last_user = narrow(params->szUserName);
   record_.last_password = narrow(params->szPassword);
+  record_.last_callback = narrow(params->szCallbackNumber);
   Script script;
   if (!script_for(entry, script)) return ERROR_CANNOT_FIND_PHONEBOOK_ENTRY;
   const auto fn = reinterpret_cast<dialkit::ras::DialFunc2>(notifier);

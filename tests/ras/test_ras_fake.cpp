@@ -187,3 +187,41 @@ TEST_CASE("ras fake: an exception on the watch thread reaches BackendContext::fa
   CHECK(model.control->external_disconnect(handle));
   backend->reset();
 }
+
+TEST_CASE("ras fake: a phone number and a callback number reach RasDial, and too long ones are refused, named, "
+          "before RasDial",
+          "[ras]") {
+  Rig rig;
+  auto& emu = emulator_of(rig.control());
+  SECTION("honoured") {
+    Recorder r;
+    DialOptions o;
+    o.phone_number = "0800-5550123";
+    o.callback_number = "555-0199";
+    auto c = rig.dial("ok", r, o);
+    REQUIRE(c);
+    REQUIRE(r.wait_for_state(State::connected));
+    CHECK(c->status().device.phone_number == "0800-5550123");  // RasGetConnectStatus echoes the number dialled
+    CHECK(emu.record().last_callback == "555-0199");
+    REQUIRE(c->hangup());
+  }
+  SECTION("too long") {
+    struct Case {
+      std::optional<std::string> phone, callback;
+      const char* named;
+    };
+    for (const auto& k : {Case{std::string(200, '5'), std::nullopt, "the phone number (--phone)"},
+                          Case{std::nullopt, std::string(200, '5'), "the callback number (--callback)"}}) {
+      Recorder r;
+      DialOptions o;
+      o.phone_number = k.phone;
+      o.callback_number = k.callback;
+      auto c = rig.dial("ok", r, o);
+      REQUIRE_FALSE(c);
+      CHECK(c.error().code == Errc::invalid_argument);
+      CHECK_THAT(c.error().detail, Catch::StartsWith(k.named));
+      CHECK(r.events().empty());
+    }
+    CHECK(emu.record().dials == 0);
+  }
+}

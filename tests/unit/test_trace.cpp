@@ -123,3 +123,64 @@ TEST_CASE("a recorder subscribed twice writes each event once", "[trace]") {
   REQUIRE(trace);
   CHECK(trace->events.size() == 2);
 }
+
+TEST_CASE("a trace cut at a line end keeps its events and says it is truncated", "[trace]") {
+  const std::string header = "{\"dialkit_trace\":1}\n";
+  const auto up = event_to_json(sample(1, State::opening_port, std::nullopt, 0), {});
+  const auto connected = event_to_json(sample(2, State::connected, State::opening_port, 600), {});
+  auto end = sample(3, State::disconnected, State::connected, 900);
+  const auto ended = event_to_json(end, {});
+
+  auto whole = parse_trace(header + up + "\n" + connected + "\n" + ended + "\n", "t");
+  REQUIRE(whole);
+  CHECK(whole->truncated.empty());
+
+  // The recorder was killed while connected: the file ends after a whole line.
+  auto cut = parse_trace(header + up + "\n" + connected + "\n", "t");
+  REQUIRE(cut);
+  CHECK(cut->events.size() == 2);  // what the file holds, nothing made up
+  CHECK(cut->truncated == "t:4: the trace ends with `connected` at +600 ms, not with `disconnected`");
+
+  // The file was cut inside the last event: that line is left out.
+  auto mid = parse_trace(header + up + "\n" + connected + "\n" + ended.substr(0, ended.size() / 2), "t");
+  REQUIRE(mid);
+  CHECK(mid->events.size() == 2);
+  CHECK(mid->truncated == "t:4: the last line is cut short (the file ends inside an event)");
+
+  // A bad last line that is not merely cut short is still an error.
+  auto bad = parse_trace(header + up + "\n" + connected + "}", "t");
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.error().detail, Catch::Contains("t:3: not a JSON object"));
+}
+
+TEST_CASE("traces past the size, line and depth limits are refused, naming the limit", "[trace]") {
+  const std::string header = "{\"dialkit_trace\":1}\n";
+  const auto up = event_to_json(sample(1, State::opening_port, std::nullopt, 0), {});
+  SECTION("size") {
+    std::string text = header + up + "\n";
+    text.resize(max_trace_bytes + 1, '\n');
+    auto t = parse_trace(text, "t");
+    REQUIRE_FALSE(t);
+    CHECK(t.error().code == Errc::malformed_input);
+    CHECK_THAT(t.error().detail, Catch::StartsWith("t: 16777217 bytes; a trace may hold at most 16777216 bytes") &&
+                                     Catch::Contains("max_trace_bytes"));
+  }
+  SECTION("line") {
+    auto long_reason = sample(1, State::opening_port, std::nullopt, 0);
+    long_reason.reason = std::string(max_trace_line_bytes, 'r');
+    auto t = parse_trace(header + event_to_json(long_reason, {}) + "\n", "t");
+    REQUIRE_FALSE(t);
+    CHECK_THAT(t.error().detail, Catch::StartsWith("t:2: the line is ") &&
+                                     Catch::Contains("a trace line may hold at most 65536 bytes") &&
+                                     Catch::Contains("max_trace_line_bytes"));
+  }
+  SECTION("depth") {
+    for (const auto& text : {header + std::string(60000, '[') + "\n", "{\"dialkit_trace\":" + std::string(60000, '[') + "\n",
+                             header + up + "\n" + std::string(9, '[') + std::string(9, ']') + "\n"}) {
+      auto t = parse_trace(text, "t");
+      REQUIRE_FALSE(t);
+      CHECK_THAT(t.error().detail, Catch::Contains("JSON nested deeper than 8 levels (dialkit::max_trace_depth"));
+    }
+    CHECK_FALSE(event_from_json(std::string(9, '[') + std::string(9, ']')));
+  }
+}

@@ -119,6 +119,27 @@ bool matches(const std::optional<std::string>& expected, std::string_view given)
   return expected ? given == *expected : !given.empty();
 }
 
+// The dial options a scenario can honour: a phone number replaces the one the scenario dials
+// (status() and the registry show it), so it needs a scenario that dials one; a callback
+// number answers a callback_set_by_caller pause, so it needs a scenario that has one (not a
+// replayed pause, which goes on by itself). Anything else is refused before the dial starts
+// (DESIGN.md section 3: honoured or refused, never ignored).
+Result<void> check_honoured(const Scenario& scenario, const DialRequest& request) {
+  const std::string which = "scenario \"" + scenario.name + "\"";
+  if (request.phone_number && scenario.phone_number.empty())
+    return fail(make_error(Errc::not_supported,
+                           "the mock backend cannot honour a phone number (--phone) for " + which +
+                               ": it dials no number (give it a \"phone_number\")"));
+  if (request.callback_number &&
+      std::none_of(scenario.steps.begin(), scenario.steps.end(), [](const Step& s) {
+        return s.state == State::callback_set_by_caller && s.pause && !s.pause->auto_resume;
+      }))
+    return fail(make_error(Errc::not_supported,
+                           "the mock backend cannot honour a callback number (--callback) for " + which +
+                               ": it has no callback_set_by_caller pause to answer"));
+  return {};
+}
+
 class BackendCore;
 
 // One dial: the scenario, where it is, and the tasks it has posted.
@@ -688,6 +709,7 @@ class MockBackend final : public Backend {
                                         std::shared_ptr<Reporter> reporter) override {
     auto scenario = find_scenario(request.entry);
     if (!scenario) return fail(scenario.error());
+    if (auto honoured = check_honoured(*scenario, request); !honoured) return fail(honoured.error());
     auto run = std::make_shared<Run>(std::move(*scenario), request, std::move(reporter),
                                      scheduler_, registry_, core_, seed_override_);
     if (!core_->add(run))

@@ -362,11 +362,33 @@ Result<void> validate(const Scenario& sc) {
   return {};
 }
 
+namespace {
+
+std::string too_large(const std::string& source, std::uintmax_t size) {
+  return source + ": " + std::to_string(size) + " bytes; a scenario file may hold at most " +
+         std::to_string(max_scenario_bytes) + " bytes (dialkit::mock::max_scenario_bytes)";
+}
+
+}  // namespace
+
 Result<Scenario> parse_scenario(std::string_view text, std::string_view source_name) {
   const std::string source(source_name);
+  if (text.size() > max_scenario_bytes) return fail(make_error(Errc::malformed_input, too_large(source, text.size())));
+  struct TooDeep {};
   json root;
   try {
-    root = json::parse(text.begin(), text.end());
+    // Nesting is refused as it is met, before a deep document is built (a file of a million
+    // '[' took seconds and hundreds of MiB).
+    root = json::parse(text.begin(), text.end(), [](int depth, json::parse_event_t event, json&) {
+      if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+          depth >= max_scenario_depth)
+        throw TooDeep{};
+      return true;
+    });
+  } catch (const TooDeep&) {
+    return fail(make_error(Errc::malformed_input, source + ": JSON nested deeper than " +
+                                                      std::to_string(max_scenario_depth) +
+                                                      " levels (dialkit::mock::max_scenario_depth; the format needs 5)"));
   } catch (const json::exception& e) {
     // parse_error, and out_of_range for a number no double holds (1e400): both bad text.
     return fail(make_error(Errc::malformed_input, source + ": not valid JSON: " + e.what()));
@@ -386,11 +408,17 @@ Result<Scenario> parse_scenario(std::string_view text, std::string_view source_n
 }
 
 Result<Scenario> load_scenario_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (!ec && size > max_scenario_bytes) return fail(make_error(Errc::malformed_input, too_large(file.string(), size)));
   std::ifstream in(file, std::ios::binary);
   if (!in) return fail(make_error(Errc::malformed_input, file.string() + ": cannot be read"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_scenario(text.str(), file.string());
+  // At most one byte past the limit, whatever the file grew to since: parse_scenario refuses it.
+  std::string text;
+  char chunk[16384];
+  while (text.size() <= max_scenario_bytes && in.read(chunk, sizeof chunk).gcount() > 0)
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+  return parse_scenario(text, file.string());
 }
 
 std::string scenario_to_json(const Scenario& sc) {
@@ -437,6 +465,13 @@ std::string scenario_to_json(const Scenario& sc) {
 }
 
 Result<Scenario> scenario_from_trace(const Trace& trace) {
+  // A replay ends where its recording ended. A recording cut short has no end to replay, and
+  // making one up (a hang-up nobody made, at a time nobody saw) would be a lie: refuse it.
+  if (!trace.truncated.empty())
+    return fail(make_error(Errc::malformed_input,
+                           "the trace is truncated: " + trace.truncated +
+                               "; it holds " + std::to_string(trace.events.size()) +
+                               " events and no end, so it cannot be replayed"));
   Scenario sc;
   sc.name = trace.entry.empty() ? "trace" : trace.entry;
   sc.description = "replay of a " + (trace.backend.empty() ? std::string("recorded") : trace.backend) +

@@ -58,6 +58,8 @@ constexpr const char* agent_canceled = "org.freedesktop.NetworkManager.SecretAge
 // What sd-bus calls the end of a connection (a local signal): the native name of a dial ended by it.
 constexpr const char* bus_disconnected = "org.freedesktop.DBus.Local.Disconnected";
 constexpr const char* agent_user_canceled = "org.freedesktop.NetworkManager.SecretAgent.UserCanceled";
+// What libnm's agent answers a caller that is not NetworkManager.
+constexpr const char* agent_permission_denied = "org.freedesktop.NetworkManager.SecretAgent.PermissionDenied";
 
 using std::chrono::milliseconds;
 
@@ -246,6 +248,12 @@ class Bus : public std::enable_shared_from_this<Bus> {
   void adopt(Watcher& w, const std::string& path, const Dict& props, bool ask_device);
 
   // Secret agent methods (bus thread).
+  // Whether the method call being handled comes from NetworkManager's current unique name, as
+  // libnm's agent checks: on a bus whose policy lets others call us, a GetSecrets from anyone
+  // else must not get a dial's password.
+  bool caller_is_nm() const;
+  // Throws PermissionDenied (sdbus-c++ sends it as the error reply) unless caller_is_nm().
+  void refuse_unless_nm() const;
   void get_secrets(sdbus::Result<Settings>&& result, const std::string& connection_path,
                    const std::string& setting, std::uint32_t flags);
   void cancel_secrets(const std::string& connection_path, const std::string& setting);
@@ -308,18 +316,31 @@ Result<void> Bus::start() {
                     "member='NameOwnerChanged',arg0='") + nm_service + "'",
         [this](sdbus::Message& m) { on_name_owner(m); });
     agent_ = sdbus::createObject(*connection_, agent_path);
+    // Every agent method answers NetworkManager only (see caller_is_nm); anyone else gets
+    // PermissionDenied and learns nothing, cancels nothing.
     agent_->registerMethod("GetSecrets")
         .onInterface(agent_iface)
         .implementedAs([this](sdbus::Result<Settings>&& result, const Settings&, const sdbus::ObjectPath& path,
                               const std::string& setting, const std::vector<std::string>&, std::uint32_t flags) {
+          if (!caller_is_nm()) {
+            result.returnError(sdbus::Error(agent_permission_denied, "Request by non-NetworkManager process rejected"));
+            return;
+          }
           get_secrets(std::move(result), path, setting, flags);
         });
     agent_->registerMethod("CancelGetSecrets")
         .onInterface(agent_iface)
-        .implementedAs([this](const sdbus::ObjectPath& path, const std::string& setting) { cancel_secrets(path, setting); });
-    // dialkit keeps no secrets: saving and deleting are accepted and ignored.
-    agent_->registerMethod("SaveSecrets").onInterface(agent_iface).implementedAs([](const Settings&, const sdbus::ObjectPath&) {});
-    agent_->registerMethod("DeleteSecrets").onInterface(agent_iface).implementedAs([](const Settings&, const sdbus::ObjectPath&) {});
+        .implementedAs([this](const sdbus::ObjectPath& path, const std::string& setting) {
+          refuse_unless_nm();
+          cancel_secrets(path, setting);
+        });
+    // dialkit keeps no secrets: saving and deleting are accepted (from NM) and ignored.
+    agent_->registerMethod("SaveSecrets").onInterface(agent_iface).implementedAs([this](const Settings&, const sdbus::ObjectPath&) {
+      refuse_unless_nm();
+    });
+    agent_->registerMethod("DeleteSecrets").onInterface(agent_iface).implementedAs([this](const Settings&, const sdbus::ObjectPath&) {
+      refuse_unless_nm();
+    });
     agent_->finishRegistration();
     nm_owner_ = resolve_owner();
     set_nm_present(!nm_owner_.empty());
@@ -831,6 +852,16 @@ Result<void> Bus::resume(const std::shared_ptr<DialState>& dial, const Credentia
   return answered;
 }
 
+bool Bus::caller_is_nm() const {
+  if (!nm_present_ || nm_owner_.empty() || !agent_) return false;
+  const sdbus::Message* message = agent_->getCurrentlyProcessedMessage();
+  return message != nullptr && message->getSender() == nm_owner_;
+}
+
+void Bus::refuse_unless_nm() const {
+  if (!caller_is_nm()) throw sdbus::Error(agent_permission_denied, "Request by non-NetworkManager process rejected");
+}
+
 void Bus::get_secrets(sdbus::Result<Settings>&& result, const std::string& connection_path,
                       const std::string& setting, std::uint32_t flags) {
   const auto it = std::find_if(dials_.begin(), dials_.end(), [&](const auto& d) {
@@ -1162,6 +1193,16 @@ class NmBackend final : public Backend {
   }
 
   Result<std::unique_ptr<Session>> dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) override {
+    // Honoured or refused, never ignored (DESIGN.md section 3), before anything reaches NM:
+    // ActivateConnection dials a profile as it is stored, and NM has no callback.
+    if (request.phone_number)
+      return fail(make_error(Errc::not_supported,
+                             "the networkmanager backend cannot honour a phone number (--phone): NetworkManager "
+                             "dials the number stored in the connection profile"));
+    if (request.callback_number)
+      return fail(make_error(Errc::not_supported,
+                             "the networkmanager backend cannot honour a callback number (--callback): "
+                             "NetworkManager has no callback"));
     Result<std::shared_ptr<DialState>> started = fail(bus_->gone());
     if (!bus_->run([&] { started = bus_->dial(request, std::move(reporter)); })) return fail(bus_->gone());
     if (!started) return fail(started.error());

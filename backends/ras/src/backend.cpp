@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -180,22 +181,33 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
     params_.dwSize = sizeof params_;
     ext_.dwSize = sizeof ext_;
     entry_ = request.entry;
-    bool fits = copy_text(params_.szEntryName, to_wide(request.entry));
-    if (request.phone_number) fits = fits && copy_text(params_.szPhoneNumber, to_wide(*request.phone_number));
+    // RAS honours both numbers (RASDIALPARAMS); a value longer than its field is refused, named,
+    // before RasDial is called.
+    const auto too_long = [](const char* what, std::size_t limit) {
+      return fail(make_error(Errc::invalid_argument, std::string(what) + " is longer than RAS takes (" +
+                                                         std::to_string(limit - 1) + " characters)"));
+    };
+    if (!copy_text(params_.szEntryName, to_wide(request.entry)))
+      return too_long("the entry name", std::size(params_.szEntryName));
+    if (request.phone_number && !copy_text(params_.szPhoneNumber, to_wide(*request.phone_number)))
+      return too_long("the phone number (--phone)", std::size(params_.szPhoneNumber));
     if (request.callback_number) {
-      fits = fits && copy_text(params_.szCallbackNumber, to_wide(*request.callback_number));
+      if (!copy_text(params_.szCallbackNumber, to_wide(*request.callback_number)))
+        return too_long("the callback number (--callback)", std::size(params_.szCallbackNumber));
     } else if (request.handle_paused_states) {
       // "*" asks the server to let the caller set the number: the CallbackSetByCaller pause.
-      fits = fits && copy_text(params_.szCallbackNumber, to_wide("*"));
+      (void)copy_text(params_.szCallbackNumber, to_wide("*"));
     }
     if (request.credentials) {
-      fits = fits && copy_text(params_.szUserName, to_wide(request.credentials->user)) &&
-             copy_text(params_.szDomain, to_wide(request.credentials->domain));
+      if (!copy_text(params_.szUserName, to_wide(request.credentials->user)))
+        return too_long("the user name", std::size(params_.szUserName));
+      if (!copy_text(params_.szDomain, to_wide(request.credentials->domain)))
+        return too_long("the domain", std::size(params_.szDomain));
       Wide password = to_wide(request.credentials->password.reveal());
-      fits = fits && copy_text(params_.szPassword, password);
+      const bool fits = copy_text(params_.szPassword, password);
       secure_wipe(password.data(), password.size() * sizeof(WideChar));
+      if (!fits) return too_long("the password", std::size(params_.szPassword));
     }
-    if (!fits) return fail(make_error(Errc::invalid_argument, "an entry name, number or credential is too long for RAS"));
     if (request.handle_paused_states) ext_.dwfOptions |= RDEOPT_PausedStates;
     return {};
   }

@@ -11,8 +11,12 @@
                                            the activation is announced, and the StateChanged signals
                                            of the way there (40 50 60 70 100) are still to come
   mockctl.py secrets PID PROFILE SETTING FLAGS
-                                           calls GetSecrets on the agent of process PID, as NM
-                                           does, and prints the answer (blocks until it comes)
+                                           NM calls GetSecrets on the agent of process PID (from
+                                           the mock's own connection, NM's unique name) and this
+                                           prints the answer (blocks until it comes)
+  mockctl.py intrude PID PROFILE SETTING FLAGS
+                                           the same call made by this process, not by NM: what a
+                                           secret agent must refuse
   mockctl.py allow [ACTION...]             polkitd mock: set the allowed actions
 '''
 import sys
@@ -100,7 +104,7 @@ def main():
         a.Set(AC, 'State', dbus.UInt32(2), dbus_interface=dbus.PROPERTIES_IFACE)
         dbus.Interface(a, 'org.freedesktop.DBus.Mock').EmitSignal(AC, 'StateChanged', 'uu',
                                                                    [dbus.UInt32(2), dbus.UInt32(0)])
-    elif cmd == 'secrets':
+    elif cmd in ('secrets', 'intrude'):
         pid, prof, setting, flags = int(args[0]), profile(args[1]), args[2], int(args[3])
         dbus_obj = dbus.Interface(obj('/org/freedesktop/DBus', 'org.freedesktop.DBus'), 'org.freedesktop.DBus')
         agent = None
@@ -109,11 +113,16 @@ def main():
                 agent = name
         if agent is None:
             sys.exit('no agent for pid %d' % pid)
-        conn = dbus.Interface(obj(prof), NM + '.Settings.Connection').GetSettings()
         try:
-            answer = bus.get_object(agent, '/org/freedesktop/NetworkManager/SecretAgent').GetSecrets(
-                conn, dbus.ObjectPath(prof), setting, dbus.Array([], signature='s'), dbus.UInt32(flags),
-                dbus_interface=NM + '.SecretAgent', timeout=120)
+            if cmd == 'secrets':
+                answer = obj('/org/freedesktop/NetworkManager').AskSecrets(
+                    agent, dbus.ObjectPath(prof), setting, dbus.UInt32(flags), dbus_interface='org.dialkit.Test',
+                    timeout=120)
+            else:
+                conn = dbus.Interface(obj(prof), NM + '.Settings.Connection').GetSettings()
+                answer = bus.get_object(agent, '/org/freedesktop/NetworkManager/SecretAgent').GetSecrets(
+                    conn, dbus.ObjectPath(prof), setting, dbus.Array([], signature='s'), dbus.UInt32(flags),
+                    dbus_interface=NM + '.SecretAgent', timeout=120)
             for s, values in answer.items():
                 for k, v in values.items():
                     print('%s.%s=%s' % (s, k, dict(v) if isinstance(v, dbus.Dictionary) else v))

@@ -1,8 +1,10 @@
 '''python-dbusmock template: the stock "networkmanager" template plus what dialkit's tests need
 from NetworkManager that the stock one lacks (see notes/networkmanager.md): an AgentManager,
 an ActivateConnection that starts in ACTIVATING (the harness drives every later state itself,
-as NM would), asks polkit (the dbusmock polkitd template) like NM does, and a
-DeactivateConnection that walks DEACTIVATING -> DEACTIVATED and removes only its own object.
+as NM would), asks polkit (the dbusmock polkitd template) like NM does, a
+DeactivateConnection that walks DEACTIVATING -> DEACTIVATED and removes only its own object,
+and org.dialkit.Test.AskSecrets: NM calling a secret agent's GetSecrets from NM's own bus
+connection (a secret agent answers NetworkManager's unique name only).
 '''
 import dbus
 import dbusmock
@@ -16,6 +18,9 @@ IS_OBJECT_MANAGER = True
 AC_IFACE = 'org.freedesktop.NetworkManager.Connection.Active'
 VPN_IFACE = 'org.freedesktop.NetworkManager.VPN.Connection'
 AGENT_MANAGER = '/org/freedesktop/NetworkManager/AgentManager'
+AGENT_PATH = '/org/freedesktop/NetworkManager/SecretAgent'
+AGENT_IFACE = 'org.freedesktop.NetworkManager.SecretAgent'
+TEST_IFACE = 'org.dialkit.Test'
 
 
 def _authorized(action):
@@ -72,11 +77,26 @@ def deactivate(self, path):
     self.RemoveObject(path)
 
 
+# Asynchronous, so that the mock goes on answering the harness (and the agent's own calls)
+# while the agent holds its answer back (a paused dial).
+@dbus.service.method(TEST_IFACE, in_signature='sosu', out_signature='a{sa{sv}}', async_callbacks=('ok', 'err'))
+def ask_secrets(self, agent, conn, setting, flags, ok, err):
+    settings = dbus.Dictionary({k: dbus.Dictionary(v, signature='sv')
+                                for k, v in dbusmock.get_object(conn).settings.items()}, signature='sa{sv}')
+    self.connection.get_object(agent, AGENT_PATH, introspect=False).GetSecrets(
+        settings, dbus.ObjectPath(conn), setting, dbus.Array([], signature='s'), dbus.UInt32(flags),
+        dbus_interface=AGENT_IFACE, reply_handler=ok, error_handler=err, timeout=120)
+
+
 def load(mock, parameters):
     nm.load(mock, parameters)
     manager = dbusmock.get_object(nm.MANAGER_OBJ)
     manager.AddMethod(nm.MANAGER_IFACE, 'ActivateConnection', 'ooo', 'o', activate)
     manager.AddMethod(nm.MANAGER_IFACE, 'DeactivateConnection', 'o', '', deactivate)
+    # Looked up like an AddMethod one (dbusmock's method table), but dbus-python runs it with
+    # its reply callbacks.
+    ask_secrets.__name__ = 'AskSecrets'
+    manager.methods.setdefault(TEST_IFACE, {})['AskSecrets'] = ('sosu', 'a{sa{sv}}', '', ask_secrets)
     mock.AddObject(AGENT_MANAGER, 'org.freedesktop.NetworkManager.AgentManager', {}, [
         ('Register', 's', '', ''),
         ('RegisterWithCapabilities', 'su', '', ''),

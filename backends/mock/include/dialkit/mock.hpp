@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -33,6 +34,13 @@ namespace dialkit::mock {
 
 inline constexpr int scenario_format_version = 1;
 inline constexpr std::string_view backend_name = "mock";
+
+// Limits on scenario text (parse_scenario) and files (load_scenario_file), so that a broken or
+// hostile file costs little time and memory: 1 MiB (the shipped ones are 1-3 KiB) and 16 levels
+// of JSON arrays and objects (the format needs 5). Beyond them: Errc::malformed_input naming the
+// file and the limit, before the JSON is built.
+inline constexpr std::size_t max_scenario_bytes = std::size_t{1} << 20;
+inline constexpr int max_scenario_depth = 16;
 
 // The RAS-like native code and name a step reports when its scenario gives none
 // (RASCONNSTATE value and RASCS_ name; `disconnecting` has none in RAS).
