@@ -45,7 +45,16 @@ int report(const Error& error, std::string_view what) {
   return to_int(exit_code_for(error));
 }
 
-void emit(const std::string& line) { std::cout << line << '\n' << std::flush; }
+// One line on stdout. Once its reader is gone (EPIPE: SIGPIPE is ignored, mailbox.hpp) nothing
+// more is written and the command's loop ends the way a stop signal would.
+void emit(const std::string& line) {
+  if (stdout_closed()) return;
+  std::cout << line << '\n' << std::flush;
+  if (!std::cout) note_stdout_closed();
+}
+
+// Why the CLI stops a command of its own accord: a stop signal, or a closed stdout.
+bool asked_to_stop() { return stop_signal() != 0 || stdout_closed(); }
 
 // $DIALKIT_MOCK_REGISTRY, else ${XDG_RUNTIME_DIR:-/tmp}/dialkit-mock-$UID: where mock dials of
 // every process of this user meet, so status, hangup and watch work across processes.
@@ -148,7 +157,14 @@ int conclude(const Event& last, const Ending& ending) {
   }
   if (last.error) return report(*last.error, "dial " + last.entry + " failed");
   if (ending.hung_up_here) {
-    std::cerr << "dialkit: hung up\n";
+    const char* why = stdout_closed() && stop_signal() == 0 ? "stdout was closed; " : "";
+    if (!ending.was_connected) {
+      // Stopped on request before it connected: cancelled (exit 8), as for any other dial
+      // that was stopped before it connected.
+      std::cerr << "dialkit: " << why << "stopped before connected; hung up\n";
+      return to_int(ExitCode::cancelled);
+    }
+    std::cerr << "dialkit: " << why << "hung up\n";
     return to_int(ExitCode::ok);
   }
   const std::string reason = last.reason.empty() ? std::string() : " (" + last.reason + ")";
@@ -162,6 +178,11 @@ int conclude(const Event& last, const Ending& ending) {
 
 struct LoopSettings {
   bool json = false;
+  // The connection's id across processes (Connection::status().device.native_id), put on
+  // every event shown and recorded, so that the dial prints the id status, hangup and watch use.
+  std::string live_id;
+  // Written on the main thread in the order events were delivered (--record).
+  TraceRecorder* record = nullptr;
   std::optional<std::chrono::milliseconds> hangup_after;
   // Off for replays: a replayed trace resumes its own pauses.
   bool answer_pauses = true;
@@ -185,6 +206,8 @@ class DialLoop {
     for (;;) {
       while (auto event = mailbox_.take()) {
         if (event->replayed) continue;
+        if (event->live_id.empty()) event->live_id = settings_.live_id;
+        if (settings_.record != nullptr) (*settings_.record)(*event);
         show(*event);
         if (event->state == State::connected) {
           ending_.was_connected = true;
@@ -195,7 +218,7 @@ class DialLoop {
           if (!answer(*event)) return to_int(ending_.forced->first);
         }
       }
-      if (stop_signal() != 0 && !hung_up_) {
+      if (asked_to_stop() && !hung_up_) {
         ending_.hung_up_here = true;
         if (!hang_up()) return to_int(ending_.forced->first);
         continue;
@@ -235,7 +258,7 @@ class DialLoop {
   // Gets the paused state's input and resumes. Returns false only if hanging up failed.
   bool answer(const Event& event) {
     if (mailbox_.ending_queued()) return true;
-    const auto give_up = [this] { return stop_signal() != 0 || mailbox_.ending_queued(); };
+    const auto give_up = [this] { return asked_to_stop() || mailbox_.ending_queued(); };
     std::optional<ResumeInput> input;
     std::string needed;
     Answer unavailable;
@@ -415,7 +438,7 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   DialOptions options;
   options.handle_paused_states = true;
   if (args.password_stdin) {
-    Answer first = input.ask("Password: ", true, [] { return stop_signal() != 0; });
+    Answer first = input.ask("Password: ", true, [] { return asked_to_stop(); });
     if (first.kind == Answer::Kind::interrupted) {
       std::cerr << "dialkit: interrupted before dialing\n";
       return to_int(ExitCode::cancelled);
@@ -450,17 +473,19 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   if (!dialer) return report(dialer.error(), "cannot use backend " + args.backend.value_or("(default)"));
 
   Mailbox mailbox;
-  TraceRecorder* record = recorder.get();
-  // Runs on the dispatcher thread: record (in delivery order) and hand over, nothing else.
-  EventSlot handler = [&mailbox, record](const Event& event) {
-    if (record != nullptr && !event.replayed) (*record)(event);
-    mailbox.post(event);
-  };
+  // Runs on the dispatcher thread: hand over, nothing else. The main thread records, in the
+  // same (delivery) order, once it knows the connection's id.
+  EventSlot handler = [&mailbox](const Event& event) { mailbox.post(event); };
   const auto origin = Clock::now();
   auto connection = dialer->dial(args.entry, std::move(options), std::move(handler));
   if (!connection) return report(connection.error(), "cannot dial " + args.entry);
 
   LoopSettings settings;
+  settings.live_id = connection->status().device.native_id;
+  if (!settings.live_id.empty())
+    std::cerr << "dialkit: dialling " << args.entry << " on " << dialer->backend_name() << " as "
+              << settings.live_id << '\n';
+  settings.record = recorder.get();
   settings.json = args.json;
   settings.hangup_after = args.hangup_after;
   settings.callback = args.callback;
@@ -527,7 +552,7 @@ int run_watch(const GlobalOptions& global, const std::optional<std::string>& bac
   const auto origin = Clock::now();
   // Scripts (and the tests) wait for this line before they start what they want to see.
   std::cerr << "dialkit: watching " << dialer->backend_name() << "; Ctrl-C stops\n" << std::flush;
-  while (stop_signal() == 0) {
+  while (!asked_to_stop()) {
     while (auto event = mailbox.take())
       emit(json ? event_to_json(*event, origin) : format_event(*event, origin, {.show_connection = true}));
     mailbox.wait(std::nullopt);

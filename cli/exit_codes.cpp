@@ -17,7 +17,7 @@ constexpr std::array<ExitCodeInfo, 13> table{{
     {ExitCode::device, "device: the local device or port is missing or in use"},
     {ExitCode::link, "link: negotiation failed, or the link dropped after it came up"},
     {ExitCode::timeout, "timeout: the dial (--timeout) or an operation ran out of time"},
-    {ExitCode::cancelled, "cancelled: the dial was stopped on request"},
+    {ExitCode::cancelled, "cancelled: stopped before it connected (Ctrl-C, SIGTERM, closed stdout)"},
     {ExitCode::backend, "backend: unknown or unusable backend, plugin refused, not supported"},
     {ExitCode::permission, "permission: the system said no"},
     {ExitCode::system, "system: any other platform failure"},

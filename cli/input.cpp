@@ -4,12 +4,14 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #if defined(_WIN32)
 #include <windows.h>
 // MinGW's unistd.h has isatty/read/write and the STD*_FILENO numbers.
 #include <unistd.h>
 #else
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <termios.h>
@@ -109,58 +111,98 @@ class EchoOff {
 
 }  // namespace
 
+namespace {
+
+// The process's controlling terminal, or -1 when it has none (a service, cron, a CI job).
+int open_terminal() {
+#if defined(_WIN32)
+  // Windows: the console is stdin's; prompts keep going to stderr there.
+  return ::isatty(STDIN_FILENO) != 0 ? STDIN_FILENO : -1;
+#else
+  return ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+#endif
+}
+
+void close_terminal(int fd) {
+#if !defined(_WIN32)
+  if (fd >= 0) ::close(fd);
+#else
+  (void)fd;
+#endif
+}
+
+// Where prompts go: the terminal itself (Windows: stderr, next to the console).
+int prompt_fd(int tty) {
+#if defined(_WIN32)
+  (void)tty;
+  return STDERR_FILENO;
+#else
+  return tty;
+#endif
+}
+
+}  // namespace
+
 InputSource InputSource::from_stdin(bool password_stdin) {
-  if (password_stdin) return InputSource(Mode::lines);
-  if (::isatty(STDIN_FILENO) != 0) return InputSource(Mode::terminal);
-  return InputSource(Mode::none);
+  if (password_stdin) {
+    // A terminal for the prompt only when the password is typed at it.
+    return InputSource(Mode::lines, ::isatty(STDIN_FILENO) != 0 ? open_terminal() : -1);
+  }
+  if (const int tty = open_terminal(); tty >= 0) return InputSource(Mode::terminal, tty);
+  return InputSource(Mode::none, -1);
 }
 
 InputSource::InputSource(InputSource&& other) noexcept
-    : mode_(other.mode_), eof_(other.eof_), buffer_(std::move(other.buffer_)) {
+    : mode_(other.mode_), tty_(std::exchange(other.tty_, -1)), eof_(other.eof_),
+      buffer_(std::move(other.buffer_)) {
   secure_wipe(other.buffer_);
 }
 
-InputSource::~InputSource() { secure_wipe(buffer_); }
+InputSource::~InputSource() {
+  secure_wipe(buffer_);
+  close_terminal(tty_);
+}
 
 Answer InputSource::ask(std::string_view prompt, bool hidden,
                         const std::function<bool()>& give_up) {
   switch (mode_) {
     case Mode::none:
       return {Answer::Kind::unavailable, {},
-              "stdin is not a terminal and --password-stdin was not given"};
+              "there is no terminal to ask on (/dev/tty) and --password-stdin was not given"};
     case Mode::lines: {
       if (hidden && ::isatty(STDIN_FILENO) != 0) {
         // --password-stdin typed at a terminal: still no echo, and say what is read.
         EchoOff quiet(STDIN_FILENO);
-        write_all(STDERR_FILENO, prompt);
-        Answer a = read_line(give_up);
+        if (tty_ >= 0) write_all(prompt_fd(tty_), prompt);
+        Answer a = read_line(STDIN_FILENO, give_up);
         if (a.kind == Answer::Kind::unavailable) a.why = "end of input";
         return a;
       }
-      Answer a = read_line(give_up);
+      Answer a = read_line(STDIN_FILENO, give_up);
       if (a.kind == Answer::Kind::unavailable) a.why = "--password-stdin has no lines left";
       return a;
     }
     case Mode::terminal: {
       Answer a;
       if (!hidden) {
-        write_all(STDERR_FILENO, prompt);
-        a = read_line(give_up);
+        write_all(prompt_fd(tty_), prompt);
+        a = read_line(tty_, give_up);
       } else {
         // Echo goes off before the prompt shows, so nothing typed after it can echo.
-        EchoOff quiet(STDIN_FILENO);
-        write_all(STDERR_FILENO, prompt);
-        a = read_line(give_up);
+        EchoOff quiet(tty_);
+        write_all(prompt_fd(tty_), prompt);
+        a = read_line(tty_, give_up);
       }
       // An abandoned prompt leaves the cursor after it; the next output starts a new line.
-      if (a.kind != Answer::Kind::ok) write_all(STDERR_FILENO, "\n");
+      if (a.kind != Answer::Kind::ok) write_all(prompt_fd(tty_), "\n");
+      if (a.kind == Answer::Kind::unavailable) a.why = "the terminal closed";
       return a;
     }
   }
   return {};
 }
 
-Answer InputSource::read_line(const std::function<bool()>& give_up) {
+Answer InputSource::read_line(int fd, const std::function<bool()>& give_up) {
   for (;;) {
     if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
       std::string line = buffer_.substr(0, nl);
@@ -185,7 +227,7 @@ Answer InputSource::read_line(const std::function<bool()>& give_up) {
     // The wake event only says "look again"; the loop's give_up() check does the looking.
     if (!wait_for_stdin()) continue;
 #else
-    pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {wake_fd(), POLLIN, 0}};
+    pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd(), POLLIN, 0}};
     const int n = ::poll(fds, 2, -1);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -197,7 +239,7 @@ Answer InputSource::read_line(const std::function<bool()>& give_up) {
     if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
 #endif
     char chunk[256];
-    const auto got = ::read(STDIN_FILENO, chunk, sizeof chunk);
+    const auto got = ::read(fd, chunk, sizeof chunk);
     if (got < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       eof_ = true;

@@ -1,7 +1,9 @@
-// Where a paused dial's input comes from (DESIGN.md section 3): the terminal, prompted on the
-// main thread with passwords typed without echo; or lines of stdin (--password-stdin: the
-// first line is the dial's password, each further line answers the next pause); or nowhere,
-// in which case the dial is hung up and the CLI says which input was needed.
+// Where a paused dial's input comes from (DESIGN.md section 3): the process's terminal
+// (/dev/tty, as ssh and sudo ask), prompted on the main thread with passwords typed without
+// echo, whatever stdin, stdout and stderr are; or lines of stdin (--password-stdin: the first
+// line is the dial's password, each further line answers the next pause); or nowhere (no
+// terminal and no --password-stdin), in which case the dial is hung up and the CLI says which
+// input was needed.
 #pragma once
 
 #include <functional>
@@ -30,13 +32,15 @@ class InputSource {
  public:
   enum class Mode { terminal, lines, none };
 
-  // Terminal when stdin is one, lines with --password-stdin (which wins), none otherwise.
+  // Lines with --password-stdin; else the terminal when the process has one (/dev/tty opens);
+  // none otherwise.
   static InputSource from_stdin(bool password_stdin);
 
   [[nodiscard]] Mode mode() const noexcept { return mode_; }
 
-  // Asks for one value. `prompt` is shown only when stdin is a terminal; `hidden` turns echo
-  // off there (also for --password-stdin typed at a terminal).
+  // Asks for one value. `prompt` is shown on the terminal only, never on stdout or stderr (a
+  // `2>log` must not swallow it); `hidden` turns echo off there (also for --password-stdin
+  // typed at a terminal).
   // `give_up` is polled while waiting (a stop signal, or the dial ended meanwhile); when it
   // returns true the answer is `interrupted`.
   Answer ask(std::string_view prompt, bool hidden, const std::function<bool()>& give_up);
@@ -48,10 +52,12 @@ class InputSource {
   ~InputSource();
 
  private:
-  explicit InputSource(Mode mode) : mode_(mode) {}
-  Answer read_line(const std::function<bool()>& give_up);
+  InputSource(Mode mode, int tty) : mode_(mode), tty_(tty) {}
+  Answer read_line(int fd, const std::function<bool()>& give_up);
 
   Mode mode_;
+  // The terminal (/dev/tty) prompts and terminal input use, or -1.
+  int tty_ = -1;
   bool eof_ = false;
   // Bytes read past the current line (pipes deliver several lines at once); wiped on exit.
   std::string buffer_;

@@ -2,6 +2,7 @@
 #include "mailbox.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #else
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -20,6 +22,7 @@ namespace dialkit::cli {
 namespace {
 
 volatile std::sig_atomic_t g_stop_signal = 0;
+std::atomic<bool> g_stdout_closed{false};
 
 #if defined(_WIN32)
 
@@ -101,6 +104,10 @@ void install_stop_signals() {
   action.sa_flags = 0;  // no SA_RESTART: a blocking read should see EINTR
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  ::sigaction(SIGPIPE, &ignore, nullptr);
 }
 
 int stop_signal() noexcept { return g_stop_signal; }
@@ -114,6 +121,10 @@ void drain_wake() noexcept {
 }
 
 #endif
+
+bool stdout_closed() noexcept { return g_stdout_closed.load(); }
+
+void note_stdout_closed() noexcept { g_stdout_closed.store(true); }
 
 void Mailbox::post(const Event& event) {
   {
@@ -151,9 +162,16 @@ void Mailbox::wait(std::optional<Clock::time_point> deadline) {
   // Auto-reset: returning from the wait already drained it.
   ::WaitForSingleObject(wake_event(), timeout_ms < 0 ? INFINITE : static_cast<DWORD>(timeout_ms));
 #else
-  pollfd fd{wake_fd(), POLLIN, 0};
-  const int n = ::poll(&fd, 1, timeout_ms);
-  if (n > 0) drain_wake();
+  // A pipe's or socket's writer gets POLLERR/POLLHUP once the reader is gone, with no event
+  // asked for: a dial that prints nothing for hours still notices `| head` ending.
+  static const bool watch_stdout = [] {
+    struct stat info {};
+    return ::fstat(STDOUT_FILENO, &info) == 0 && (S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode));
+  }();
+  pollfd fds[2] = {{wake_fd(), POLLIN, 0}, {watch_stdout && !stdout_closed() ? STDOUT_FILENO : -1, 0, 0}};
+  const int n = ::poll(fds, 2, timeout_ms);
+  if (n > 0 && (fds[0].revents & POLLIN) != 0) drain_wake();
+  if (n > 0 && (fds[1].revents & (POLLERR | POLLHUP)) != 0) note_stdout_closed();
 #endif
 }
 

@@ -15,10 +15,16 @@ namespace dialkit::cli {
 
 // Installs SIGINT/SIGTERM handlers that record the signal and wake any Mailbox wait. A second
 // signal of the same kind ends the process the default way, so a stuck hang-up can still be
-// interrupted.
+// interrupted. SIGPIPE is ignored: a closed stdout is seen as a failed write (or while waiting,
+// below) and ends the command cleanly instead of killing it mid-dial.
 void install_stop_signals();
 // The first stop signal received, or 0.
 [[nodiscard]] int stop_signal() noexcept;
+// True once stdout is known to be closed by its reader (`| head -2`): a write to it failed, or
+// (stdout being a pipe or socket) a Mailbox wait saw the reader go.
+[[nodiscard]] bool stdout_closed() noexcept;
+// Records that a write to stdout failed.
+void note_stdout_closed() noexcept;
 
 #if defined(_WIN32)
 // Windows: an auto-reset event instead of the pipe (a HANDLE), set by post() and Ctrl-C.

@@ -59,11 +59,11 @@ int run(int argc, char** argv) {
   bool dial_password_stdin = false, dial_json = false;
   auto* dial = app.add_subcommand("dial", "Dial an entry and print each state as it happens");
   dial->footer(
-      "Paused states (password needed, callback number, expired password) are answered from the "
-      "terminal\n(passwords are not echoed), or with --password-stdin from further lines of "
-      "stdin. With no input\navailable the dial is hung up (exit code 12). After `connected`, "
-      "dialkit stays up until the link\nends, Ctrl-C or SIGTERM (hangs up, exit 0) or "
-      "--hangup-after.\n\n" +
+      "Paused states (password needed, callback number, expired password) are answered on the "
+      "terminal\n(/dev/tty; passwords are not echoed), or with --password-stdin from further "
+      "lines of stdin. With no\ninput available the dial is hung up (exit code 12). Ctrl-C, "
+      "SIGTERM or a closed stdout hang up:\nexit 8 before `connected`, 0 after. After "
+      "`connected`, dialkit stays up until the link ends\nor --hangup-after.\n\n" +
       exit_code_help());
   dial->add_option("entry", dial_entry, "Entry to dial (see `dialkit entries`)")->required();
   auto* dial_backend_opt =

@@ -701,6 +701,7 @@ void ConnectionCore::accept_locked(const NativeReport& r, bool& post) {
   }
   Event e;
   e.connection = id_;
+  e.live_id = live_id_;
   e.backend = backend_name_;
   e.entry = entry_;
   e.seq = next_seq_++;

@@ -95,6 +95,7 @@ Result<Error> error_from_json(const json& j) {
 std::string event_to_json(const Event& e, Clock::time_point origin) {
   json j;
   j["connection"] = e.connection;
+  if (!e.live_id.empty()) j["id"] = e.live_id;
   j["backend"] = e.backend;
   j["entry"] = e.entry;
   j["seq"] = e.seq;

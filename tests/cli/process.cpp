@@ -100,14 +100,18 @@ Child::Child(const std::string& program, const std::vector<std::string>& args,
   posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
 
   std::vector<std::string> argv_strings{program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   auto argv = pointers(argv_strings);
   auto env_strings = make_environment(env);
   auto envp = pointers(env_strings);
-  const int rc = ::posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), envp.data());
+  const int rc = ::posix_spawn(&pid_, program.c_str(), &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
@@ -143,6 +147,11 @@ void Child::write_stdin(std::string_view data) {
 void Child::close_stdin() {
   if (in_ >= 0) ::close(in_);
   in_ = -1;
+}
+
+void Child::close_stdout() {
+  if (out_fd_ >= 0) ::close(out_fd_);
+  out_fd_ = -1;
 }
 
 void Child::send_signal(int sig) { ::kill(pid_, sig); }
@@ -208,17 +217,25 @@ Outcome run(const std::string& program, const std::vector<std::string>& args,
 }
 
 PtyChild::PtyChild(const std::string& program, const std::vector<std::string>& args,
-                   const Environment& env) {
+                   const Environment& env, bool stderr_to_pipe) {
   std::vector<std::string> argv_strings{program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   auto argv = pointers(argv_strings);
   auto env_strings = make_environment(env);
   auto envp = pointers(env_strings);
+  int err[2] = {-1, -1};
+  if (stderr_to_pipe && ::pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe2");
   pid_ = ::forkpty(&master_, nullptr, nullptr, nullptr);
   if (pid_ < 0) throw_errno("forkpty");
   if (pid_ == 0) {
+    // Only async-signal-safe calls between fork and exec.
+    if (stderr_to_pipe) ::dup2(err[1], STDERR_FILENO);
     ::execve(program.c_str(), argv.data(), envp.data());
     ::_exit(127);
+  }
+  if (stderr_to_pipe) {
+    ::close(err[1]);
+    err_fd_ = err[0];
   }
 }
 
@@ -228,6 +245,25 @@ PtyChild::~PtyChild() {
     ::waitpid(pid_, nullptr, 0);
   }
   if (master_ >= 0) ::close(master_);
+  if (err_fd_ >= 0) ::close(err_fd_);
+}
+
+void PtyChild::send_signal(int sig) { ::kill(pid_, sig); }
+
+void PtyChild::drain_stderr(int wait_ms) {
+  while (err_fd_ >= 0) {
+    pollfd fd{err_fd_, POLLIN, 0};
+    if (::poll(&fd, 1, wait_ms) <= 0) return;
+    char chunk[4096];
+    const auto got = ::read(err_fd_, chunk, sizeof chunk);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      ::close(err_fd_);
+      err_fd_ = -1;
+      return;
+    }
+    err_.append(chunk, static_cast<std::size_t>(got));
+  }
 }
 
 void PtyChild::type(std::string_view keys) {
@@ -240,6 +276,7 @@ void PtyChild::type(std::string_view keys) {
 }
 
 bool PtyChild::read_some(std::chrono::milliseconds limit) {
+  drain_stderr(0);  // a full stderr pipe must not stall the child
   if (eof_) return false;
   pollfd fd{master_, POLLIN, 0};
   const int n = ::poll(&fd, 1, static_cast<int>(limit.count()));
@@ -280,8 +317,10 @@ Outcome PtyChild::finish(std::chrono::milliseconds limit) {
   bool killed = false;
   o.code = reap(pid_, std::chrono::milliseconds(remaining_ms(deadline)), killed);
   reaped_ = true;
+  drain_stderr(1000);  // the child is gone: its stderr ends at once
   o.timed_out = o.timed_out || killed;
   o.out = output_;
+  o.err = err_;
   return o;
 }
 

@@ -42,7 +42,9 @@ using Environment = std::map<std::string, std::string>;
 
 class Child {
  public:
-  // Starts `program args...` with the current environment plus `env`.
+  // Starts `program args...` with the current environment plus `env`, in a session of its own
+  // with no controlling terminal (as under cron or CI): a test run from a terminal must not
+  // have the CLI prompt on it.
   Child(const std::string& program, const std::vector<std::string>& args, const Environment& env);
   ~Child();
   Child(const Child&) = delete;
@@ -50,6 +52,8 @@ class Child {
 
   void write_stdin(std::string_view data);
   void close_stdin();
+  // Closes our end of the child's stdout, as `| head -2` does once it has its lines.
+  void close_stdout();
   void send_signal(int sig);
   // Reads until `needle` appears in stdout (or stderr), the child closes both or `limit`
   // passes; true if it appeared.
@@ -77,10 +81,11 @@ Outcome run(const std::string& program, const std::vector<std::string>& args,
             std::chrono::milliseconds limit = 30s);
 
 // A child on a pseudo-terminal: stdin, stdout and stderr are all the terminal, as for a
-// person at a shell.
+// person at a shell; with `stderr_to_pipe`, stderr goes to a pipe instead (`2>log`).
 class PtyChild {
  public:
-  PtyChild(const std::string& program, const std::vector<std::string>& args, const Environment& env);
+  PtyChild(const std::string& program, const std::vector<std::string>& args, const Environment& env,
+           bool stderr_to_pipe = false);
   ~PtyChild();
   PtyChild(const PtyChild&) = delete;
   PtyChild& operator=(const PtyChild&) = delete;
@@ -88,14 +93,19 @@ class PtyChild {
   void type(std::string_view keys);
   // Reads terminal output until `needle` appears after position `from`; true if it did.
   bool wait_for(std::string_view needle, std::size_t from = 0, std::chrono::milliseconds limit = 20s);
+  void send_signal(int sig);
+  // Outcome::out is what the terminal showed; Outcome::err what went to the stderr pipe.
   Outcome finish(std::chrono::milliseconds limit = 30s);
   [[nodiscard]] const std::string& output() const noexcept { return output_; }
 
  private:
   bool read_some(std::chrono::milliseconds limit);
+  void drain_stderr(int wait_ms);
   pid_t pid_ = -1;
   int master_ = -1;
+  int err_fd_ = -1;
   std::string output_;
+  std::string err_;
   bool eof_ = false;
   bool reaped_ = false;
 };

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -32,16 +33,24 @@ constexpr int exit_ok = 0;
 constexpr int exit_usage = 2;
 constexpr int exit_authentication = 3;
 constexpr int exit_line = 4;
+constexpr int exit_cancelled = 8;
 constexpr int exit_backend = 9;
 constexpr int exit_input_unavailable = 12;
 
-const std::string dialkit_binary = DIALKIT_CLI_BINARY;
+// The binary and plugins under test: the build tree's, or others named in the environment
+// (an installed dialkit, or an older build to show that a test catches what it should).
+std::string from_env_or(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+const std::string dialkit_binary = from_env_or("DIALKIT_TEST_CLI", DIALKIT_CLI_BINARY);
+const std::string plugin_dir = from_env_or("DIALKIT_TEST_CLI_PLUGINS", DIALKIT_TEST_PLUGIN_DIR);
 
 // One private mock registry per test, so parallel test runs never see each other's dials.
 struct Fixture {
   TempDir registry;
   Environment env{{"DIALKIT_MOCK_REGISTRY", registry.path().string()},
-                  {"DIALKIT_PLUGIN_PATH", DIALKIT_TEST_PLUGIN_DIR}};
+                  {"DIALKIT_PLUGIN_PATH", plugin_dir}};
 
   Outcome run(const std::vector<std::string>& args, std::string_view input = {},
               std::chrono::milliseconds limit = 30s) const {
@@ -349,7 +358,7 @@ TEST_CASE("a pause with stdin not a terminal and no --password-stdin fails clean
   const auto o = f.run({"dial", "wrong-password", "--backend", "mock"});
   INFO(describe(o));
   CHECK(o.code == exit_input_unavailable);
-  CHECK(o.err.find("stdin is not a terminal") != std::string::npos);
+  CHECK(o.err.find("no terminal to ask on (/dev/tty)") != std::string::npos);
   const auto states = text_states(o.out);
   REQUIRE_FALSE(states.empty());
   CHECK(states.back() == "disconnected");
@@ -375,17 +384,94 @@ TEST_CASE("on a terminal the password is prompted for and not echoed", "[cli]") 
   CHECK(o.out.find("hung up") != std::string::npos);
 }
 
-TEST_CASE("Ctrl-C at a password prompt hangs up cleanly", "[cli]") {
+TEST_CASE("Ctrl-C at a password prompt on the terminal hangs up and exits cancelled", "[cli]") {
   Fixture f;
-  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--user", "carol"}, f.env);
+  // stderr goes to a file-like pipe (`2>log`): the prompt must still reach the person, on the
+  // terminal, and not sit unseen in the log.
+  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--user", "carol"},
+                 f.env, /*stderr_to_pipe=*/true);
   REQUIRE(child.wait_for("Password for carol: "));
   child.type("\x03");  // the terminal's interrupt character: SIGINT to the dial
   const auto o = child.finish(15s);
-  INFO(o.out);
+  INFO(describe(o));
+  CHECK_FALSE(o.timed_out);
+  CHECK(o.code == exit_cancelled);
+  CHECK(o.out.find("disconnected") != std::string::npos);
+  CHECK(o.err.find("Password") == std::string::npos);
+  CHECK(o.err.find("stopped before connected; hung up") != std::string::npos);
+}
+
+TEST_CASE("with stdin and stderr redirected, the password is still asked on the terminal", "[cli]") {
+  Fixture f;
+  const std::string password = right_password();
+  const auto empty_input = f.registry.path() / "empty-input";
+  std::ofstream(empty_input).flush();
+  // `dialkit dial ... </dev/null 2>log` at a terminal: as ssh and sudo do, the CLI asks on
+  // /dev/tty, not on stdin or stderr.
+  PtyChild child("/bin/sh",
+                 {"-c", "exec \"$0\" \"$@\" <" + empty_input.string(), dialkit_binary, "dial",
+                  "wrong-password", "--backend", "mock", "--user", "dave", "--hangup-after", "0.1"},
+                 f.env, /*stderr_to_pipe=*/true);
+  REQUIRE(child.wait_for("Password for dave: "));
+  const auto prompt_at = child.output().find("Password for dave: ");
+  child.type(password + "\n");
+  REQUIRE(child.wait_for(" connected ", prompt_at));
+  const auto o = child.finish();
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find(password) == std::string::npos);  // typed without echo
+  CHECK(o.err.find("Password") == std::string::npos);
+}
+
+TEST_CASE("SIGTERM before connected hangs up and exits cancelled", "[cli]") {
+  Fixture f;
+  Child dial(dialkit_binary, {"dial", "success", "--backend", "mock"}, f.env);
+  REQUIRE(dial.wait_for_stdout(" opening_port "));
+  dial.send_signal(SIGTERM);
+  const auto o = dial.finish(15s);
+  INFO(describe(o));
+  CHECK_FALSE(o.timed_out);
+  CHECK(o.code == exit_cancelled);
+  CHECK(o.err.find("stopped before connected; hung up") != std::string::npos);
+  const auto states = text_states(o.out);
+  CHECK(std::find(states.begin(), states.end(), "connected") == states.end());
+  REQUIRE_FALSE(states.empty());
+  CHECK(states.back() == "disconnected");
+  CHECK(o.out.find("local hang-up") != std::string::npos);
+}
+
+TEST_CASE("a dial whose stdout is closed early (| head -2) hangs up and exits", "[cli]") {
+  Fixture f;
+  Child dial(dialkit_binary, {"dial", "success", "--backend", "mock"}, f.env);
+  // Two event lines, then the reader goes away as `head -2` does.
+  REQUIRE(dial.wait_for_stdout(" port_opened "));
+  dial.close_stdout();
+  const auto o = dial.finish(15s);
+  INFO(describe(o));
+  CHECK_FALSE(o.timed_out);
+  // Not killed by SIGPIPE (141): the dial was hung up, before it connected.
+  CHECK(o.code == exit_cancelled);
+  CHECK(o.err.find("stdout was closed; stopped before connected; hung up") != std::string::npos);
+  // Nothing is left live for another process to find.
+  const auto status = f.run({"status", "--backend", "mock", "--json"});
+  INFO(describe(status));
+  CHECK(status.code == exit_ok);
+  CHECK(json_lines(status.out).empty());
+}
+
+TEST_CASE("a connected dial whose stdout is closed hangs up without printing again", "[cli]") {
+  Fixture f;
+  Child dial(dialkit_binary, {"dial", "success", "--backend", "mock"}, f.env);
+  REQUIRE(dial.wait_for_stdout(" connected "));
+  // Connected, the dial prints nothing more until it ends: the closed pipe itself is noticed.
+  dial.close_stdout();
+  const auto o = dial.finish(15s);
+  INFO(describe(o));
   CHECK_FALSE(o.timed_out);
   CHECK(o.code == exit_ok);
-  CHECK(o.out.find("disconnected") != std::string::npos);
-  CHECK(o.out.find("hung up") != std::string::npos);
+  CHECK(o.err.find("stdout was closed; hung up") != std::string::npos);
+  const auto status = f.run({"status", "--backend", "mock", "--json"});
+  CHECK(json_lines(status.out).empty());
 }
 
 TEST_CASE("a canary password appears in no output, error or trace", "[cli]") {
@@ -571,6 +657,106 @@ TEST_CASE("watch shows the events of a dial another process makes", "[cli]") {
   CHECK(o.code == exit_ok);
   const auto states = json_states(json_lines(o.out));
   CHECK(std::find(states.begin(), states.end(), "connected") != states.end());
+}
+
+// The events a watch printed (--json) for one connection id.
+std::vector<json> events_of(const std::vector<json>& all, const std::string& id) {
+  std::vector<json> out;
+  for (const auto& e : all)
+    if (e.value("id", std::string()) == id) out.push_back(e);
+  return out;
+}
+
+TEST_CASE("a watch in another process sees every event of a dial, in order, with native codes and errors",
+          "[cli]") {
+  Fixture f;
+  Child watch(dialkit_binary, {"watch", "--backend", "mock", "--json"}, f.env);
+  REQUIRE(watch.wait_for_stderr("watching mock"));
+
+  // multilink: 16 events, several within a few milliseconds of each other.
+  const auto multilink = f.run({"dial", "multilink", "--backend", "mock", "--json", "--hangup-after", "0.05"});
+  INFO(describe(multilink));
+  REQUIRE(multilink.code == exit_ok);
+  const auto dialled = json_lines(multilink.out);
+  REQUIRE(dialled.size() >= 16);
+  REQUIRE(dialled.front().contains("id"));
+  const std::string multilink_id = dialled.front()["id"].get<std::string>();
+
+  const auto busy = f.run({"dial", "busy", "--backend", "mock", "--json"});
+  INFO(describe(busy));
+  REQUIRE(busy.code == exit_line);
+  const auto busy_events = json_lines(busy.out);
+  REQUIRE(busy_events.front().contains("id"));
+  const std::string busy_id = busy_events.front()["id"].get<std::string>();
+
+  REQUIRE(watch.wait_for_stdout("ERROR_LINE_BUSY"));
+  watch.send_signal(SIGINT);
+  const auto o = watch.finish(15s);
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  const auto watched = json_lines(o.out);
+
+  const auto same = [](const std::vector<json>& seen, const std::vector<json>& made) {
+    REQUIRE(seen.size() == made.size());
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      INFO("event " << i << ": watched " << seen[i].dump() << "\n  dialled " << made[i].dump());
+      CHECK(seen[i]["state"] == made[i]["state"]);
+      CHECK(seen[i]["native_code"] == made[i]["native_code"]);
+      CHECK(seen[i]["native_name"] == made[i]["native_name"]);
+      CHECK(seen[i]["subentry"] == made[i]["subentry"]);
+      CHECK(seen[i]["error"] == made[i]["error"]);
+    }
+  };
+  const auto watched_multilink = events_of(watched, multilink_id);
+  same(watched_multilink, dialled);
+  // The dial's own process knows it was a local hang-up; the watch, who ended it.
+  CHECK(watched_multilink.back()["reason"].get<std::string>().find("dialling process") != std::string::npos);
+  same(events_of(watched, busy_id), busy_events);
+  CHECK(events_of(watched, busy_id).back()["error"]["code"] == "line_busy");
+}
+
+TEST_CASE("a dial's id is the one status, hangup and watch use, in every output", "[cli]") {
+  Fixture f;
+  const auto trace = f.registry.path() / "held.jsonl";
+  Child watch(dialkit_binary, {"watch", "--backend", "mock"}, f.env);
+  REQUIRE(watch.wait_for_stderr("watching mock"));
+  Child holder(dialkit_binary,
+               {"dial", "success", "--backend", "mock", "--json", "--record", trace.string(), "--hangup-after", "30"},
+               f.env);
+  REQUIRE(holder.wait_for_stdout("\"connected\""));
+  const auto first = json_lines(holder.out()).front();
+  REQUIRE(first.contains("id"));
+  const std::string id = first["id"].get<std::string>();
+  CHECK(holder.err().find("dialling success on mock as " + id) != std::string::npos);
+  for (const auto& e : json_lines(holder.out())) CHECK(e["id"] == id);
+
+  const auto status = f.run({"status", "--backend", "mock", "--json"});
+  INFO(describe(status));
+  const auto live = json_lines(status.out);
+  REQUIRE(live.size() == 1);
+  CHECK(live[0]["id"] == id);
+
+  REQUIRE(watch.wait_for_stdout(" connected "));
+  const auto hangup = f.run({"hangup", id, "--backend", "mock"});
+  INFO(describe(hangup));
+  CHECK(hangup.code == exit_ok);
+  CHECK(hangup.out.find("hung up " + id) != std::string::npos);
+  const auto held = holder.finish(15s);
+  INFO(describe(held));
+  CHECK(held.code == exit_ok);
+
+  REQUIRE(watch.wait_for_stdout(" disconnected "));
+  watch.send_signal(SIGINT);
+  const auto watched = watch.finish(15s);
+  INFO(describe(watched));
+  const auto lines = text_states(watched.out);
+  REQUIRE_FALSE(lines.empty());
+  for (const auto& line : lines_of(watched.out))
+    if (!line.empty() && line[0] == '+') CHECK(line.find(" " + id + " mock:success ") != std::string::npos);
+
+  const auto recorded = json_lines(read_file(trace));
+  REQUIRE(recorded.size() > 1);
+  for (std::size_t i = 1; i < recorded.size(); ++i) CHECK(recorded[i]["id"] == id);
 }
 
 TEST_CASE("unknown entries and backends fail cleanly with their exit codes", "[cli]") {

@@ -1,6 +1,7 @@
 // Pieces shared by the mock's source files: the task gate and the cross-process registry.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -63,8 +64,22 @@ struct RegistryRecord {
   std::string device;
 };
 
+// The event log of one connection, <id>.log: JSON Lines, append-only. The first line is a
+// header {"dialkit_mock_log":1,"id":...,"pid":...,"entry":...}; each further line is one event
+// as the dialling process reported it, in event_to_json()'s form (state, native code and name,
+// error, reason, subentry, attempt). A watch in another process follows it, so it sees every
+// event in order however fast they come. Bounded: at most max_log_events event lines (the
+// final `disconnected` always gets in), each shorter than max_log_line bytes. A writer that
+// dies leaves at most a last line without its newline, which readers never take.
+inline constexpr std::size_t max_log_events = 4096;
+inline constexpr std::size_t max_log_line = 4096;
+// An ended log (or one whose writer died) is removed once it has not changed for this long, so
+// that a watch polling every few milliseconds has read it first.
+inline constexpr auto log_grace = std::chrono::seconds{30};
+
 // The files of the cross-process registry in one directory: <pid>-<connection>.json per live
-// session (rewritten atomically on each report) and <id>.hangup to ask its owner to hang up.
+// session (rewritten atomically on each report), <id>.log (above) and <id>.hangup to ask its
+// owner to hang up.
 class Registry {
  public:
   explicit Registry(std::filesystem::path dir);
@@ -82,6 +97,20 @@ class Registry {
   Result<void> request_hangup(const std::string& id) const;
   // True (and removes the request) if someone asked for this id to hang up.
   bool take_hangup_request(const std::string& id) const;
+
+  // Starts <id>.log with its header: a fresh file (replacing any stale one of a dead process
+  // whose pid came back) for a first attempt, kept when a redial of the same connection
+  // continues it.
+  Result<void> start_log(const std::string& id, long pid, const std::string& entry,
+                         bool fresh) const;
+  // Appends one line (the newline is added); one write, so a reader sees all of it or none.
+  Result<void> append_log(const std::string& id, const std::string& line) const;
+  // The ids that have a log, sorted.
+  [[nodiscard]] std::vector<std::string> logs() const;
+  // Removes the logs that ended (or whose writer died) and have not changed for log_grace.
+  void sweep_logs() const;
+  // The process id in a registry id ("<pid>-<connection>"), or 0.
+  [[nodiscard]] static long pid_of(const std::string& id) noexcept;
 
  private:
   std::filesystem::path dir_;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -14,7 +15,11 @@
 #include <windows.h>
 #else
 #include <dlfcn.h>
+#include <sys/stat.h>
 #endif
+
+#include <dialkit/trace.hpp>
+#include <nlohmann/json.hpp>
 
 #include "internal.hpp"
 
@@ -55,6 +60,12 @@ class ScenarioStore {
 namespace {
 
 constexpr auto registry_poll_interval = milliseconds{100};
+// How often a watch looks for new and grown logs. Nothing is lost between looks (the logs keep
+// every event); this only bounds how late a watch prints.
+constexpr auto watch_poll_interval = milliseconds{20};
+// Bounds on the text of one log line's fields, so that a line stays below max_log_line.
+constexpr std::size_t max_log_field = 1024;
+constexpr std::string_view own_end_reason = "hung up by the dialling process";
 constexpr std::string_view trace_prefix = "trace:";
 constexpr std::string_view remote_hangup_reason = "hang-up requested by another process";
 
@@ -159,6 +170,10 @@ class Run : public std::enable_shared_from_this<Run> {
   }
 
   void start() {
+    if (registry_) {
+      // A demo aid like the rest of the registry: a full disk must not break the dial.
+      (void)registry_->start_log(id_, Registry::own_pid(), request_.entry, request_.attempt == 1);
+    }
     std::lock_guard lock(mutex_);
     post_step_locked(0);
   }
@@ -192,6 +207,7 @@ class Run : public std::enable_shared_from_this<Run> {
     s.device_name = scenario_.device_name;
     s.device_type = scenario_.device_type;
     s.phone_number = request_.phone_number.value_or(scenario_.phone_number);
+    s.native_id = id_;
     return s;
   }
 
@@ -211,6 +227,11 @@ class Run : public std::enable_shared_from_this<Run> {
   };
   Halted halt(bool wait);
   void finished();
+  // Appends a report to the connection's log for watches in other processes, in the order it
+  // is reported. After a `disconnected` nothing more is logged by this attempt.
+  void log(const NativeReport& report);
+  // Logs a `disconnected` with `reason` unless the log already ended.
+  void log_end(std::string_view reason);
 
   const Scenario scenario_;
   const DialRequest request_;
@@ -230,6 +251,12 @@ class Run : public std::enable_shared_from_this<Run> {
   std::uint64_t next_key_ = 1;
   std::optional<std::size_t> paused_at_;
   std::map<std::size_t, std::uint32_t> wrong_inputs_;  // per paused step
+
+  std::mutex log_mutex_;  // orders log lines; never held while reporting
+  std::size_t logged_ = 0;
+  bool log_ended_ = false;
+  std::optional<State> log_previous_;
+  const Clock::time_point log_origin_ = Clock::now();
 };
 
 // What the backend and its sessions share: the live runs and the registry poller.
@@ -487,8 +514,48 @@ bool Run::emit(NativeReport report) {
     r.device = scenario_.device_name;
     (void)registry_->publish(r);  // a demo aid: a full disk must not break the dial
   }
+  log(report);
   reporter_->report(std::move(report));
   return true;
+}
+
+void Run::log(const NativeReport& report) {
+  if (!registry_) return;
+  auto clip = [](std::string text) {
+    if (text.size() > max_log_field) text.resize(max_log_field);
+    return text;
+  };
+  std::lock_guard lock(log_mutex_);
+  if (log_ended_) return;
+  if (logged_ >= detail::max_log_events && report.state != State::disconnected) return;
+  Event e;
+  e.connection = request_.connection;
+  e.live_id = id_;
+  e.backend = std::string(backend_name);
+  e.entry = clip(request_.entry);
+  e.seq = ++logged_;
+  e.state = report.state;
+  e.previous = log_previous_;
+  e.time = Clock::now();
+  e.native_code = report.native_code;
+  e.native_name = clip(report.native_name);
+  e.error = report.error;
+  if (e.error) {
+    e.error->native_text = clip(e.error->native_text);
+    e.error->detail = clip(e.error->detail);
+  }
+  e.reason = clip(report.reason);
+  e.subentry = report.subentry;
+  e.attempt = request_.attempt;
+  log_previous_ = report.state;
+  if (report.state == State::disconnected) log_ended_ = true;
+  (void)registry_->append_log(id_, event_to_json(e, log_origin_));
+}
+
+void Run::log_end(std::string_view reason) {
+  log(NativeReport{State::disconnected, default_native_code(State::disconnected),
+                   std::string(default_native_name(State::disconnected)), std::nullopt,
+                   std::string(reason), std::nullopt});
 }
 
 Run::Halted Run::halt(bool wait) {
@@ -516,6 +583,7 @@ void Run::finished() {
   }
   // A drop fault may still wait after a scenario ended by itself.
   for (const auto& [key, task] : pending) scheduler_->cancel(task);
+  log_end("the dial ended in its own process");
   if (registry_) registry_->withdraw(id_);
   if (auto backend = backend_.lock()) backend->remove(id_);
 }
@@ -527,10 +595,16 @@ void Run::hangup() {
   // `disconnecting` only when no task of ours can report concurrently: after the gate closed,
   // none starts, but one already running elsewhere could land after it and look illegal.
   if (!halted.task_running_elsewhere && last && *last != State::disconnecting &&
-      *last != State::disconnected)
-    reporter_->report(NativeReport{State::disconnecting, default_native_code(State::disconnecting),
-                                   std::string(default_native_name(State::disconnecting)),
-                                   std::nullopt, {}, std::nullopt});  // core knows why
+      *last != State::disconnected) {
+    NativeReport disconnecting{State::disconnecting, default_native_code(State::disconnecting),
+                               std::string(default_native_name(State::disconnecting)),
+                               std::nullopt, {}, std::nullopt};  // core knows why
+    log(disconnecting);
+    reporter_->report(std::move(disconnecting));
+  }
+  // Core gives the final event its reason ("local hang-up", "timeout"); the log, read by
+  // other processes, can only say who ended it.
+  log_end(own_end_reason);
   // The native end (RASCS_Disconnected): core delivers `disconnected` with this native code
   // and the hang-up's reason once hangup() returned.
   if (!halted.task_running_elsewhere && last != State::disconnected)
@@ -544,13 +618,18 @@ void Run::remote_hangup(std::string_view reason) {
   // Called from our own poll task or from hangup_live(), never under core's control lock.
   if (!halt(true).first) return;
   const auto last = last_state();
-  if (last != State::disconnecting)
-    reporter_->report(NativeReport{State::disconnecting, default_native_code(State::disconnecting),
-                                   std::string(default_native_name(State::disconnecting)),
-                                   std::nullopt, std::string(reason), std::nullopt});
-  reporter_->report(NativeReport{State::disconnected, default_native_code(State::disconnected),
-                                 std::string(default_native_name(State::disconnected)),
-                                 std::nullopt, std::string(reason), std::nullopt});
+  if (last != State::disconnecting) {
+    NativeReport disconnecting{State::disconnecting, default_native_code(State::disconnecting),
+                               std::string(default_native_name(State::disconnecting)),
+                               std::nullopt, std::string(reason), std::nullopt};
+    log(disconnecting);
+    reporter_->report(std::move(disconnecting));
+  }
+  NativeReport disconnected{State::disconnected, default_native_code(State::disconnected),
+                            std::string(default_native_name(State::disconnected)), std::nullopt,
+                            std::string(reason), std::nullopt};
+  log(disconnected);
+  reporter_->report(std::move(disconnected));
   finished();
 }
 
@@ -576,7 +655,8 @@ class MockSession final : public Session {
   std::shared_ptr<Run> run_;
 };
 
-// Watches the registry for other processes' connections.
+// Watches other processes' connections by following their logs (internal.hpp): every event
+// each dialling process reported, in order, with its native code, error and reason.
 class WatchCore : public std::enable_shared_from_this<WatchCore> {
  public:
   WatchCore(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<Registry> registry,
@@ -584,6 +664,17 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
       : scheduler_(std::move(scheduler)), registry_(std::move(registry)), sink_(std::move(sink)) {}
 
   void start() {
+    // Logs that ended before the watch started are history, not news; a live one is followed
+    // from its first event. Decided here, before watch() returns, so that a dial started after
+    // that is always new, however fast it ends.
+    for (const auto& id : registry_->logs()) {
+      if (Registry::pid_of(id) == Registry::own_pid()) continue;
+      Followed f;
+      f.file = file_identity(id);
+      f.skip = Registry::pid_of(id) == 0 || !Registry::pid_alive(Registry::pid_of(id)) ||
+               ended_already(id);
+      followed_.emplace(id, std::move(f));
+    }
     std::lock_guard lock(mutex_);
     schedule_locked(Clock::duration::zero());
   }
@@ -599,16 +690,104 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
   }
 
  private:
-  struct Seen {
-    State state;
-    std::int64_t native_code;
-    std::string native_name;
+  // Where the watch is in one log. Only the poll task touches these (start() runs before it).
+  struct Followed {
+    std::uint64_t file = 0;  // identity of the file read (inode): a new file starts over
+    std::uint64_t offset = 0;
+    std::string partial;  // a line whose newline has not come yet
+    bool discarding = false;  // inside an over-long line: dropped up to its newline
+    bool header_read = false;
     std::string entry;
+    long pid = 0;
+    std::size_t lines = 0;
+    bool ended = false;  // the last event read was `disconnected`
+    bool skip = false;   // ended before the watch started, or not a log of ours
   };
+
+  static void restart(Followed& f, std::uint64_t file) {
+    f = Followed();
+    f.file = file;
+  }
+
+  std::uint64_t file_identity(const std::string& id) const {
+#if defined(_WIN32)
+    (void)id;
+    return 0;  // Windows: a shrunken file is the only sign of a new one
+#else
+    struct stat info {};
+    if (::stat((registry_->dir() / (id + ".log")).c_str(), &info) != 0) return 0;
+    return static_cast<std::uint64_t>(info.st_ino);
+#endif
+  }
+
+  bool ended_already(const std::string& id) const {
+    Followed probe;
+    std::vector<NativeReport> ignored;
+    read_new(id, probe, ignored);
+    return probe.ended || probe.skip;
+  }
 
   void schedule_locked(Clock::duration delay) {
     if (stopped_) return;
     task_ = scheduler_->post_after(delay, [self = shared_from_this()] { self->poll(); });
+  }
+
+  // Reads what was added to the log since `f.offset` and turns each complete line into a report.
+  void read_new(const std::string& id, Followed& f, std::vector<NativeReport>& out) const {
+    std::ifstream in(registry_->dir() / (id + ".log"), std::ios::binary);
+    if (!in) return;
+    in.seekg(0, std::ios::end);
+    const auto end = static_cast<std::streamoff>(in.tellg());
+    if (end < 0) return;
+    if (static_cast<std::uint64_t>(end) < f.offset) restart(f, f.file);  // replaced
+    // A bounded read per look; the rest comes at the next one.
+    constexpr std::uint64_t chunk = 64 * 1024;
+    const auto available = static_cast<std::uint64_t>(end) - f.offset;
+    std::string data(static_cast<std::size_t>(std::min(available, chunk)), '\0');
+    in.seekg(static_cast<std::streamoff>(f.offset));
+    in.read(data.data(), static_cast<std::streamsize>(data.size()));
+    data.resize(static_cast<std::size_t>(in.gcount()));
+    f.offset += data.size();
+    std::string_view rest(data);
+    while (!rest.empty() && !f.skip) {
+      const auto nl = rest.find('\n');
+      const auto piece = rest.substr(0, nl);
+      if (!f.discarding) f.partial.append(piece);
+      if (f.partial.size() >= detail::max_log_line) {
+        f.partial.clear();
+        f.discarding = true;  // no line of ours is this long: skip to the next newline
+      }
+      if (nl == std::string_view::npos) break;
+      rest.remove_prefix(nl + 1);
+      if (f.discarding) {
+        f.discarding = false;
+        continue;
+      }
+      std::string line = std::move(f.partial);
+      f.partial.clear();
+      take_line(line, f, out);
+    }
+  }
+
+  static void take_line(const std::string& line, Followed& f, std::vector<NativeReport>& out) {
+    if (!f.header_read) {
+      const auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_object() || !j.contains("dialkit_mock_log") || !j["pid"].is_number_integer() ||
+          !j["entry"].is_string()) {
+        f.skip = true;  // not a log this version writes
+        return;
+      }
+      f.header_read = true;
+      f.pid = j["pid"].get<long>();
+      f.entry = j["entry"].get<std::string>();
+      return;
+    }
+    if (++f.lines > detail::max_log_events + 1) return;  // more than any writer of ours writes
+    auto parsed = event_from_json(line);
+    if (!parsed) return;  // a damaged line: the next ones still count
+    const Event& e = parsed->event;
+    f.ended = e.state == State::disconnected;
+    out.push_back(NativeReport{e.state, e.native_code, e.native_name, e.error, e.reason, e.subentry});
   }
 
   void poll() {
@@ -619,26 +798,36 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
       task_.reset();
     }
     const auto own = Registry::own_pid();
-    std::map<std::string, Seen> now;
-    for (auto& r : registry_->records())
-      if (r.pid != own)
-        now.emplace(r.id, Seen{r.state, r.native_code, std::move(r.native_name), std::move(r.entry)});
-    // Only this task touches seen_, so the sink is called without a lock held.
-    for (const auto& [id, s] : now) {
-      const auto old = seen_.find(id);
-      if (old == seen_.end() || old->second.state != s.state ||
-          old->second.native_code != s.native_code)
-        sink_->report(id, s.entry, NativeReport{s.state, s.native_code, s.native_name, std::nullopt, {}, std::nullopt});
-    }
-    for (const auto& [id, s] : seen_)
-      if (!now.contains(id))
-        sink_->report(id, s.entry,
+    const auto ids = registry_->logs();
+    for (const auto& id : ids) {
+      if (Registry::pid_of(id) == own) continue;
+      Followed& f = followed_[id];
+      const auto identity = file_identity(id);
+      if (identity != f.file) restart(f, identity);  // a new log under that name
+      if (f.skip) continue;
+      // Asked before reading: a writer found dead has written all it ever will.
+      const bool writer_alive = Registry::pid_alive(Registry::pid_of(id));
+      std::vector<NativeReport> reports;
+      read_new(id, f, reports);
+      // Only this task reads the logs, so the sink is called without a lock held, in order.
+      for (auto& r : reports) sink_->report(id, f.entry, std::move(r));
+      if (!writer_alive && f.header_read && !f.ended && reports.empty()) {
+        f.ended = true;
+        sink_->report(id, f.entry,
                       NativeReport{State::disconnected, default_native_code(State::disconnected),
                                    std::string(default_native_name(State::disconnected)),
-                                   std::nullopt, "the connection ended in its own process", std::nullopt});
-    seen_ = std::move(now);
+                                   std::nullopt,
+                                   "the dialling process (" + std::to_string(f.pid) +
+                                       ") ended without hanging up",
+                                   std::nullopt});
+      }
+    }
+    std::erase_if(followed_, [&](const auto& kv) {
+      return !std::binary_search(ids.begin(), ids.end(), kv.first);
+    });
+    if (++polls_ % 250 == 0) registry_->sweep_logs();
     std::lock_guard lock(mutex_);
-    schedule_locked(registry_poll_interval);
+    schedule_locked(watch_poll_interval);
   }
 
   const std::shared_ptr<Scheduler> scheduler_;
@@ -648,7 +837,8 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
   std::mutex mutex_;
   bool stopped_ = false;
   std::optional<Scheduler::TaskId> task_;
-  std::map<std::string, Seen> seen_;
+  std::map<std::string, Followed> followed_;
+  std::uint64_t polls_ = 0;
 };
 
 class MockWatchHandle final : public WatchHandle {

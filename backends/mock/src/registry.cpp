@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -12,6 +13,7 @@
 #if defined(_WIN32)
 #include <windows.h>
 #else
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 #endif
@@ -161,6 +163,7 @@ std::vector<RegistryRecord> Registry::records() const {
     out.push_back(std::move(*r));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  sweep_logs();
   return out;
 }
 
@@ -184,6 +187,112 @@ Result<void> Registry::request_hangup(const std::string& id) const {
 bool Registry::take_hangup_request(const std::string& id) const {
   std::error_code ec;
   return fs::remove(dir_ / (id + ".hangup"), ec);
+}
+
+long Registry::pid_of(const std::string& id) noexcept {
+  const auto dash = id.find('-');
+  if (dash == 0 || dash == std::string::npos || dash > 18) return 0;
+  long pid = 0;
+  for (std::size_t i = 0; i < dash; ++i) {
+    if (id[i] < '0' || id[i] > '9') return 0;
+    pid = pid * 10 + (id[i] - '0');
+  }
+  return pid;
+}
+
+Result<void> Registry::start_log(const std::string& id, long pid, const std::string& entry,
+                                 bool fresh) const {
+  const auto file = dir_ / (id + ".log");
+  std::error_code ec;
+  if (!fresh && fs::exists(file, ec)) return {};
+  const json header{{"dialkit_mock_log", 1}, {"id", id}, {"pid", pid}, {"entry", entry}};
+  // Write then rename: a new file, so a reader of a stale log with the same name sees it change.
+  const auto tmp = dir_ / ("." + id + ".log.tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
+    out << header.dump() << '\n';
+    if (!out.flush()) return fail(make_error(Errc::system_error, "cannot write " + tmp.string()));
+  }
+  fs::rename(tmp, file, ec);
+  if (ec)
+    return fail(make_error(Errc::system_error, "cannot start the log of " + id + ": " + ec.message()));
+  return {};
+}
+
+Result<void> Registry::append_log(const std::string& id, const std::string& line) const {
+  const std::string whole = line + '\n';
+#if defined(_WIN32)
+  std::ofstream out(dir_ / (id + ".log"), std::ios::app | std::ios::binary);
+  out.write(whole.data(), static_cast<std::streamsize>(whole.size()));
+  if (!out.flush()) return fail(make_error(Errc::system_error, "cannot append to the log of " + id));
+#else
+  // O_APPEND and one write(): the line lands whole at the end, never interleaved or torn
+  // (short of the process dying inside the call, which leaves a line without its newline).
+  const int fd = ::open((dir_ / (id + ".log")).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return fail(make_error(Errc::system_error,
+                           "cannot append to the log of " + id + ": " + std::strerror(errno)));
+  ssize_t n = -1;
+  do {
+    n = ::write(fd, whole.data(), whole.size());
+  } while (n < 0 && errno == EINTR);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(whole.size()))
+    return fail(make_error(Errc::system_error, "cannot append to the log of " + id));
+#endif
+  return {};
+}
+
+std::vector<std::string> Registry::logs() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto& path = it->path();
+    if (path.extension() != ".log" || path.filename().string().starts_with(".")) continue;
+    out.push_back(path.stem().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
+// True if the last complete line of a log is a `disconnected` event.
+bool log_ended(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::streamoff>(in.tellg());
+  if (size <= 0) return false;
+  const std::streamoff from = size > static_cast<std::streamoff>(2 * max_log_line)
+                                  ? size - static_cast<std::streamoff>(2 * max_log_line)
+                                  : 0;
+  in.seekg(from);
+  std::string tail(static_cast<std::size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  tail.resize(static_cast<std::size_t>(in.gcount()));
+  const auto last_nl = tail.rfind('\n');
+  if (last_nl == std::string::npos) return false;
+  const auto prev = last_nl == 0 ? std::string::npos : tail.rfind('\n', last_nl - 1);
+  const std::size_t begin = prev == std::string::npos ? 0 : prev + 1;
+  const auto line = tail.substr(begin, last_nl - begin);
+  const json j = json::parse(line, nullptr, false);
+  if (!j.is_object()) return false;
+  const auto state = j.find("state");
+  return state != j.end() && state->is_string() && *state == "disconnected";
+}
+
+}  // namespace
+
+void Registry::sweep_logs() const {
+  const auto now = fs::file_time_type::clock::now();
+  for (const auto& id : logs()) {
+    const auto file = dir_ / (id + ".log");
+    std::error_code ec;
+    const auto changed = fs::last_write_time(file, ec);
+    if (ec || now - changed < log_grace) continue;
+    if (!pid_alive(pid_of(id)) || log_ended(file)) fs::remove(file, ec);
+  }
 }
 
 }  // namespace dialkit::mock::detail

@@ -21,7 +21,12 @@ using Clock = std::chrono::steady_clock;
 
 /// One state change of a connection, as subscribers receive it.
 struct Event {
-  ConnectionId connection = 0;  ///<the connection it belongs to
+  ConnectionId connection = 0;  ///<the connection it belongs to, numbered within its runtime
+  /// The connection's id across processes (DESIGN.md section 3, "ids are one namespace"):
+  /// LiveConnection::id, what Dialer::hangup() and `dialkit status/hangup/watch` take. Set on
+  /// the events of watched connections; empty when the backend gave none. For a dial, the
+  /// same id is Connection::status().device.native_id.
+  std::string live_id;
   std::string backend;  ///<the backend's name
   std::string entry;  ///<the entry dialled
   /// Per connection, from 1, without gaps among delivered events.
