@@ -1,7 +1,8 @@
 // Against a REAL NetworkManager 1.42 in its own network namespace (harness/start-realnm.sh):
 // a static-IP activation with its real 40->50->70->80->90->100 sequence and a hang-up, a
 // profile that fails, NM killed in the middle of an activation, a watch that sees an nmcli
-// activation, and the CLI driving the plugin. Needs root, ip netns and network-manager.
+// activation (and, stopped, leaves it up), dial timeouts that never fire after `connected`,
+// and the CLI driving the plugin. Needs root, ip netns and network-manager.
 #include <catch2/catch.hpp>
 
 #include <csignal>
@@ -299,6 +300,92 @@ TEST_CASE("real NM: a watch sees an activation made with nmcli", "[real-peer][re
   const auto last = events.all().back();
   CHECK_FALSE(last.error);  // a client's deliberate end
   CHECK(last.reason.find("USER_REQUESTED") != std::string::npos);
+}
+
+namespace {
+
+// NetworkManager's own word on a profile's activation ("activated", "deactivating", ...; empty
+// when it is not active).
+std::string active_state(const Peer& peer, const std::string& profile) {
+  std::string out;
+  (void)peer.sh("nmcli -g GENERAL.STATE connection show " + profile + " 2>/dev/null", &out);
+  out.erase(out.find_last_not_of(" \n") + 1);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("real NM: stopping a watch, and destroying its runtime, leave an nmcli activation up",
+          "[real-peer][realnm][watch]") {
+  Peer peer("start-realnm.sh");
+  std::string out;
+  REQUIRE(peer.sh("nmcli connection up veth-static", &out) == 0);
+  INFO(out);
+  REQUIRE(active_state(peer, "veth-static") == "activated");
+  {
+    Runtime runtime(peer.runtime_options());
+    Dialer dialer = nm_dialer(runtime);
+    Events events;
+    auto watch = dialer.watch(events.slot());
+    REQUIRE(watch);
+    INFO(events.dump());
+    REQUIRE(events.wait_for_state(State::connected));  // the watch adopted nmcli's activation
+    watch->stop();
+    CHECK(active_state(peer, "veth-static") == "activated");
+    // A second watch, left running when the runtime goes.
+    Events again;
+    auto second = dialer.watch(again.slot());
+    REQUIRE(second);
+    REQUIRE(again.wait_for_state(State::connected));
+  }
+  // Watching changed nothing: nmcli's link is up, and nmcli is the one to take it down.
+  CHECK(active_state(peer, "veth-static") == "activated");
+  std::string addr;
+  CHECK(peer.sh("ip -n " + peer.env("NETNS") + " -4 addr show nmveth0", &addr) == 0);
+  CHECK(addr.find("192.0.2.1/24") != std::string::npos);
+  CHECK(peer.sh("nmcli connection down veth-static", &out) == 0);
+}
+
+TEST_CASE("real NM: 200 dials with a 1 s timeout of a profile that connects in milliseconds: none is timed out",
+          "[real-peer][realnm][timeout]") {
+  // The runtime's clock (dial timeouts only: the NetworkManager backend keeps no time of its
+  // own) is virtual, so each dial's second passes at once after `connected` instead of being
+  // waited for: a timer that `connected` did not disarm fires then.
+  Peer peer("start-realnm.sh");
+  auto clock = std::make_shared<VirtualScheduler>();
+  auto options = peer.runtime_options();
+  options.scheduler = clock;
+  Runtime runtime(options);
+  Dialer dialer = nm_dialer(runtime);
+  int timed_out = 0;
+  int connected = 0;
+  std::string first_failure;
+  for (int i = 0; i < 200; ++i) {
+    Events events;
+    DialOptions o;
+    o.timeout = 1s;
+    auto conn = dialer.dial("veth-static", o, events.slot());
+    INFO("dial " << i << ": " << (conn ? std::string() : conn.error().message()));
+    REQUIRE(conn);
+    REQUIRE(events.wait([](const std::vector<Event>& all) {
+      return !all.empty() && (all.back().state == State::connected || all.back().state == State::disconnected);
+    }));
+    if (events.all().back().state == State::connected) ++connected;
+    clock->advance(2s);  // the timeout's time passes
+    REQUIRE(conn->hangup());
+    REQUIRE(conn->wait_until_ended(10s));
+    const auto last = events.all().back();
+    if (last.error && last.error->code == Errc::timeout) {
+      ++timed_out;
+      if (first_failure.empty()) first_failure = "dial " + std::to_string(i) + ":\n" + events.dump();
+    } else {
+      CHECK(last.reason == "local hang-up");
+      CHECK_FALSE(last.error);
+    }
+  }
+  INFO(first_failure);
+  CHECK(connected == 200);
+  CHECK(timed_out == 0);
 }
 
 #if defined(DIALKIT_CLI_BINARY)
