@@ -404,6 +404,26 @@ TEST_CASE("real NM: the CLI dials through the plugin and shows live states and h
 #endif
 
 #if defined(DIALKIT_CLI_BINARY)
+TEST_CASE("real NM: `dialkit dial --timeout 1` of a profile that connects at once is never timed out",
+          "[real-peer][realnm][cli][timeout]") {
+  // As a user met it: connected within tens of milliseconds, then hung up at 1 s with
+  // "timeout ... not connected within 1000 ms" and exit 7 (7 of 20 runs).
+  Peer peer("start-realnm.sh");
+  for (int i = 0; i < 10; ++i) {
+    std::string out;
+    const int rc = peer.sh(std::string("DIALKIT_PLUGIN_PATH=") + DIALKIT_TEST_PLUGIN_DIR + " " + DIALKIT_CLI_BINARY +
+                               " dial veth-static --backend networkmanager --json --timeout 1 --hangup-after 1.5 2>&1",
+                           &out);
+    INFO("run " << i << ":\n" << out);
+    REQUIRE(rc == 0);
+    CHECK(out.find("\"connected\"") != std::string::npos);
+    CHECK(out.find("timeout") == std::string::npos);
+    CHECK(out.find("local hang-up") != std::string::npos);
+  }
+}
+#endif
+
+#if defined(DIALKIT_CLI_BINARY)
 TEST_CASE("real NM: `dialkit watch` shows an activation made with nmcli", "[real-peer][realnm][cli]") {
   Peer peer("start-realnm.sh");
   const auto out = (peer.dir() / "watch.out").string();
