@@ -1,7 +1,8 @@
 // Against a REAL NetworkManager 1.42 in its own network namespace (harness/start-realnm.sh):
 // a static-IP activation with its real 40->50->70->80->90->100 sequence and a hang-up, a
 // profile that fails, NM killed in the middle of an activation, a watch that sees an nmcli
-// activation, and the CLI driving the plugin. Needs root, ip netns and network-manager.
+// activation (and, stopped, leaves it up), dial timeouts that never fire after `connected`,
+// and the CLI driving the plugin. Needs root, ip netns and network-manager.
 #include <catch2/catch.hpp>
 
 #include <csignal>
@@ -301,6 +302,92 @@ TEST_CASE("real NM: a watch sees an activation made with nmcli", "[real-peer][re
   CHECK(last.reason.find("USER_REQUESTED") != std::string::npos);
 }
 
+namespace {
+
+// NetworkManager's own word on a profile's activation ("activated", "deactivating", ...; empty
+// when it is not active).
+std::string active_state(const Peer& peer, const std::string& profile) {
+  std::string out;
+  (void)peer.sh("nmcli -g GENERAL.STATE connection show " + profile + " 2>/dev/null", &out);
+  out.erase(out.find_last_not_of(" \n") + 1);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("real NM: stopping a watch, and destroying its runtime, leave an nmcli activation up",
+          "[real-peer][realnm][watch]") {
+  Peer peer("start-realnm.sh");
+  std::string out;
+  REQUIRE(peer.sh("nmcli connection up veth-static", &out) == 0);
+  INFO(out);
+  REQUIRE(active_state(peer, "veth-static") == "activated");
+  {
+    Runtime runtime(peer.runtime_options());
+    Dialer dialer = nm_dialer(runtime);
+    Events events;
+    auto watch = dialer.watch(events.slot());
+    REQUIRE(watch);
+    INFO(events.dump());
+    REQUIRE(events.wait_for_state(State::connected));  // the watch adopted nmcli's activation
+    watch->stop();
+    CHECK(active_state(peer, "veth-static") == "activated");
+    // A second watch, left running when the runtime goes.
+    Events again;
+    auto second = dialer.watch(again.slot());
+    REQUIRE(second);
+    REQUIRE(again.wait_for_state(State::connected));
+  }
+  // Watching changed nothing: nmcli's link is up, and nmcli is the one to take it down.
+  CHECK(active_state(peer, "veth-static") == "activated");
+  std::string addr;
+  CHECK(peer.sh("ip -n " + peer.env("NETNS") + " -4 addr show nmveth0", &addr) == 0);
+  CHECK(addr.find("192.0.2.1/24") != std::string::npos);
+  CHECK(peer.sh("nmcli connection down veth-static", &out) == 0);
+}
+
+TEST_CASE("real NM: 200 dials with a 1 s timeout of a profile that connects in milliseconds: none is timed out",
+          "[real-peer][realnm][timeout]") {
+  // The runtime's clock (dial timeouts only: the NetworkManager backend keeps no time of its
+  // own) is virtual, so each dial's second passes at once after `connected` instead of being
+  // waited for: a timer that `connected` did not disarm fires then.
+  Peer peer("start-realnm.sh");
+  auto clock = std::make_shared<VirtualScheduler>();
+  auto options = peer.runtime_options();
+  options.scheduler = clock;
+  Runtime runtime(options);
+  Dialer dialer = nm_dialer(runtime);
+  int timed_out = 0;
+  int connected = 0;
+  std::string first_failure;
+  for (int i = 0; i < 200; ++i) {
+    Events events;
+    DialOptions o;
+    o.timeout = 1s;
+    auto conn = dialer.dial("veth-static", o, events.slot());
+    INFO("dial " << i << ": " << (conn ? std::string() : conn.error().message()));
+    REQUIRE(conn);
+    REQUIRE(events.wait([](const std::vector<Event>& all) {
+      return !all.empty() && (all.back().state == State::connected || all.back().state == State::disconnected);
+    }));
+    if (events.all().back().state == State::connected) ++connected;
+    clock->advance(2s);  // the timeout's time passes
+    REQUIRE(conn->hangup());
+    REQUIRE(conn->wait_until_ended(10s));
+    const auto last = events.all().back();
+    if (last.error && last.error->code == Errc::timeout) {
+      ++timed_out;
+      if (first_failure.empty()) first_failure = "dial " + std::to_string(i) + ":\n" + events.dump();
+    } else {
+      CHECK(last.reason == "local hang-up");
+      CHECK_FALSE(last.error);
+    }
+  }
+  INFO(first_failure);
+  CHECK(connected == 200);
+  CHECK(timed_out == 0);
+}
+
 #if defined(DIALKIT_CLI_BINARY)
 TEST_CASE("real NM: the CLI dials through the plugin and shows live states and hangs up", "[real-peer][realnm][cli]") {
   Peer peer("start-realnm.sh");
@@ -313,6 +400,26 @@ TEST_CASE("real NM: the CLI dials through the plugin and shows live states and h
   CHECK(out.find("\"auth_project\"") != std::string::npos);
   CHECK(out.find("\"connected\"") != std::string::npos);
   CHECK(out.find("local hang-up") != std::string::npos);
+}
+#endif
+
+#if defined(DIALKIT_CLI_BINARY)
+TEST_CASE("real NM: `dialkit dial --timeout 1` of a profile that connects at once is never timed out",
+          "[real-peer][realnm][cli][timeout]") {
+  // As a user met it: connected within tens of milliseconds, then hung up at 1 s with
+  // "timeout ... not connected within 1000 ms" and exit 7 (7 of 20 runs).
+  Peer peer("start-realnm.sh");
+  for (int i = 0; i < 10; ++i) {
+    std::string out;
+    const int rc = peer.sh(std::string("DIALKIT_PLUGIN_PATH=") + DIALKIT_TEST_PLUGIN_DIR + " " + DIALKIT_CLI_BINARY +
+                               " dial veth-static --backend networkmanager --json --timeout 1 --hangup-after 1.5 2>&1",
+                           &out);
+    INFO("run " << i << ":\n" << out);
+    REQUIRE(rc == 0);
+    CHECK(out.find("\"connected\"") != std::string::npos);
+    CHECK(out.find("timeout") == std::string::npos);
+    CHECK(out.find("local hang-up") != std::string::npos);
+  }
 }
 #endif
 
