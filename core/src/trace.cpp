@@ -130,6 +130,7 @@ Result<TraceEvent> event_from_json(std::string_view line) {
   auto conn = field(j, "connection", json::value_t::number_integer, false);
   if (!conn) return fail(conn.error());
   e.connection = (*conn)->get<ConnectionId>();
+  if (auto it = j.find("id"); it != j.end() && it->is_string()) e.live_id = it->get<std::string>();
   auto backend = field(j, "backend", json::value_t::string, false);
   if (!backend) return fail(backend.error());
   e.backend = (*backend)->get<std::string>();

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "process.hpp"
+#include "skip.hpp"
 
 using dialkit::test::Child;
 using dialkit::test::Environment;
@@ -513,8 +514,8 @@ TEST_CASE("dial, which handles passwords, writes no core file", "[cli]") {
   if (inherited.rlim_max != RLIM_INFINITY && inherited.rlim_max < inherited.rlim_cur)
     inherited.rlim_max = inherited.rlim_cur;  // raising the hard limit needs root
   if (::setrlimit(RLIMIT_CORE, &inherited) != 0) {
-    WARN("skipped: the core-size limit cannot be raised here (hard limit below 1 MiB, not root), so the "
-         "CLI's own limit of 0 could not be told apart from an inherited one");
+    DIALKIT_SKIP("the core-size limit cannot be raised here (hard limit below 1 MiB, no CAP_SYS_RESOURCE), "
+                 "so the CLI's own limit of 0 could not be told apart from an inherited one");
     return;
   }
   Child holder(dialkit_binary,

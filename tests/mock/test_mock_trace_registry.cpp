@@ -328,35 +328,110 @@ TEST_CASE("mock registry: files of dead processes are dropped", "[mock][integrat
   CHECK_FALSE(fs::exists(dir.path / (std::to_string(dead) + "-5.json")));
 }
 
-TEST_CASE("mock registry: watch reports other processes' connections and their end", "[mock][integration][registry]") {
+// What a dialling process appends to its log (backends/mock/README.md, "The event log").
+void write_log_header(const fs::path& dir, long pid, int connection) {
+  const auto id = std::to_string(pid) + "-" + std::to_string(connection);
+  std::ofstream(dir / (id + ".log")) << R"({"dialkit_mock_log":1,"id":")" << id << R"(","pid":)" << pid
+                                     << R"(,"entry":"elsewhere"})" << '\n';
+}
+
+void append_log(const fs::path& dir, long pid, int connection, const std::string& text) {
+  std::ofstream(dir / (std::to_string(pid) + "-" + std::to_string(connection) + ".log"), std::ios::app) << text;
+}
+
+std::string log_event(std::uint64_t seq, const std::string& state, std::int64_t native,
+                      const std::string& extra = {}) {
+  return R"({"connection":3,"backend":"mock","entry":"elsewhere","seq":)" + std::to_string(seq) +
+         R"(,"state":")" + state + R"(","previous":null,"native_code":)" + std::to_string(native) +
+         R"(,"native_name":"N)" + std::to_string(native) + R"(","error":null,"time":1.5)" + extra + "}\n";
+}
+
+TEST_CASE("mock registry: watch reports every event another process logged, in order", "[mock][integration][registry]") {
   TempDir dir("watch");
   const long other = static_cast<long>(::getppid());  // alive, and not us
-  write_record(dir.path, other, 3, "authenticating");
+  write_log_header(dir.path, other, 3);
+  append_log(dir.path, other, 3, log_event(1, "opening_port", 0));
   Harness h(registry_options(dir));
   auto own = h.dial("success");  // our own connection is not watched
   std::vector<dialkit::Event> watched;
   auto watch = h.dialer().watch([&](const dialkit::Event& e) { watched.push_back(e); });
   REQUIRE(watch.has_value());
+  // Several events between two looks, one cut before its newline: all complete ones, in order.
+  append_log(dir.path, other, 3,
+             log_event(2, "port_opened", 1) + log_event(3, "connecting_device", 2) +
+                 log_event(4, "authenticating", 7) + R"({"connection":3,"state":"auth)");
   h.scheduler->advance(50ms);
-  REQUIRE(watched.size() == 1);
-  CHECK(watched[0].state == State::authenticating);
-  CHECK(watched[0].entry == "elsewhere");
-  CHECK(watched[0].native_code == 7);
+  REQUIRE(watched.size() == 4);
+  CHECK(watched[0].state == State::opening_port);  // a live log is followed from its start
+  CHECK(watched[3].state == State::authenticating);
+  CHECK(watched[3].native_code == 7);
+  CHECK(watched[3].native_name == "N7");
+  CHECK(watched[3].entry == "elsewhere");
+  CHECK(watched[3].live_id == std::to_string(other) + "-3");
 
-  write_record(dir.path, other, 3, "connected");
-  h.scheduler->advance(100ms);
-  REQUIRE(watched.size() == 2);
-  CHECK(watched[1].state == State::connected);
-
-  fs::remove(dir.path / (std::to_string(other) + "-3.json"));
-  h.scheduler->advance(100ms);
-  REQUIRE(watched.size() == 3);
-  CHECK(watched[2].state == State::disconnected);
-  CHECK(watched[2].connection == watched[0].connection);
+  // The cut line completes; a damaged line is skipped and the next still counts.
+  append_log(dir.path, other, 3, std::string("enticated\"}\n") + "{not json\n" +
+                                    log_event(6, "disconnected", 8193,
+                                              R"(,"reason":"gone","error":{"code":"line_busy","native_code":676})"));
+  h.scheduler->advance(50ms);
+  REQUIRE(watched.size() == 5);
+  CHECK(watched[4].state == State::disconnected);
+  REQUIRE(watched[4].error.has_value());
+  CHECK(watched[4].error->code == Errc::line_busy);
+  CHECK(watched[4].error->native_code == 676);
+  CHECK(watched[4].connection == watched[0].connection);
 
   h.scheduler->advance(6s);  // our own dial connects meanwhile; still nothing for the watch
-  CHECK(watched.size() == 3);
+  CHECK(watched.size() == 5);
   watch->stop();
+}
+
+TEST_CASE("mock registry: a watch ends a connection whose dialling process died", "[mock][integration][registry]") {
+  TempDir dir("dead-writer");
+  const long dead = dead_pid();
+  const long other = static_cast<long>(::getppid());
+  // Ended before the watch started: history, not reported.
+  write_log_header(dir.path, other, 1);
+  append_log(dir.path, other, 1, log_event(1, "opening_port", 0) + log_event(2, "disconnected", 8193));
+  Harness h(registry_options(dir));
+  std::vector<dialkit::Event> watched;
+  auto watch = h.dialer().watch([&](const dialkit::Event& e) { watched.push_back(e); });
+  REQUIRE(watch.has_value());
+  // Appears after the watch started, from a writer that died mid-line.
+  write_log_header(dir.path, dead, 9);
+  append_log(dir.path, dead, 9, log_event(1, "opening_port", 0) + R"({"connection":9,"sta)");
+  h.scheduler->advance(50ms);
+  REQUIRE(watched.size() == 2);
+  CHECK(watched[0].state == State::opening_port);
+  CHECK(watched[1].state == State::disconnected);
+  CHECK_THAT(watched[1].reason, Contains("ended without hanging up"));
+  h.scheduler->advance(1s);
+  CHECK(watched.size() == 2);
+  watch->stop();
+}
+
+TEST_CASE("mock registry: a dial's log holds its events, bounded, and ends with its end", "[mock][integration][registry]") {
+  TempDir dir("log");
+  Harness h(registry_options(dir));
+  auto c = h.dial("busy");
+  h.scheduler->advance(10s);
+  REQUIRE(c.ended());
+  const auto id = std::to_string(::getpid()) + "-" + std::to_string(c.id());
+  CHECK(c.status().device.native_id == id);
+  std::ifstream in(dir.path / (id + ".log"));
+  REQUIRE(in);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  REQUIRE(lines.size() == h.events.size() + 1);  // the header, then each event
+  CHECK_THAT(lines[0], Contains(R"("dialkit_mock_log":1)"));
+  for (std::size_t i = 0; i < h.events.size(); ++i) {
+    auto parsed = dialkit::event_from_json(lines[i + 1]);
+    REQUIRE(parsed.has_value());
+    CHECK(parsed->event.state == h.events[i].state);
+    CHECK(parsed->event.native_code == h.events[i].native_code);
+    CHECK(parsed->event.error == h.events[i].error);
+    CHECK(parsed->event.live_id == id);
+  }
 }
 
 TEST_CASE("mock registry: without registry_dir, watch is not supported and live lists own dials", "[mock][integration][registry]") {
