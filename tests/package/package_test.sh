@@ -15,6 +15,8 @@
 #                    the moved plugins and dials the mock with the moved scenarios; no
 #                    installed binary or library holds a source- or build-tree path
 #   strip            `cmake --install --strip`: the CLI still loads every plugin
+#   backend_options  an enabled backend whose dependency is missing fails the configure, naming
+#                    the Debian package; turned off, the configure passes without it
 #   deb              cpack -G DEB, the packages' contents and dependencies, then `dialkit
 #                    backends` run from the packages unpacked into a throwaway root
 # Usage: package_test.sh ENV_FILE STEP
@@ -230,6 +232,25 @@ strip)
   install_moved --strip
   check_moved_backends
   check_mock_dial
+  ;;
+backend_options)
+  # configure_without NAME ARGS...: configures the source tree (no tests, no build) with the
+  # pppd headers' directory hidden from find_path and no pkg-config module found.
+  configure_without() {
+    local name="$1" empty="$WORK/backend_options/empty-pc"
+    shift
+    rm -rf "$WORK/backend_options/$name" && mkdir -p "$empty"
+    PKG_CONFIG_LIBDIR="$empty" PKG_CONFIG_PATH="" "$CMAKE" -S "$SRC" -B "$WORK/backend_options/$name" \
+      -G "$GENERATOR" -DCMAKE_CXX_COMPILER="$CXX" -DDIALKIT_BUILD_TESTS=OFF -DDIALKIT_BUILD_BENCH=OFF \
+      -DCMAKE_IGNORE_PATH=/usr/include "$@" 2>&1
+  }
+  out="$(configure_without both)" && fail "the configure passed without ppp-dev"
+  grep -q 'install the Debian package ppp-dev' <<<"$out" || fail "no ppp-dev in: $out"
+  out="$(configure_without nm -DDIALKIT_BACKEND_PPPD=OFF)" && fail "the configure passed without sdbus-c++"
+  grep -q 'libsdbus-c++-dev' <<<"$out" || fail "no libsdbus-c++-dev in: $out"
+  out="$(configure_without none -DDIALKIT_BACKEND_PPPD=OFF -DDIALKIT_BACKEND_NETWORKMANAGER=OFF)" ||
+    fail "the configure failed with both backends off: $out"
+  grep -q 'pppd backend off' <<<"$out" || fail "the pppd backend is not reported off"
   ;;
 deb)
   out="$WORK/deb"
