@@ -4,8 +4,8 @@
 #   dialkit-dev  component dev: headers, the unversioned library link, the CMake package,
 #                dialkit.pc, the conformance suite and tool, the plugin template
 # Runtime dependencies come from dpkg-shlibdeps. The package installs under
-# CMAKE_INSTALL_PREFIX, because the loader looks for plugins in the directory compiled in
-# from it: configure with -DCMAKE_INSTALL_PREFIX=/usr for a package that follows Debian policy.
+# CMAKE_INSTALL_PREFIX (configure with -DCMAKE_INSTALL_PREFIX=/usr for a package that follows
+# Debian policy); the loader finds its plugins relative to libdialkit-core, at any prefix.
 set(CPACK_PACKAGE_NAME dialkit)
 set(CPACK_PACKAGE_VENDOR "dialkit")
 set(CPACK_PACKAGE_CONTACT "dialkit maintainers <dialkit-maintainers@example.invalid>")

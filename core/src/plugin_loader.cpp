@@ -4,6 +4,8 @@
 // Boost.DLL; it never lets Boost.DLL parse a file (its library_info is not bounds-checked).
 #include <dialkit/plugin_loader.hpp>
 
+#include <dialkit/install_dirs.hpp>
+
 #include "plugin_loader_internal.hpp"
 #include "plugin_record.hpp"
 
@@ -555,8 +557,11 @@ std::vector<std::filesystem::path> plugin_search_dirs(const PluginSearchOptions&
         if (!entry.empty()) dirs.emplace_back(std::move(entry));
     }
   }
-  if (options.use_install_dir) dirs.emplace_back(DIALKIT_INSTALL_PLUGIN_DIR);
-  if (options.use_build_tree) dirs.emplace_back(DIALKIT_BUILD_PLUGIN_DIR);
+  // Found from libdialkit-core's own place (install_dirs.cpp): an installed library has an
+  // install directory and no build tree; a build tree's library only its tree's directory.
+  const DialkitDirs& own = dialkit_dirs();
+  if (!own.plugin_dir.empty() && (own.build_tree ? options.use_build_tree : options.use_install_dir))
+    dirs.push_back(own.plugin_dir);
   return dirs;
 }
 

@@ -2,7 +2,8 @@
 # The package tests (label "package"): dialkit as its users get it. One step per ctest case:
 #   install          cmake --install into a temporary prefix (the fixture the others share),
 #                    and check the layout
-#   find_package     a consumer project with find_package(dialkit) from that prefix
+#   find_package     a consumer project with find_package(dialkit) from that prefix: the mock
+#                    plugin through the loader, and dialkit::mock linked in (virtual time)
 #   build_tree       the same consumer with find_package from the build tree (no install)
 #   add_subdirectory the consumer with dialkit's source tree inside it
 #   pkg_config       the consumer compiled with `pkg-config --cflags --libs dialkit`
@@ -10,6 +11,12 @@
 #   template         the shipped plugin template built out of tree against the prefix, listed
 #                    by the installed `dialkit backends`, passing the conformance suite
 #   template_key     the template configured with another build type must be refused
+#   relocate         installed under one prefix, then moved: under `env -i` the moved CLI lists
+#                    the moved plugins and dials the mock with the moved scenarios; no
+#                    installed binary or library holds a source- or build-tree path
+#   strip            `cmake --install --strip`: the CLI still loads every plugin
+#   backend_options  an enabled backend whose dependency is missing fails the configure, naming
+#                    the Debian package; turned off, the configure passes without it
 #   deb              cpack -G DEB, the packages' contents and dependencies, then `dialkit
 #                    backends` run from the packages unpacked into a throwaway root
 # Usage: package_test.sh ENV_FILE STEP
@@ -38,6 +45,45 @@ consumer_build() {
   "$CMAKE" -S "$HERE/consumer" -B "$WORK/$name" -G "$GENERATOR" \
     -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "$@"
   "$CMAKE" --build "$WORK/$name" -j "$JOBS"
+}
+
+# fresh_root: a new empty directory outside both trees, removed when the step ends.
+fresh_root() {
+  ROOT_DIR="$(mktemp -d "${TMPDIR:-/tmp}/dialkit-package.XXXXXX")"
+  # shellcheck disable=SC2064 # expanded now, on purpose
+  trap "rm -rf '$ROOT_DIR'" EXIT
+}
+
+# install_moved [INSTALL ARGS...]: installs at one prefix, moves the tree elsewhere and sets
+# MOVED to where it now is. DESTDIR keeps any absolute install rule inside the root too.
+install_moved() {
+  fresh_root
+  DESTDIR="$ROOT_DIR/stage" "$CMAKE" --install "$BIN" --prefix /first "$@" >/dev/null
+  mv "$ROOT_DIR/stage/first" "$ROOT_DIR/moved"
+  MOVED="$ROOT_DIR/moved"
+}
+
+# check_moved_backends: under `env -i` (no variable at all), the moved CLI lists each backend
+# this build has, each from the moved plugin directory, and refuses none.
+check_moved_backends() {
+  local listing name
+  listing="$(env -i "$MOVED/$BINDIR/dialkit" backends 2>&1)"
+  printf '%s\n' "$listing"
+  for name in $BACKENDS; do
+    [[ "$(backend_path "$listing" "$name")" == "$MOVED/$LIBDIR/dialkit/plugins/dialkit-backend-$name.so" ]] ||
+      fail "the moved dialkit does not list $name from the moved tree"
+  done
+  if grep -qi 'refused' <<<"$listing"; then fail "the moved dialkit refused a plugin"; fi
+}
+
+# check_mock_dial: under `env -i`, the moved CLI dials the mock's shipped `success` scenario
+# (real time, about 5 s) and hangs up once connected.
+check_mock_dial() {
+  local out code=0
+  out="$(env -i "$MOVED/$BINDIR/dialkit" dial success --backend mock --hangup-after 0 2>&1)" || code=$?
+  printf '%s\n' "$out"
+  [[ "$code" == 0 ]] || fail "the moved dialkit's mock dial exited $code"
+  grep -qE '^\+ +[0-9.]+s +connected ' <<<"$out" || fail "the moved dialkit's mock dial did not connect"
 }
 
 # backend_path OUTPUT NAME: the "path:" line of backend NAME in `dialkit backends` output.
@@ -92,14 +138,17 @@ find_package)
   grep -q "dialkit_DIR:PATH=$PREFIX/$LIBDIR/cmake/dialkit" "$WORK/find_package/CMakeCache.txt" ||
     fail "find_package did not take dialkit from the prefix"
   "$WORK/find_package/consumer"
+  "$WORK/find_package/mock_consumer"
   ;;
 build_tree)
   consumer_build build_tree -Ddialkit_DIR="$BIN"
   "$WORK/build_tree/consumer"
+  "$WORK/build_tree/mock_consumer"
   ;;
 add_subdirectory)
   consumer_build add_subdirectory -DCONSUMER_MODE=add_subdirectory -DDIALKIT_SOURCE_DIR="$SRC"
   "$WORK/add_subdirectory/consumer"
+  "$WORK/add_subdirectory/mock_consumer"
   ;;
 pkg_config)
   export PKG_CONFIG_PATH="$PREFIX/$LIBDIR/pkgconfig"
@@ -109,8 +158,9 @@ pkg_config)
   [[ "$(realpath "$(pkg-config --variable=plugindir dialkit)")" == "$(realpath "$PLUGIN_DIR")" ]] ||
     fail "plugindir variable"
   rm -rf "$WORK/pkg_config" && mkdir -p "$WORK/pkg_config"
+  # No flag of its own: the C++ standard and the `expected` come from dialkit.pc.
   # shellcheck disable=SC2046 # word splitting of the flags is the point
-  "$CXX" -std=c++23 -o "$WORK/pkg_config/consumer" "$HERE/consumer/main.cpp" \
+  "$CXX" -o "$WORK/pkg_config/consumer" "$HERE/consumer/main.cpp" \
     -DCONSUMER_PLUGIN_DIR="\"$PLUGIN_DIR\"" \
     -DCONSUMER_SCENARIO_DIR="\"$PREFIX/$DATADIR/dialkit/scenarios\"" \
     $(pkg-config --cflags dialkit) $(pkg-config --libs dialkit) \
@@ -119,7 +169,7 @@ pkg_config)
   # A plugin built with pkg-config alone (plugins/README.md says how) loads and conforms.
   template="$PREFIX/$DATADIR/dialkit/plugin-template/src"
   # shellcheck disable=SC2046
-  "$CXX" -std=c++23 -fPIC -shared -fvisibility=hidden -fvisibility-inlines-hidden \
+  "$CXX" -fPIC -shared -fvisibility=hidden -fvisibility-inlines-hidden \
     -o "$WORK/pkg_config/dialkit-backend-template.so" "$template/template_backend.cpp" "$template/plugin.cpp" \
     -I"$template" $(pkg-config --cflags dialkit) \
     -DDIALKIT_BUILD_KEY_ID="$(pkg-config --variable=build_key dialkit)" $(pkg-config --libs dialkit)
@@ -156,6 +206,51 @@ template_key)
   "$CMAKE" -S "$PREFIX/$DATADIR/dialkit/plugin-template" -B "$WORK/template_key" \
     -G "$GENERATOR" -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_BUILD_TYPE="$other" \
     -DCMAKE_PREFIX_PATH="$PREFIX" 2>&1 || true
+  ;;
+relocate)
+  install_moved
+  check_moved_backends
+  check_mock_dial
+  # No installed binary or library names either tree (a moved or packaged install would look
+  # there, and the paths leak the build machine's layout).
+  found=""
+  while IFS= read -r -d '' f; do
+    case "$(head -c 4 "$f" | od -An -c | tr -d ' ')" in
+      '177ELF' | '!<ar') ;;
+      *) continue ;;
+    esac
+    for tree in "$SRC" "$BIN"; do
+      if strings -a "$f" | grep -qF "$tree"; then
+        found+="$f: $(strings -a "$f" | grep -F "$tree" | head -3 | tr '\n' ' ')"$'\n'
+      fi
+    done
+  done < <(find "$MOVED" -type f -print0)
+  [[ -z "$found" ]] || fail "installed files hold a source- or build-tree path:
+$found"
+  ;;
+strip)
+  install_moved --strip
+  check_moved_backends
+  check_mock_dial
+  ;;
+backend_options)
+  # configure_without NAME ARGS...: configures the source tree (no tests, no build) with the
+  # pppd headers' directory hidden from find_path and no pkg-config module found.
+  configure_without() {
+    local name="$1" empty="$WORK/backend_options/empty-pc"
+    shift
+    rm -rf "$WORK/backend_options/$name" && mkdir -p "$empty"
+    PKG_CONFIG_LIBDIR="$empty" PKG_CONFIG_PATH="" "$CMAKE" -S "$SRC" -B "$WORK/backend_options/$name" \
+      -G "$GENERATOR" -DCMAKE_CXX_COMPILER="$CXX" -DDIALKIT_BUILD_TESTS=OFF -DDIALKIT_BUILD_BENCH=OFF \
+      -DCMAKE_IGNORE_PATH=/usr/include "$@" 2>&1
+  }
+  out="$(configure_without both)" && fail "the configure passed without ppp-dev"
+  grep -q 'install the Debian package ppp-dev' <<<"$out" || fail "no ppp-dev in: $out"
+  out="$(configure_without nm -DDIALKIT_BACKEND_PPPD=OFF)" && fail "the configure passed without sdbus-c++"
+  grep -q 'libsdbus-c++-dev' <<<"$out" || fail "no libsdbus-c++-dev in: $out"
+  out="$(configure_without none -DDIALKIT_BACKEND_PPPD=OFF -DDIALKIT_BACKEND_NETWORKMANAGER=OFF)" ||
+    fail "the configure failed with both backends off: $out"
+  grep -q 'pppd backend off' <<<"$out" || fail "the pppd backend is not reported off"
   ;;
 deb)
   out="$WORK/deb"

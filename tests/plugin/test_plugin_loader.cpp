@@ -32,6 +32,7 @@
 #include <catch2/catch.hpp>
 
 #include <dialkit/plugin.hpp>
+#include <dialkit/install_dirs.hpp>
 #include <dialkit/plugin_loader.hpp>
 #include <dialkit/runtime.hpp>
 
@@ -461,24 +462,36 @@ TEST_CASE("the library stays loaded while its factory lives, and is unloaded aft
   CHECK_FALSE(is_loaded(file));
 }
 
-TEST_CASE("plugin directories are searched in order: paths, DIALKIT_PLUGIN_PATH, install dir, build tree",
+TEST_CASE("plugin directories are searched in order: paths, DIALKIT_PLUGIN_PATH, then the build tree's",
           "[plugin]") {
   // Empty entries would mean the current directory; they are skipped.
   const ScopedEnv env("DIALKIT_PLUGIN_PATH", "/env/one::/env/two:");
   PluginSearchOptions options;
   options.paths = {"/given/one", "/given/two"};
-  const std::string install = DIALKIT_TEST_INSTALL_PLUGIN_DIR;
   const std::string build = DIALKIT_TEST_PLUGIN_DIR;
 
+  // This test's libdialkit-core is a build tree's: it finds the tree's plugin directory from
+  // the file beside it, and has no install directory (tests/package checks an installed one).
+  REQUIRE(dialkit::dialkit_dirs().build_tree);
+  CHECK(dialkit::dialkit_dirs().plugin_dir == build);
   using List = std::vector<std::string>;
   CHECK(strings(dialkit::plugin_search_dirs(options)) ==
-        List{"/given/one", "/given/two", "/env/one", "/env/two", install, build});
+        List{"/given/one", "/given/two", "/env/one", "/env/two", build});
   options.use_environment = false;
-  CHECK(strings(dialkit::plugin_search_dirs(options)) == List{"/given/one", "/given/two", install, build});
+  CHECK(strings(dialkit::plugin_search_dirs(options)) == List{"/given/one", "/given/two", build});
   options.use_install_dir = false;
   CHECK(strings(dialkit::plugin_search_dirs(options)) == List{"/given/one", "/given/two", build});
   options.use_build_tree = false;
   CHECK(strings(dialkit::plugin_search_dirs(options)) == List{"/given/one", "/given/two"});
+}
+
+TEST_CASE("module_file names the module that holds an address", "[plugin]") {
+  static const int anchor = 0;
+  const auto self = dialkit::module_file(&anchor);
+  REQUIRE(self.is_absolute());
+  CHECK(std::filesystem::equivalent(self, "/proc/self/exe"));
+  const auto core = dialkit::module_file(reinterpret_cast<const void*>(&dialkit::dialkit_dirs));
+  CHECK(core.filename().string().starts_with("libdialkit-core"));
 }
 
 TEST_CASE("a plugin in the given paths wins over one in DIALKIT_PLUGIN_PATH", "[plugin]") {

@@ -3,6 +3,8 @@
 // the same code runs in virtual time in tests and in real time in demos.
 #include <dialkit/mock.hpp>
 
+#include <dialkit/install_dirs.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -11,10 +13,7 @@
 #include <random>
 #include <set>
 
-#if defined(_WIN32)
-#include <windows.h>
-#else
-#include <dlfcn.h>
+#if !defined(_WIN32)
 #include <sys/stat.h>
 #endif
 
@@ -79,34 +78,6 @@ std::vector<fs::path> split_dirs(std::string_view list) {
     list.remove_prefix(colon + 1);
   }
   return out;
-}
-
-// The file this code was loaded from (the plugin, or the program the static library is in).
-fs::path own_binary() {
-  static const int anchor = 0;
-#if defined(_WIN32)
-  // Windows (MinGW cross build): the module that holds `anchor`, by address.
-  HMODULE module = nullptr;
-  wchar_t path[MAX_PATH + 1]{};
-  if (::GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                           reinterpret_cast<LPCWSTR>(&anchor), &module) != 0 &&
-      ::GetModuleFileNameW(module, path, MAX_PATH) != 0)
-    return fs::path(path);
-  return {};
-#else
-  Dl_info info{};
-  if (::dladdr(&anchor, &info) != 0 && info.dli_fname && fs::path(info.dli_fname).is_absolute())
-    return info.dli_fname;
-  std::error_code ec;
-  return fs::read_symlink("/proc/self/exe", ec);
-#endif
-}
-
-bool is_under(const fs::path& file, const fs::path& dir) {
-  std::error_code ec;
-  const auto f = fs::weakly_canonical(file, ec).string();
-  const auto d = fs::weakly_canonical(dir, ec).string();
-  return !d.empty() && f.starts_with(d + "/");
 }
 
 // The first 53 bits of mt19937_64 as a double in [0, 1): the engine's output is fixed by the
@@ -992,12 +963,11 @@ class MockBackend final : public Backend {
 }  // namespace
 
 std::vector<fs::path> shipped_scenario_dirs() {
-  const fs::path source(DIALKIT_MOCK_SOURCE_SCENARIO_DIR);
-  const fs::path installed(DIALKIT_MOCK_INSTALL_SCENARIO_DIR);
-  // A binary in the build tree reads the source tree's files (edits show at once); an
-  // installed one reads the installed copy.
-  if (is_under(own_binary(), DIALKIT_MOCK_BUILD_ROOT)) return {source, installed};
-  return {installed, source};
+  // Found relative to the libdialkit-core in use (the plugin and the static library alike):
+  // an installed core gives the installed copy, a build tree's core the source tree's files.
+  const auto& data = dialkit_dirs().data_dir;
+  if (data.empty()) return {};
+  return {data / "scenarios"};
 }
 
 std::vector<fs::path> scenario_search_dirs(const std::map<std::string, std::string>& options) {

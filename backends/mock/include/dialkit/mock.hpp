@@ -171,7 +171,8 @@ class ScenarioBuilder {
 // DIALKIT_MOCK_SCENARIOS, then the shipped library.
 [[nodiscard]] std::vector<std::filesystem::path> scenario_search_dirs(
     const std::map<std::string, std::string>& options);
-// The shipped library's directory (source tree for a build-tree binary, else installed).
+// The shipped library's directory: `scenarios` in the data directory of the libdialkit-core in
+// use (dialkit_dirs(): the installed copy, or the source tree's for a build tree's core).
 [[nodiscard]] std::vector<std::filesystem::path> shipped_scenario_dirs();
 
 class ScenarioStore;
