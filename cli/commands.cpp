@@ -601,8 +601,8 @@ int run_replay(const GlobalOptions& global, const std::string& trace_path, bool 
     return loop.run();
   }
   virtual_time->run_until_idle();
-  // A trace that stops while connected (its recorder was killed) would stay up forever in
-  // virtual time: end it the way the user would have.
+  // The mock ends a truncated trace itself; should a replay still be up once the virtual clock
+  // has nothing left to run, end it the way the user would have rather than wait forever.
   if (!connection->ended()) {
     (void)connection->hangup();
     virtual_time->run_until_idle();

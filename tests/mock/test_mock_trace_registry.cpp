@@ -111,7 +111,7 @@ TEST_CASE("mock trace: a recorded dial replays as the identical event sequence",
     std::string entry;
     std::optional<std::chrono::milliseconds> hangup_after;
   };
-  // Each recording ends as its dial did (`disconnected`); one cut short is refused (below).
+  // Each recording ends as its dial did (`disconnected`); one cut short is tested below.
   for (const auto& k : {Case{"multilink", std::chrono::milliseconds{1000}}, Case{"busy", std::nullopt},
                         Case{"peer-drop", std::nullopt}, Case{"slow-vpn", std::chrono::milliseconds{1000}},
                         Case{"wrong-password", std::chrono::milliseconds{1000}},
@@ -154,13 +154,14 @@ TEST_CASE("mock trace: a trace that cannot be read or replayed is refused at dia
   CHECK_THAT(bad.error().detail, Contains("garbage.jsonl"));
 }
 
-TEST_CASE("mock trace: a truncated trace is refused at dial(), saying so, with nothing replayed",
+TEST_CASE("mock trace: a truncated trace replays what it holds and ends where the file ends",
           "[mock][integration][trace]") {
   TempDir dir("cuttrace");
   // A recording of a dial that stays connected: the recorder never saw `disconnected`.
   const auto file = dir.path / "cut.jsonl";
   const auto original = record("success", file, std::nullopt);
   REQUIRE(original.back().state == State::connected);
+  REQUIRE(original.size() >= 3);
   std::string text;
   {
     std::ifstream in(file);
@@ -168,18 +169,40 @@ TEST_CASE("mock trace: a truncated trace is refused at dial(), saying so, with n
   }
   const auto mid = dir.path / "mid.jsonl";
   std::ofstream(mid) << text.substr(0, text.size() - 20);  // cut inside its last event
-  for (const auto& [path, why] : {std::pair{file, std::string("the trace ends with `connected`")},
-                                  std::pair{mid, std::string("the last line is cut short")}}) {
-    INFO(path);
+  const auto line_of_last = std::to_string(original.size() + 1);  // after the header line
+  struct Case {
+    fs::path path;
+    std::size_t held;  // the events the file holds
+    std::string why;
+  };
+  for (const auto& k : {Case{file, original.size(), ":" + std::to_string(original.size() + 2) +
+                                                        ": the trace ends with `connected`"},
+                        Case{mid, original.size() - 1, ":" + line_of_last + ": the last line is cut short"}}) {
+    INFO(k.path);
     Harness h;
     dialkit::DialOptions o;
     o.handle_paused_states = true;
-    auto c = h.dialer().dial("trace:" + path.string(), o, [&h](const dialkit::Event& e) { h.events.push_back(e); });
-    REQUIRE_FALSE(c.has_value());
-    CHECK(c.error().code == Errc::malformed_input);
-    CHECK_THAT(c.error().detail, Contains(path.string()) && Contains("the trace is truncated") && Contains(why));
+    auto c = h.dial("trace:" + k.path.string(), o);
     h.scheduler->run_until_idle();
-    CHECK(h.events.empty());
+    const std::vector<dialkit::Event> held(original.begin(), original.begin() + static_cast<std::ptrdiff_t>(k.held));
+    const auto want = seen(held);
+    auto got = seen(h.events);
+    INFO("recorded:\n" << describe(want) << "replayed:\n" << describe(got));
+    // Every event the file holds, at its recorded time, and then one more: the end.
+    REQUIRE(got.size() == want.size() + 1);
+    const Seen end = got.back();
+    got.pop_back();
+    CHECK(got == want);
+    CHECK(end.state == State::disconnected);
+    CHECK(end.previous == want.back().state);
+    CHECK(end.t_ms == want.back().t_ms);  // no invented delay: it ends where the file ends
+    REQUIRE(end.error.has_value());
+    CHECK(end.error->code == Errc::malformed_input);
+    CHECK_THAT(end.error->detail,
+               Contains("the trace is truncated") && Contains(k.path.string() + k.why) &&
+                   Contains(std::to_string(k.held) + " events were replayed"));
+    CHECK(c.ended());
+    CHECK(h.diagnostics.empty());
     CHECK(h.scheduler->pending() == 0);
   }
 }
@@ -221,6 +244,43 @@ TEST_CASE("mock trace: scenario_from_trace keeps what the events say", "[mock][t
   const auto bad = mock::scenario_from_trace(t);
   REQUIRE_FALSE(bad.has_value());
   CHECK_THAT(bad.error().detail, Contains("steps[4]"));
+}
+
+TEST_CASE("mock trace: scenario_from_trace ends a truncated trace at its last event, adding nothing else",
+          "[mock][trace]") {
+  auto ev = [](std::uint64_t seq, State s, std::int64_t t_ms) {
+    dialkit::TraceEvent te;
+    te.event.seq = seq;
+    te.event.state = s;
+    te.t_ms = t_ms;
+    return te;
+  };
+  dialkit::Trace t;
+  t.entry = "Office";
+  t.events.push_back(ev(1, State::opening_port, 0));
+  t.events.push_back(ev(2, State::retry_authentication, 40));
+  t.truncated = "cut.jsonl:3: the trace ends with `retry_authentication` at +40 ms, not with `disconnected`";
+  // Stopped in a pause: the pause is replayed, and the end follows it at once.
+  const auto paused = mock::scenario_from_trace(t);
+  REQUIRE(paused.has_value());
+  REQUIRE(paused->steps.size() == 3);
+  CHECK(paused->steps[1].pause.has_value());
+  const auto& end = paused->steps[2];
+  CHECK(end.state == State::disconnected);
+  CHECK(end.delay == 0ms);
+  REQUIRE(end.error.has_value());
+  CHECK(end.error->code == Errc::malformed_input);
+  CHECK(end.error->detail == "the trace is truncated: " + t.truncated + "; its 2 events were replayed and the replay ends here");
+
+  // A file cut inside a line after its `disconnected` already ends the life: nothing is added.
+  t.events.push_back(ev(3, State::disconnected, 90));
+  t.truncated = "cut.jsonl:5: the last line is cut short (the file ends inside an event)";
+  const auto ended = mock::scenario_from_trace(t);
+  REQUIRE(ended.has_value());
+  REQUIRE(ended->steps.size() == 3);
+  CHECK(ended->steps[2].state == State::disconnected);
+  CHECK(ended->steps[2].delay == 50ms);
+  CHECK_FALSE(ended->steps[2].error.has_value());
 }
 
 // ---------------------------------------------------------------------------------------

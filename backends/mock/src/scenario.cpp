@@ -465,13 +465,6 @@ std::string scenario_to_json(const Scenario& sc) {
 }
 
 Result<Scenario> scenario_from_trace(const Trace& trace) {
-  // A replay ends where its recording ended. A recording cut short has no end to replay, and
-  // making one up (a hang-up nobody made, at a time nobody saw) would be a lie: refuse it.
-  if (!trace.truncated.empty())
-    return fail(make_error(Errc::malformed_input,
-                           "the trace is truncated: " + trace.truncated +
-                               "; it holds " + std::to_string(trace.events.size()) +
-                               " events and no end, so it cannot be replayed"));
   Scenario sc;
   sc.name = trace.entry.empty() ? "trace" : trace.entry;
   sc.description = "replay of a " + (trace.backend.empty() ? std::string("recorded") : trace.backend) +
@@ -500,6 +493,21 @@ Result<Scenario> scenario_from_trace(const Trace& trace) {
       s.pause->auto_resume = true;
     }
     sc.steps.push_back(std::move(s));
+  }
+  // A recording cut short (its recorder was killed, the file was cut) is replayed as far as it
+  // goes and ends where the file ends: at the time of its last event, with `disconnected` saying
+  // the trace is truncated and where. Nothing else is made up: no hang-up, no delay. Rule 2
+  // lets `disconnected` follow any state but itself.
+  if (!trace.truncated.empty() && !sc.steps.empty() && sc.steps.back().state != State::disconnected) {
+    Step end;
+    end.state = State::disconnected;
+    end.native_code = default_native_code(State::disconnected);
+    end.native_name = std::string(default_native_name(State::disconnected));
+    end.error = make_error(Errc::malformed_input, "the trace is truncated: " + trace.truncated + "; its " +
+                                                      std::to_string(sc.steps.size()) +
+                                                      " events were replayed and the replay ends here");
+    end.reason = "end of a truncated trace";
+    sc.steps.push_back(std::move(end));
   }
   if (auto ok = validate(sc); !ok) return fail(ok.error());
   return sc;

@@ -47,8 +47,8 @@ struct Trace {
   std::vector<TraceEvent> events;  ///<the events, in sequence order
   /// Empty when the trace ends as a dial ends (`disconnected`). Otherwise the recording was cut
   /// short (its recorder was killed, the file was cut) and this says where, for people: the
-  /// events are the ones the file holds, and nothing is made up for the rest. The mock refuses
-  /// to replay such a trace, since no replay of it could end as the recording did.
+  /// events are the ones the file holds, and nothing is made up for the rest. The mock replays
+  /// such a trace as far as it goes and ends it there (disconnected, Errc::malformed_input).
   std::string truncated;
 };
 

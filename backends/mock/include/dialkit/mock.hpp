@@ -132,7 +132,10 @@ struct Scenario {
 
 // A recorded trace as a scenario: the same states, native codes and names, errors, reasons,
 // subentries and relative timing; paused states continue by themselves after the recorded
-// time (auto_resume). Events repeated by a late subscriber (same seq) are dropped.
+// time (auto_resume). Events repeated by a late subscriber (same seq) are dropped. A truncated
+// trace (Trace::truncated) is replayed as far as it goes and then ends at the time of its last
+// event with `disconnected` carrying Errc::malformed_input, "the trace is truncated: " and where
+// (unless its last event is `disconnected` already).
 [[nodiscard]] Result<Scenario> scenario_from_trace(const Trace& trace);
 
 // Builds a scenario in code; build() validates it.
