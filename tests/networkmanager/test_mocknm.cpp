@@ -214,6 +214,22 @@ TEST_CASE("mock NM: PPPoE NEED_AUTH without credentials pauses and resume answer
   CHECK(events.all().back().reason == "local hang-up");
 }
 
+TEST_CASE("mock NM: a dial's native_id is the active connection live_connections() lists for it",
+          "[real-peer][mocknm]") {
+  MockNm nm;
+  Events events;
+  auto conn = nm.dialer.dial("veth-wired", {}, events.slot());
+  REQUIRE(conn);
+  INFO(events.dump());
+  auto live = nm.dialer.connections();
+  REQUIRE(live);
+  REQUIRE(live->size() == 1);
+  CHECK(live->front().started_here);
+  CHECK(conn->status().device.native_id == live->front().id);
+  REQUIRE(conn->hangup());
+  REQUIRE(conn->wait_until_ended(5s));
+}
+
 TEST_CASE("mock NM: a pause the caller does not handle ends with authentication_failed",
           "[real-peer][mocknm][secrets]") {
   MockNm nm;

@@ -422,3 +422,40 @@ TEST_CASE("pppd backend: the pppd-side plugin must not be writable by others", "
   CHECK_THAT(refused.error().detail, Catch::Contains("writable by group or others"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("pppd backend: a dial's native_id is the id live_connections() lists for its pppd",
+          "[pppd][session]") {
+  // A pppd as the live listing sees it: a process named "pppd" (the fake, through a link of
+  // that name) that wrote run/ppp0.pid, with net/ppp0 present.
+  const auto root = fs::temp_directory_path() / ("dialkit-pppd-ids-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  for (const char* d : {"run", "net/ppp0", "bin", "peers"}) fs::create_directories(root / d);
+  fs::create_symlink(source_dir / "fake-pppd.sh", root / "bin/pppd");
+  {
+    std::ofstream peer(root / "peers/live");
+    peer << "printf '%s\\nppp0\\n' $$ > '" << (root / "run/ppp0.pid").string() << "'\n"
+         << std::ifstream(source_dir / "fake-peers/ok").rdbuf();
+  }
+  RuntimeOptions o;
+  o.load_plugins = false;
+  o.backend_options["pppd"] = {{"peers_dir", (root / "peers").string()},
+                               {"pppd", (root / "bin/pppd").string()},
+                               {"pppd_plugin", DIALKIT_PPPD_HELPER},
+                               {"run_dir", (root / "run").string()},
+                               {"sys_class_net", (root / "net").string()}};
+  Fixture f(std::move(o));
+  auto collector = std::make_shared<Collector>();
+  DialOptions dial_options;
+  dial_options.credentials = creds("right");
+  auto c = f.dialer().dial("live", dial_options, [collector](const Event& e) { (*collector)(e); });
+  REQUIRE(c);
+  REQUIRE(collector->wait_for(State::connected));
+  auto live = f.dialer().connections();
+  REQUIRE(live);
+  REQUIRE(live->size() == 1);
+  CHECK((*live)[0].started_here);
+  CHECK(c->status().device.native_id == (*live)[0].id);
+  REQUIRE(c->hangup());
+  REQUIRE(c->wait_until_ended(5s));
+  fs::remove_all(root);
+}

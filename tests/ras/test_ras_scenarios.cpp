@@ -340,6 +340,21 @@ TEST_CASE("ras: dialling an entry that is up shares the connection, as RAS count
   CHECK(rig.control().counters().hangups == 2);
 }
 
+TEST_CASE("ras: a dial's native_id is the id live_connections() lists for its handle", "[ras]") {
+  Rig rig;
+  Recorder r;
+  auto c = rig.dial("ok", r);
+  REQUIRE(c);
+  REQUIRE(r.wait_for_state(State::connected));
+  auto live = rig.dialer().connections();
+  REQUIRE(live);
+  REQUIRE(live->size() == 1);
+  CHECK(live->front().started_here);
+  CHECK(c->status().device.native_id == live->front().id);
+  REQUIRE(c->hangup());
+  require_local_hangup_end(r);
+}
+
 TEST_CASE("ras: entries, live connections and connections others make", "[ras]") {
   Rig rig;
   auto entries = rig.dialer().entries();

@@ -709,6 +709,7 @@ Result<std::shared_ptr<DialState>> Bus::dial(const DialRequest& request, std::sh
   dial->tracker.emplace(Tracker::Options{Tracker::Mode::dial, vpn, request.credentials.has_value()});
   {
     std::lock_guard lock(dial->mutex);
+    dial->status.native_id = active;  // the id live_connections() lists and hangup_live() takes
     dial->status.device_name = dial->device.empty() ? it->id : dial->device;
     dial->status.device_type = entry_type(it->type);
     dial->status.interface = dial->device;

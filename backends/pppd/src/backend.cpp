@@ -106,7 +106,7 @@ std::optional<pid_t> pid_from_live_id(std::string_view id) {
 
 LiveConnection live_from(pid_t pid, std::string iface, const std::set<pid_t>& ours) {
   LiveConnection c;
-  c.id = "pppd:" + std::to_string(pid);
+  c.id = live_id(pid);
   c.device = iface;
   c.state = State::connected;
   c.started_here = ours.contains(pid);
@@ -383,6 +383,8 @@ CommandLine build_command(const Settings& s, const fs::path& helper, std::string
            std::string("DIALKIT_PPPD_SECRETS=") + (secrets ? "1" : "0")};
   return c;
 }
+
+std::string live_id(pid_t pid) { return "pppd:" + std::to_string(pid); }
 
 std::vector<LiveConnection> scan_live(const Settings& s) { return scan_live_with(s, {}); }
 

@@ -149,6 +149,7 @@ Result<void> SessionCore::spawn() {
   {
     std::lock_guard lock(mutex_);
     status_ = SessionStatus{};
+    status_.native_id = live_id(registered_pid_);  // what live_connections() lists for it
     status_.device_name = "pppd " + entry_;
     status_.device_type = "pppd";
   }

@@ -250,6 +250,7 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
     {
       std::lock_guard lock(mutex_);
       handle_ = handle;
+      cached_status_.native_id = handle_id(handle);  // what live_connections() lists for it
       phase_ = Phase::dialing;
     }
     api_.set_event(wake_);

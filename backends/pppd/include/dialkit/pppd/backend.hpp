@@ -14,6 +14,8 @@
 //   watch_interval_ms  how often watch() looks (default 1000)
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -64,6 +66,10 @@ struct CommandLine {
 };
 [[nodiscard]] CommandLine build_command(const Settings& s, const std::filesystem::path& helper,
                                         std::string_view entry, const std::optional<Credentials>& creds);
+
+// The id of the pppd with this pid: LiveConnection::id, hangup_live()'s argument, and the
+// SessionStatus::native_id of a dial as soon as its pppd runs ("pppd:PID").
+[[nodiscard]] std::string live_id(pid_t pid);
 
 // pppd sessions the system shows (/run/ppp*.pid with a live pppd and its interface).
 [[nodiscard]] std::vector<LiveConnection> scan_live(const Settings& s);
