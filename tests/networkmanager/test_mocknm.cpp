@@ -300,6 +300,8 @@ TEST_CASE("mock NM: the secret agent answers NetworkManager only: another caller
   REQUIRE(events.wait_for_state(State::connected));
   for (const auto& e : events.all()) CHECK(e.state != State::retry_authentication);
   REQUIRE(conn->hangup());
+  // The end is delivered on a dispatcher thread: wait for it before `events` goes away.
+  REQUIRE(conn->wait_until_ended(5s));
 }
 
 TEST_CASE("mock NM: a VPN with credentials connects on VPN states and and a remote disconnect is clean",
