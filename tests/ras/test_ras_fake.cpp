@@ -40,8 +40,11 @@ TEST_CASE("ras fake: a notifier that returns 0 gets no more notifications, for a
   CHECK(r.last().error->code == Errc::connect_failed);
   const auto rec = emu.record();
   CHECK(rec.zero_returns == 1);
-  CHECK(rec.suppressed == 4);  // both subentries' later states, and Connected
+  // No notification after the 0: the four made are the four before it. The stand-in counts the
+  // later steps it reaches as suppressed, but the backend's RasHangUp for the Disconnected may
+  // end its walk first (a busy machine showed 0), so that count is bounded, not exact.
   CHECK(rec.notifications == 4);
+  CHECK(rec.suppressed <= 4);  // both subentries' later states, and Connected
   CHECK(emu.live() == 0);
 }
 
