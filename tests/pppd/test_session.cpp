@@ -14,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <dialkit/install_dirs.hpp>
 #include <dialkit/pppd/backend.hpp>
 #include <dialkit/runtime.hpp>
 
@@ -421,6 +422,18 @@ TEST_CASE("pppd backend: the pppd-side plugin must not be writable by others", "
   CHECK(refused.error().code == Errc::plugin_rejected);
   CHECK_THAT(refused.error().detail, Catch::Contains("writable by group or others"));
   fs::remove_all(dir);
+}
+
+TEST_CASE("pppd backend: linked statically, it finds the pppd-side plugin in core's plugin directory",
+          "[pppd][session]") {
+  // This test program links the backend's static twin: nothing is beside it, so the helper
+  // must come from the plugin directory of the libdialkit-core in use (here the build tree's),
+  // not from a path compiled in.
+  const auto found = pppd::default_helper_plugin();
+  REQUIRE_FALSE(found.empty());
+  std::error_code ec;
+  CHECK(fs::equivalent(found, DIALKIT_PPPD_HELPER, ec));
+  CHECK(fs::equivalent(found.parent_path().parent_path(), dialkit::dialkit_dirs().plugin_dir, ec));
 }
 
 TEST_CASE("pppd backend: a dial's native_id is the id live_connections() lists for its pppd",

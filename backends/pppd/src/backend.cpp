@@ -2,7 +2,6 @@
 // PppdSession, live connections and watch from pppd's pid files.
 #include <dialkit/pppd/backend.hpp>
 
-#include <dlfcn.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,11 +17,9 @@
 #include <sstream>
 #include <thread>
 
-#include "session.hpp"
+#include <dialkit/install_dirs.hpp>
 
-#ifndef DIALKIT_PPPD_INSTALL_HELPER
-#define DIALKIT_PPPD_INSTALL_HELPER "/usr/local/lib/dialkit/plugins/pppd/dialkit-pppd.so"
-#endif
+#include "session.hpp"
 
 namespace fs = std::filesystem;
 
@@ -308,14 +305,21 @@ Result<Settings> settings_from_options(const std::map<std::string, std::string>&
 }
 
 fs::path default_helper_plugin() {
-  Dl_info info{};
-  if (::dladdr(reinterpret_cast<void*>(&module_anchor), &info) != 0 && info.dli_fname) {
-    std::error_code ec;
-    const auto next_to_module = fs::path(info.dli_fname).parent_path() / "pppd" / "dialkit-pppd.so";
+  // The helper is installed (and built) as pppd/dialkit-pppd.so in the plugin directory:
+  // first beside this module (the loaded plugin), then in the plugin directory of the
+  // libdialkit-core in use (a program linking the backend statically). Both are found at run
+  // time, so a moved install finds its own helper and no path is compiled in.
+  std::error_code ec;
+  const fs::path module = module_file(reinterpret_cast<const void*>(&module_anchor));
+  if (!module.empty()) {
+    const auto next_to_module = module.parent_path() / "pppd" / "dialkit-pppd.so";
     if (fs::is_regular_file(next_to_module, ec)) return next_to_module;
   }
-  std::error_code ec;
-  if (fs::is_regular_file(DIALKIT_PPPD_INSTALL_HELPER, ec)) return DIALKIT_PPPD_INSTALL_HELPER;
+  const auto& dirs = dialkit_dirs();
+  if (!dirs.plugin_dir.empty()) {
+    const auto in_plugin_dir = dirs.plugin_dir / "pppd" / "dialkit-pppd.so";
+    if (fs::is_regular_file(in_plugin_dir, ec)) return in_plugin_dir;
+  }
   return {};
 }
 

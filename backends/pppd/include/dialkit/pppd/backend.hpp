@@ -41,8 +41,8 @@ struct Settings {
 // Reads BackendContext::options over the defaults; a bad value is Errc::invalid_argument.
 [[nodiscard]] Result<Settings> settings_from_options(const std::map<std::string, std::string>& options);
 
-// Where the pppd-side plugin is when no option names it (next to this module, then the
-// install directory); empty if neither exists.
+// Where the pppd-side plugin is when no option names it (beside this module, then in the
+// plugin directory of the libdialkit-core in use); empty if neither exists.
 [[nodiscard]] std::filesystem::path default_helper_plugin();
 // pppd loads the helper as root: refuse files others could have written (NetworkManager
 // does the same for nm-pppd-plugin.so).
