@@ -17,6 +17,10 @@
 #   strip            `cmake --install --strip`: the CLI still loads every plugin
 #   backend_options  an enabled backend whose dependency is missing fails the configure, naming
 #                    the Debian package; turned off, the configure passes without it
+#   docs             (label docs) the `docs` target reads every installed header and fails on
+#                    an undocumented symbol in any of them (tests/doc/doxygen_test.sh)
+#   docs_install     DIALKIT_DOCS=ON builds the reference and installs it (component doc) into
+#                    share/doc/dialkit/html; without doxygen that configure fails naming it
 #   deb              cpack -G DEB, the packages' contents and dependencies, then `dialkit
 #                    backends` run from the packages unpacked into a throwaway root
 # Usage: package_test.sh ENV_FILE STEP
@@ -115,6 +119,8 @@ $outside"
     need "$PREFIX/$LIBDIR/cmake/dialkit/$f"
   done
   need "$PREFIX/$LIBDIR/pkgconfig/dialkit.pc"
+  [[ ! -e "$PREFIX/$INCLUDEDIR/dialkit/doc_blocks.hpp" ]] ||
+    fail "doc_blocks.hpp, a tool of the tree's doc generators, is installed as a public header"
   need "$PLUGIN_DIR/dialkit-backend-mock.so"
   [[ ! -e "$PLUGIN_DIR/dialkit-backend-template.so" ]] || fail "the template was installed as a backend"
   need "$PREFIX/$BINDIR/dialkit"
@@ -206,6 +212,40 @@ template_key)
   "$CMAKE" -S "$PREFIX/$DATADIR/dialkit/plugin-template" -B "$WORK/template_key" \
     -G "$GENERATOR" -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_BUILD_TYPE="$other" \
     -DCMAKE_PREFIX_PATH="$PREFIX" 2>&1 || true
+  ;;
+docs)
+  bash "$SRC/tests/doc/doxygen_test.sh" "$DOXYGEN" "$BIN/docs/Doxyfile" "$WORK/docs" \
+    "$PREFIX/$INCLUDEDIR/dialkit"
+  ;;
+docs_install)
+  if [[ -z "$DOXYGEN" ]]; then
+    echo "SKIPPED: doxygen is not installed (apt-get install doxygen, or ./dev setup)"
+    exit 77
+  fi
+  # A tree of its own with only what the reference needs configured: no compiler run at all.
+  tree="$WORK/docs_install/tree"
+  rm -rf "$WORK/docs_install"
+  docs_configure() {
+    "$CMAKE" -S "$SRC" -B "$tree" -G "$GENERATOR" -DCMAKE_CXX_COMPILER="$CXX" \
+      -DDIALKIT_BUILD_TESTS=OFF -DDIALKIT_BUILD_BENCH=OFF -DDIALKIT_BACKEND_PPPD=OFF \
+      -DDIALKIT_BACKEND_NETWORKMANAGER=OFF -DDIALKIT_DOCS=ON "$@" 2>&1
+  }
+  out="$(docs_configure -DCMAKE_DISABLE_FIND_PACKAGE_Doxygen=ON)" &&
+    fail "DIALKIT_DOCS=ON configured without doxygen"
+  grep -q 'install the Debian package doxygen' <<<"$out" || fail "the refusal names no package: $out"
+  rm -rf "$tree"
+  docs_configure >/dev/null
+  "$CMAKE" --build "$tree" --target docs
+  docs_root="$WORK/docs_install/root"
+  "$CMAKE" --install "$tree" --component doc --prefix "$docs_root"
+  html="$docs_root/$DATADIR/doc/dialkit/html"
+  need "$html/index.html"
+  # The mock's API is in it (dialkit::mock::MockFactory), as core's is.
+  grep -rlq 'MockFactory' "$html" || fail "the installed reference has no dialkit::mock"
+  grep -rlq 'RuntimeOptions' "$html" || fail "the installed reference has no dialkit::Runtime"
+  # Only the reference: the doc component holds nothing else.
+  others="$(find "$docs_root" -type f -not -path "$html/*")"
+  [[ -z "$others" ]] || fail "the doc component installs more than the reference: $others"
   ;;
 relocate)
   install_moved
