@@ -11,6 +11,11 @@
 #   template         the shipped plugin template built out of tree against the prefix, listed
 #                    by the installed `dialkit backends`, passing the conformance suite
 #   template_key     the template configured with another build type must be refused
+#   guide            plugins/README.md's guide, its shell blocks run as written in a clean
+#                    environment: dialkit installed, the template copied and renamed to acme,
+#                    built, installed into dialkit's prefix; then the installed CLI lists it
+#                    with no path (env -i), the installed conformance tool passes it, and a
+#                    group-writable plugin is refused as the guide says
 #   relocate         installed under one prefix, then moved: under `env -i` the moved CLI lists
 #                    the moved plugins and dials the mock with the moved scenarios; no
 #                    installed binary or library holds a source- or build-tree path
@@ -246,6 +251,57 @@ docs_install)
   # Only the reference: the doc component holds nothing else.
   others="$(find "$docs_root" -type f -not -path "$html/*")"
   [[ -z "$others" ]] || fail "the doc component installs more than the reference: $others"
+  ;;
+guide)
+  # The guide's home: dialkit's "source tree" ~/src/dialkit holds this build as build/. Its
+  # install has no DESTDIR, as a user's; package.install checks that no rule writes outside.
+  fresh_root
+  home="$ROOT_DIR/home"
+  mkdir -p "$home/src/dialkit"
+  ln -s "$BIN" "$home/src/dialkit/build"
+  blocks="$ROOT_DIR/blocks"
+  mkdir "$blocks"
+  # Every ```sh block, in order, named by its first line in the README.
+  awk -v dir="$blocks" '
+    /^```sh$/ { file = sprintf("%s/%05d.sh", dir, NR + 1); inside = 1; next }
+    /^```/ && inside { inside = 0; close(file); next }
+    inside { print > file }' "$SRC/plugins/README.md"
+  count="$(find "$blocks" -name '*.sh' | wc -l)"
+  ((count >= 4)) || fail "plugins/README.md has $count shell blocks; the guide has at least 4"
+  for block in "$blocks"/*.sh; do
+    line="$((10#$(basename "$block" .sh)))"
+    first="$(grep -v '^[[:space:]]*$' "$block" | head -1)"
+    [[ "$first" == "cd "* ]] ||
+      fail "plugins/README.md:$line: the block does not start by changing into its directory"
+    # The guide says Debug, the build type of ./dev build; another tree puts its own.
+    if [[ "$BUILD_TYPE" != Debug ]]; then
+      sed -i "s/-DCMAKE_BUILD_TYPE=Debug/-DCMAKE_BUILD_TYPE=$BUILD_TYPE/" "$block"
+    fi
+    say "plugins/README.md:$line"
+    # No variable of this build or this shell: only a home, a plain PATH, and the compiler and
+    # generator this dialkit was built with (CMake reads CXX and CMAKE_GENERATOR). The umask
+    # is the usual 022 (the guide says what to do with 002).
+    (umask 022 && cd "$home" && env -i HOME="$home" PATH=/usr/local/bin:/usr/bin:/bin CXX="$CXX" \
+      CMAKE_GENERATOR="$GENERATOR" bash -euxo pipefail "$block") ||
+      fail "plugins/README.md:$line: the guide's block failed"
+  done
+  prefix="$home/dialkit"
+  plugin="$prefix/$LIBDIR/dialkit/plugins/dialkit-backend-acme.so"
+  need "$plugin"
+  # The installed CLI, with no variable at all, finds it in the install's plugin directory.
+  listing="$(env -i "$prefix/$BINDIR/dialkit" backends 2>&1)"
+  printf '%s\n' "$listing"
+  [[ "$(backend_path "$listing" acme)" == "$plugin" ]] ||
+    fail "the installed dialkit does not list acme from $plugin"
+  [[ -z "$(backend_path "$listing" template)" ]] || fail "a backend is still called template"
+  if grep -qi 'refused' <<<"$listing"; then fail "the installed dialkit refused a plugin"; fi
+  env -i "$prefix/$BINDIR/dialkit-conformance" "$plugin"
+  # As the guide says: a plugin the group can write to is refused, saying so.
+  chmod g+w "$plugin"
+  listing="$(env -i "$prefix/$BINDIR/dialkit" backends 2>&1)"
+  chmod g-w "$plugin"
+  grep -A1 -F "$plugin" <<<"$listing" | grep -q 'writable by group' ||
+    fail "a group-writable plugin was not refused: $listing"
   ;;
 relocate)
   install_moved
