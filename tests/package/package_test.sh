@@ -270,7 +270,7 @@ guide)
   ((count >= 4)) || fail "plugins/README.md has $count shell blocks; the guide has at least 4"
   for block in "$blocks"/*.sh; do
     line="$((10#$(basename "$block" .sh)))"
-    first="$(grep -v '^[[:space:]]*$' "$block" | head -1)"
+    first="$(awk 'NF { print; exit }' "$block")"
     [[ "$first" == "cd "* ]] ||
       fail "plugins/README.md:$line: the block does not start by changing into its directory"
     # The guide says Debug, the build type of ./dev build; another tree puts its own.
@@ -300,7 +300,7 @@ guide)
   chmod g+w "$plugin"
   listing="$(env -i "$prefix/$BINDIR/dialkit" backends 2>&1)"
   chmod g-w "$plugin"
-  grep -A1 -F "$plugin" <<<"$listing" | grep -q 'writable by group' ||
+  [[ "$(grep -A1 -F "$plugin" <<<"$listing")" == *"writable by group"* ]] ||
     fail "a group-writable plugin was not refused: $listing"
   ;;
 relocate)
