@@ -11,12 +11,21 @@
 #   template         the shipped plugin template built out of tree against the prefix, listed
 #                    by the installed `dialkit backends`, passing the conformance suite
 #   template_key     the template configured with another build type must be refused
+#   guide            plugins/README.md's guide, its shell blocks run as written in a clean
+#                    environment: dialkit installed, the template copied and renamed to acme,
+#                    built, installed into dialkit's prefix; then the installed CLI lists it
+#                    with no path (env -i), the installed conformance tool passes it, and a
+#                    group-writable plugin is refused as the guide says
 #   relocate         installed under one prefix, then moved: under `env -i` the moved CLI lists
 #                    the moved plugins and dials the mock with the moved scenarios; no
 #                    installed binary or library holds a source- or build-tree path
 #   strip            `cmake --install --strip`: the CLI still loads every plugin
 #   backend_options  an enabled backend whose dependency is missing fails the configure, naming
 #                    the Debian package; turned off, the configure passes without it
+#   docs             (label docs) the `docs` target reads every installed header and fails on
+#                    an undocumented symbol in any of them (tests/doc/doxygen_test.sh)
+#   docs_install     DIALKIT_DOCS=ON builds the reference and installs it (component doc) into
+#                    share/doc/dialkit/html; without doxygen that configure fails naming it
 #   deb              cpack -G DEB, the packages' contents and dependencies, then `dialkit
 #                    backends` run from the packages unpacked into a throwaway root
 # Usage: package_test.sh ENV_FILE STEP
@@ -115,6 +124,8 @@ $outside"
     need "$PREFIX/$LIBDIR/cmake/dialkit/$f"
   done
   need "$PREFIX/$LIBDIR/pkgconfig/dialkit.pc"
+  [[ ! -e "$PREFIX/$INCLUDEDIR/dialkit/doc_blocks.hpp" ]] ||
+    fail "doc_blocks.hpp, a tool of the tree's doc generators, is installed as a public header"
   need "$PLUGIN_DIR/dialkit-backend-mock.so"
   [[ ! -e "$PLUGIN_DIR/dialkit-backend-template.so" ]] || fail "the template was installed as a backend"
   need "$PREFIX/$BINDIR/dialkit"
@@ -206,6 +217,91 @@ template_key)
   "$CMAKE" -S "$PREFIX/$DATADIR/dialkit/plugin-template" -B "$WORK/template_key" \
     -G "$GENERATOR" -DCMAKE_CXX_COMPILER="$CXX" -DCMAKE_BUILD_TYPE="$other" \
     -DCMAKE_PREFIX_PATH="$PREFIX" 2>&1 || true
+  ;;
+docs)
+  bash "$SRC/tests/doc/doxygen_test.sh" "$DOXYGEN" "$BIN/docs/Doxyfile" "$WORK/docs" \
+    "$PREFIX/$INCLUDEDIR/dialkit"
+  ;;
+docs_install)
+  if [[ -z "$DOXYGEN" ]]; then
+    echo "SKIPPED: doxygen is not installed (apt-get install doxygen, or ./dev setup)"
+    exit 77
+  fi
+  # A tree of its own with only what the reference needs configured: no compiler run at all.
+  tree="$WORK/docs_install/tree"
+  rm -rf "$WORK/docs_install"
+  docs_configure() {
+    "$CMAKE" -S "$SRC" -B "$tree" -G "$GENERATOR" -DCMAKE_CXX_COMPILER="$CXX" \
+      -DDIALKIT_BUILD_TESTS=OFF -DDIALKIT_BUILD_BENCH=OFF -DDIALKIT_BACKEND_PPPD=OFF \
+      -DDIALKIT_BACKEND_NETWORKMANAGER=OFF -DDIALKIT_DOCS=ON "$@" 2>&1
+  }
+  out="$(docs_configure -DCMAKE_DISABLE_FIND_PACKAGE_Doxygen=ON)" &&
+    fail "DIALKIT_DOCS=ON configured without doxygen"
+  grep -q 'install the Debian package doxygen' <<<"$out" || fail "the refusal names no package: $out"
+  rm -rf "$tree"
+  docs_configure >/dev/null
+  "$CMAKE" --build "$tree" --target docs
+  docs_root="$WORK/docs_install/root"
+  "$CMAKE" --install "$tree" --component doc --prefix "$docs_root"
+  html="$docs_root/$DATADIR/doc/dialkit/html"
+  need "$html/index.html"
+  # The mock's API is in it (dialkit::mock::MockFactory), as core's is.
+  grep -rlq 'MockFactory' "$html" || fail "the installed reference has no dialkit::mock"
+  grep -rlq 'RuntimeOptions' "$html" || fail "the installed reference has no dialkit::Runtime"
+  # Only the reference: the doc component holds nothing else.
+  others="$(find "$docs_root" -type f -not -path "$html/*")"
+  [[ -z "$others" ]] || fail "the doc component installs more than the reference: $others"
+  ;;
+guide)
+  # The guide's home: dialkit's "source tree" ~/src/dialkit holds this build as build/. Its
+  # install has no DESTDIR, as a user's; package.install checks that no rule writes outside.
+  fresh_root
+  home="$ROOT_DIR/home"
+  mkdir -p "$home/src/dialkit"
+  ln -s "$BIN" "$home/src/dialkit/build"
+  blocks="$ROOT_DIR/blocks"
+  mkdir "$blocks"
+  # Every ```sh block, in order, named by its first line in the README.
+  awk -v dir="$blocks" '
+    /^```sh$/ { file = sprintf("%s/%05d.sh", dir, NR + 1); inside = 1; next }
+    /^```/ && inside { inside = 0; close(file); next }
+    inside { print > file }' "$SRC/plugins/README.md"
+  count="$(find "$blocks" -name '*.sh' | wc -l)"
+  ((count >= 4)) || fail "plugins/README.md has $count shell blocks; the guide has at least 4"
+  for block in "$blocks"/*.sh; do
+    line="$((10#$(basename "$block" .sh)))"
+    first="$(awk 'NF { print; exit }' "$block")"
+    [[ "$first" == "cd "* ]] ||
+      fail "plugins/README.md:$line: the block does not start by changing into its directory"
+    # The guide says Debug, the build type of ./dev build; another tree puts its own.
+    if [[ "$BUILD_TYPE" != Debug ]]; then
+      sed -i "s/-DCMAKE_BUILD_TYPE=Debug/-DCMAKE_BUILD_TYPE=$BUILD_TYPE/" "$block"
+    fi
+    say "plugins/README.md:$line"
+    # No variable of this build or this shell: only a home, a plain PATH, and the compiler and
+    # generator this dialkit was built with (CMake reads CXX and CMAKE_GENERATOR). The umask
+    # is the usual 022 (the guide says what to do with 002).
+    (umask 022 && cd "$home" && env -i HOME="$home" PATH=/usr/local/bin:/usr/bin:/bin CXX="$CXX" \
+      CMAKE_GENERATOR="$GENERATOR" bash -euxo pipefail "$block") ||
+      fail "plugins/README.md:$line: the guide's block failed"
+  done
+  prefix="$home/dialkit"
+  plugin="$prefix/$LIBDIR/dialkit/plugins/dialkit-backend-acme.so"
+  need "$plugin"
+  # The installed CLI, with no variable at all, finds it in the install's plugin directory.
+  listing="$(env -i "$prefix/$BINDIR/dialkit" backends 2>&1)"
+  printf '%s\n' "$listing"
+  [[ "$(backend_path "$listing" acme)" == "$plugin" ]] ||
+    fail "the installed dialkit does not list acme from $plugin"
+  [[ -z "$(backend_path "$listing" template)" ]] || fail "a backend is still called template"
+  if grep -qi 'refused' <<<"$listing"; then fail "the installed dialkit refused a plugin"; fi
+  env -i "$prefix/$BINDIR/dialkit-conformance" "$plugin"
+  # As the guide says: a plugin the group can write to is refused, saying so.
+  chmod g+w "$plugin"
+  listing="$(env -i "$prefix/$BINDIR/dialkit" backends 2>&1)"
+  chmod g-w "$plugin"
+  [[ "$(grep -A1 -F "$plugin" <<<"$listing")" == *"writable by group"* ]] ||
+    fail "a group-writable plugin was not refused: $listing"
   ;;
 relocate)
   install_moved

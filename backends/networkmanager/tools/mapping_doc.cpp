@@ -3,7 +3,7 @@
 // block; `mapping_doc` lists them. The test docs.mapping.networkmanager compares the READMEs
 // with this output; `cmake --build BUILD --target update-docs` rewrites them
 // (cmake/DialkitMappingDocs.cmake).
-#include <dialkit/doc_blocks.hpp>
+#include "doc_blocks.hpp"
 #include "tables.hpp"
 
 #include <algorithm>
@@ -16,7 +16,7 @@ namespace {
 
 using namespace dialkit;
 
-using dialkit::plugin::markdown_cell;
+using dialkit::doc::markdown_cell;
 
 std::string_view strip(std::string_view name, std::string_view prefix) {
   if (name.starts_with(prefix)) name.remove_prefix(prefix.size());
@@ -67,7 +67,7 @@ void dbus_errors(std::ostream& out) {
   out << "| any other | `" << error_name(nm::dbus_error_code("")) << "` |\n";
 }
 
-constexpr dialkit::plugin::DocBlock blocks[] = {
+constexpr dialkit::doc::DocBlock blocks[] = {
     {"nm-states", states},
     {"nm-device-reasons", device_reasons},
     {"nm-active-reasons", active_reasons},
@@ -76,4 +76,4 @@ constexpr dialkit::plugin::DocBlock blocks[] = {
 
 }  // namespace
 
-int main(int argc, char** argv) { return dialkit::plugin::run_doc_blocks(argc, argv, blocks); }
+int main(int argc, char** argv) { return dialkit::doc::run_doc_blocks(argc, argv, blocks); }

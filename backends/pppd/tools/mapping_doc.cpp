@@ -2,7 +2,7 @@
 // the generated blocks of README.md and backends/pppd/README.md. `mapping_doc BLOCK` prints one
 // block; `mapping_doc` lists them. The test docs.mapping.pppd compares the READMEs with this
 // output; `cmake --build BUILD --target update-docs` rewrites them (cmake/DialkitMappingDocs.cmake).
-#include <dialkit/doc_blocks.hpp>
+#include "doc_blocks.hpp"
 #include <dialkit/error.hpp>
 #include <dialkit/pppd/mapping.hpp>
 #include <dialkit/state.hpp>
@@ -15,7 +15,7 @@ namespace {
 
 using namespace dialkit;
 
-using dialkit::plugin::markdown_cell;
+using dialkit::doc::markdown_cell;
 
 std::string state_cells(State s) {
   return std::string(state_name(s)) + " | " + std::string(group_name(state_group(s)));
@@ -47,11 +47,11 @@ void exit_codes(std::ostream& out) {
   }
 }
 
-constexpr dialkit::plugin::DocBlock blocks[] = {
+constexpr dialkit::doc::DocBlock blocks[] = {
     {"pppd-states", states},
     {"pppd-exit-codes", exit_codes},
 };
 
 }  // namespace
 
-int main(int argc, char** argv) { return dialkit::plugin::run_doc_blocks(argc, argv, blocks); }
+int main(int argc, char** argv) { return dialkit::doc::run_doc_blocks(argc, argv, blocks); }

@@ -2,7 +2,7 @@
 // Markdown, for the generated blocks of backends/ras/README.md. `mapping_doc BLOCK` prints one
 // block; `mapping_doc` lists them. The test docs.mapping.ras compares the README with this
 // output; `cmake --build BUILD --target update-docs` rewrites it (cmake/DialkitMappingDocs.cmake).
-#include <dialkit/doc_blocks.hpp>
+#include "doc_blocks.hpp"
 #include <dialkit/error.hpp>
 #include <dialkit/ras/mapping.hpp>
 #include <dialkit/state.hpp>
@@ -62,11 +62,11 @@ void errors(std::ostream& out) {
     out << "| `" << name << "` | " << code_ranges(codes) << " |\n";
 }
 
-constexpr dialkit::plugin::DocBlock blocks[] = {
+constexpr dialkit::doc::DocBlock blocks[] = {
     {"ras-states", states},
     {"ras-errors", errors},
 };
 
 }  // namespace
 
-int main(int argc, char** argv) { return dialkit::plugin::run_doc_blocks(argc, argv, blocks); }
+int main(int argc, char** argv) { return dialkit::doc::run_doc_blocks(argc, argv, blocks); }

@@ -1,7 +1,9 @@
 /// @file
 /// The `main()` of a mapping-doc generator: a backend lists the Markdown blocks it can print
 /// from its own mapping tables, and README blocks are generated from them (so docs never
-/// drift from the code). `cmake/DialkitMappingDocs.cmake` checks and updates the blocks.
+/// drift from the code). `cmake/DialkitMappingDocs.cmake` checks and updates the blocks and
+/// gives each generator this directory as an include path. A tool of this tree, not API: it is
+/// not installed.
 #pragma once
 
 #include <iostream>
@@ -10,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace dialkit::plugin {
+namespace dialkit::doc {
 
 /// One generated README block: its name (the marker's) and what prints it.
 struct DocBlock {
@@ -48,4 +50,4 @@ inline int run_doc_blocks(int argc, char** argv, std::span<const DocBlock> block
   return 2;
 }
 
-}  // namespace dialkit::plugin
+}  // namespace dialkit::doc
