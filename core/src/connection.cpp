@@ -17,11 +17,9 @@ struct DeliveringScope {
   DeliveringScope& operator=(const DeliveringScope&) = delete;
 };
 
-Error runtime_gone() {
-  return make_error(Errc::backend_unavailable, "the runtime has been shut down");
-}
-
 }  // namespace
+
+Error runtime_gone() { return make_error(Errc::backend_unavailable, "the runtime has been shut down"); }
 
 class ConnectionCore::ReporterImpl final : public Reporter {
  public:

@@ -32,6 +32,9 @@ namespace dialkit::detail {
 
 class ConnectionCore;
 
+// What a call gets once its runtime has been shut down.
+Error runtime_gone();
+
 // What connections and watches need of their runtime, and all they see of it.
 class ConnectionHost {
  public:

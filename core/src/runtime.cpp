@@ -9,13 +9,6 @@
 
 namespace dialkit {
 namespace detail {
-namespace {
-
-Error runtime_gone() {
-  return make_error(Errc::backend_unavailable, "the runtime has been shut down");
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------
 // RuntimeCore
