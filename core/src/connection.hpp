@@ -23,6 +23,8 @@
 #include <variant>
 #include <vector>
 
+#include <dialkit/backend.hpp>
+#include <dialkit/plugin_loader.hpp>
 #include <dialkit/runtime.hpp>
 
 #include "life.hpp"

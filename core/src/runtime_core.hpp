@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <dialkit/backend.hpp>
+#include <dialkit/plugin_loader.hpp>
 #include <dialkit/runtime.hpp>
 
 #include "connection.hpp"

@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include <dialkit/backend.hpp>
 #include <dialkit/runtime.hpp>
 
 #include "connection.hpp"
