@@ -15,7 +15,7 @@
 #include <string>
 
 #include "fuzz_support.hpp"
-#include "runtime_internal.hpp"
+#include "life.hpp"
 #include "tables.hpp"
 #include "tracker.hpp"
 

@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "script_backend.hpp"
-#include "../../core/src/runtime_internal.hpp"
+#include "../../core/src/life.hpp"
 
 using namespace dialkit;
 using namespace dialkit::test;
