@@ -118,7 +118,9 @@ void ConnectionCore::on_report(std::uint32_t attempt, NativeReport r) {
         // the same connection.
         r.state = State::disconnecting;
         if (!is_repeat(life_, r)) accept_locked(r, post);
-        schedule_redial_locked(options_.redial.delay_before(attempt_ + 1));
+        // One next attempt per failed one: a backend that reports the failure again (the
+        // same error, or another retryable one) before the next attempt starts gets none more.
+        if (!redial_task_) schedule_redial_locked(options_.redial.delay_before(attempt_ + 1));
         break;
       case Verdict::end_for_pause: {
         // Instead of the pause, the caller gets `disconnected` with the matching error.

@@ -288,6 +288,29 @@ TEST_CASE("the redial policy retries busy lines under the same connection", "[di
   CHECK(conn->status().attempt == 2);
 }
 
+TEST_CASE("a failed attempt reported twice starts one next attempt, not two", "[dialer][redial]") {
+  InlineFixture f;
+  DialOptions opts;
+  opts.redial.attempts = 3;
+  opts.redial.initial_delay = 1s;
+  Collector c;
+  auto conn = f.dialer().dial("line", opts, c.slot());
+  REQUIRE(conn);
+  SECTION("the same error twice (the second is a repeat)") {
+    f.log->session(0)->report_error(Errc::line_busy, 676);
+    f.log->session(0)->report_error(Errc::line_busy, 676);
+  }
+  SECTION("two retryable errors for the one attempt") {
+    f.log->session(0)->report_error(Errc::line_busy, 676);
+    f.log->session(0)->report_error(Errc::no_answer, 678);
+  }
+  f.clock->run_until_idle();
+  // One attempt 2, and no attempt 3 that nobody asked for.
+  REQUIRE(f.log->count() == 2);
+  CHECK(f.log->session(1)->request.attempt == 2);
+  CHECK(conn->status().attempt == 2);
+}
+
 TEST_CASE("redial gives up on errors not worth a retry and after the last attempt", "[dialer][redial]") {
   InlineFixture f;
   DialOptions opts;
