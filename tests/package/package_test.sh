@@ -421,7 +421,11 @@ deb_lintian)
   # left are listed in README (Packaging) with their reasons.
   command -v lintian >/dev/null || skip "lintian is not installed (./dev setup installs it)"
   # One run for all of them (lintian's start-up is most of its time here).
-  report="$(lintian --no-cfg --fail-on none --display-info "$WORK/deb"/*.deb "$WORK/deb"/*.ddeb 2>&1)" ||
+  shopt -s nullglob
+  files=("$WORK/deb"/*.deb "$WORK/deb"/*.ddeb)
+  shopt -u nullglob
+  ((${#files[@]})) || fail "no package in $WORK/deb"
+  report="$(lintian --no-cfg --fail-on none --display-info "${files[@]}" 2>&1)" ||
     fail "lintian did not run: $report"
   printf '%s\n' "$report"
   if grep -q '^E: ' <<<"$report"; then fail "lintian reported errors (E:)"; fi
