@@ -330,6 +330,14 @@ deb)
     fi
     dpkg-deb -x "$deb" "$out/root"
   done
+  # Every file the package tree installs is in some package: an install rule whose component
+  # no package lists (cmake/DialkitPackaging.cmake) would be left out without a word.
+  rm -rf "$out/installed"
+  DESTDIR="$out/installed" "$CMAKE" --install "${DIALKIT_BUILD_ROOT:-$SRC}/build-package" >/dev/null
+  left_out="$(comm -23 <(cd "$out/installed" && find . \( -type f -o -type l \) | sort) \
+    <(cd "$out/root" && find . \( -type f -o -type l \) | sort))"
+  [[ -z "$left_out" ]] || fail "installed but in no package (an install rule's COMPONENT?):
+$left_out"
   field() { dpkg-deb --field "$1" "$2"; }
   libdir="./usr/$DEB_LIBDIR"
   # (Whole outputs into variables: grep -q closing a pipe early would fail it under pipefail.)
