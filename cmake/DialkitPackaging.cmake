@@ -75,12 +75,15 @@ if(DIALKIT_PPPD_VERSION)
   set(CPACK_DEBIAN_RUNTIME_PACKAGE_RECOMMENDS
     "ppp (>= ${DIALKIT_PPPD_VERSION}), ppp (<< ${CMAKE_MATCH_1}.${_pppd_next_patch}~)")
 endif()
+set(_dialkit_pppd_text "")
+if(DIALKIT_PPPD_VERSION)
+  set(_dialkit_pppd_text " and the pppd backend with\nits pppd-side plugin, which needs pppd ${DIALKIT_PPPD_VERSION}")
+endif()
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION
 "portable dialer: the dialkit command and its backend plugins
 dialkit dials connections with the dial states of Windows RAS on every
 platform. This package holds the dialkit command (a rasdial for every
-platform), the mock backend with its scenarios and the pppd backend with
-its pppd-side plugin, which needs pppd ${DIALKIT_PPPD_VERSION}. The
+platform), the mock backend with its scenarios${_dialkit_pppd_text}. The
 NetworkManager backend is in the package dialkit-backend-networkmanager.")
 
 # dialkit-backend-networkmanager -----------------------------------------------------------
