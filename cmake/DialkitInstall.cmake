@@ -33,7 +33,8 @@ target_compile_features(dialkit_expected INTERFACE cxx_std_23)
 
 # dialkit_core joins the export set in core/CMakeLists.txt; its warnings (dialkit_warnings,
 # -Werror in CI) are PRIVATE there and so never reach a consumer.
-install(TARGETS dialkit_expected dialkit_plugin_kit dialkit_conformance EXPORT dialkitTargets)
+install(TARGETS dialkit_expected dialkit_plugin_kit dialkit_conformance EXPORT dialkitTargets
+  COMPONENT dev)
 # dialkit::mock, the static mock for users' own tests, joins in backends/mock/CMakeLists.txt.
 install(EXPORT dialkitTargets NAMESPACE dialkit:: DESTINATION ${DIALKIT_INSTALL_CMAKEDIR}
   COMPONENT dev)

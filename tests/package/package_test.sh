@@ -26,8 +26,14 @@
 #                    an undocumented symbol in any of them (tests/doc/doxygen_test.sh)
 #   docs_install     DIALKIT_DOCS=ON builds the reference and installs it (component doc) into
 #                    share/doc/dialkit/html; without doxygen that configure fails naming it
-#   deb              cpack -G DEB, the packages' contents and dependencies, then `dialkit
-#                    backends` run from the packages unpacked into a throwaway root
+#   deb              `./dev package` (its tree, output here): the packages' names, contents,
+#                    dependencies, -dbgsym packages, stripped and hardened binaries, then
+#                    `dialkit backends` and a mock dial from the packages unpacked into a
+#                    throwaway root
+#   deb_lintian      lintian on each package: no error
+#   deb_chroot       the packages installed with apt into a clean Debian 12 root (debootstrap),
+#                    `dialkit backends` and a mock dial there; skips when not root, or when
+#                    debootstrap or a Debian mirror is missing
 # Usage: package_test.sh ENV_FILE STEP
 set -euo pipefail
 # shellcheck source=/dev/null
@@ -93,6 +99,42 @@ check_mock_dial() {
   printf '%s\n' "$out"
   [[ "$code" == 0 ]] || fail "the moved dialkit's mock dial exited $code"
   grep -qE '^\+ +[0-9.]+s +connected ' <<<"$out" || fail "the moved dialkit's mock dial did not connect"
+}
+
+# The packages' libdir: GNUInstallDirs' multiarch one under /usr (this tree may have another).
+DEB_LIBDIR="lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo "$(uname -m)-linux-gnu")"
+
+# skip REASON: ctest counts exit 77 as skipped (SKIP_RETURN_CODE), with the reason in the log.
+skip() { printf 'SKIPPED: %s\n' "$*"; exit 77; }
+
+# has_backend NAME: this build has backend NAME.
+has_backend() { [[ " $BACKENDS " == *" $1 "* ]]; }
+
+# deb_file PACKAGE: the .deb of PACKAGE in the deb step's output.
+deb_file() {
+  local f
+  f="$(ls "$WORK/deb/$1_$VERSION"-*.deb 2>/dev/null || true)"
+  [[ -n "$f" ]] || fail "no package $1 in $WORK/deb: $(ls "$WORK/deb")"
+  printf '%s\n' "$f"
+}
+
+# debian_mirror SUITE: the first Debian archive URI this machine's apt uses for SUITE
+# (/etc/apt/sources.list, one-line and deb822 files), empty if none.
+debian_mirror() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [[ -f "$f" ]] || continue
+    if [[ "$f" == *.sources ]]; then
+      awk -v suite="$1" '
+        /^[ \t]*$/ { if (uri != "" && found && deb) { print uri; exit } uri = ""; found = 0; deb = 0; next }
+        tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
+        tolower($1) == "uris:" { uri = $2 }
+        tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == suite) found = 1 }
+        END { if (uri != "" && found && deb) print uri }' "$f"
+    else
+      awk -v suite="$1" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++; if ($2 ~ /^\[/) i++; if ($(i + 1) == suite) print $i }' "$f"
+    fi
+  done | grep -m1 . || true
 }
 
 # backend_path OUTPUT NAME: the "path:" line of backend NAME in `dialkit backends` output.
@@ -349,81 +391,213 @@ backend_options)
   grep -q 'pppd backend off' <<<"$out" || fail "the pppd backend is not reported off"
   ;;
 deb)
+  # The packages as `./dev package` makes them: its tree (build-package/, preset package) is
+  # shared with the command, so a developer's packaging run and this test build it once.
   out="$WORK/deb"
-  rm -rf "$out"
-  mkdir -p "$out"
-  "$CPACK" -G DEB --config "$BIN/CPackConfig.cmake" -B "$out"
-  runtime_deb="$(ls "$out"/dialkit_"$VERSION"-*.deb)"
-  dev_deb="$(ls "$out"/dialkit-dev_"$VERSION"-*.deb)"
-  dpkg-deb --info "$runtime_deb"
-  depends="$(dpkg-deb --field "$runtime_deb" Depends)"
-  # dpkg-shlibdeps found what the binaries link: the C and C++ runtimes.
-  [[ "$depends" == *libc6* && "$depends" == *libstdc++6* ]] || fail "runtime Depends: '$depends'"
-  [[ "$(dpkg-deb --field "$dev_deb" Depends)" == *"dialkit (= $VERSION-1)"* ]] ||
-    fail "dialkit-dev does not depend on its dialkit"
-  p=".$INSTALL_PREFIX"
-  contents="$(dpkg-deb --contents "$runtime_deb")"
-  for f in "$p/$LIBDIR/libdialkit-core.so.$VERSION_MAJOR" "$p/$BINDIR/dialkit" \
-           "$p/$LIBDIR/dialkit/plugins/dialkit-backend-mock.so" \
-           "$p/$DATADIR/dialkit/scenarios/success.json"; do
-    grep -qF " $f" <<<"$contents" || fail "dialkit lacks $f"
+  "$SRC/dev" package --out="$out"
+  core_deb="$(deb_file libdialkit-core0)"
+  runtime_deb="$(deb_file dialkit)"
+  dev_deb="$(deb_file libdialkit-dev)"
+  debs=("$core_deb" "$runtime_deb" "$dev_deb")
+  nm_deb=""
+  if has_backend networkmanager; then
+    nm_deb="$(deb_file dialkit-backend-networkmanager)"
+    debs+=("$nm_deb")
+  fi
+  [[ "$(find "$out" -name '*.deb' | wc -l)" == "${#debs[@]}" ]] ||
+    fail "unexpected packages: $(ls "$out")"
+  for deb in "${debs[@]}"; do
+    pkg="$(dpkg-deb --field "$deb" Package)"
+    dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
+    contents="$(dpkg-deb --contents "$deb" | awk '{ print $6 }')"
+    # Debian policy: /usr, never /usr/local; the copyright file and the Debian changelog.
+    bad="$(grep -vE '^\./$|^\./usr(/|$)' <<<"$contents" || true)$(grep -E '^\./usr/local' <<<"$contents" || true)"
+    [[ -z "$bad" ]] || fail "$pkg installs outside /usr or into /usr/local: $bad"
+    for f in copyright changelog.Debian.gz; do
+      grep -qxF "./usr/share/doc/$pkg/$f" <<<"$contents" || fail "$pkg lacks /usr/share/doc/$pkg/$f"
+    done
+    [[ "$(dpkg-deb --field "$deb" Source)" == dialkit ]] || fail "$pkg: Source is not dialkit"
+    # The debug information is in the package's -dbgsym, by build id.
+    ddeb="$(ls "$out/$pkg-dbgsym_$VERSION"-*.ddeb 2>/dev/null || true)"
+    if grep -qE '\.so(\.[0-9]+)*$|^\./usr/bin/' <<<"$contents"; then
+      [[ -n "$ddeb" ]] || fail "$pkg has binaries but no $pkg-dbgsym package"
+      debug_files="$(dpkg-deb --contents "$ddeb")"
+      grep -qE '/usr/lib/debug/\.build-id/.*\.debug$' <<<"$debug_files" || fail "$pkg-dbgsym holds no debug file"
+    fi
+    dpkg-deb -x "$deb" "$out/root"
   done
-  # Headers, static libraries, CMake and pkg-config files belong in dialkit-dev.
-  devfiles="$(grep -E " $p/($INCLUDEDIR/.+|$LIBDIR/cmake/.+|$LIBDIR/pkgconfig/.+|.+\.a)\$" <<<"$contents" || true)"
-  [[ -z "$devfiles" ]] || fail "development files in the runtime package (install rules without COMPONENT dev?):
-$devfiles"
-  triggers="$(dpkg-deb --ctrl-tarfile "$runtime_deb" | tar -xO ./triggers)"
-  grep -qF "activate-noawait ldconfig" <<<"$triggers" || fail "dialkit does not trigger ldconfig"
-  contents="$(dpkg-deb --contents "$dev_deb")"
-  for f in "$p/$INCLUDEDIR/dialkit/runtime.hpp" "$p/$INCLUDEDIR/dialkit/plugin.hpp" \
-           "$p/$LIBDIR/cmake/dialkit/dialkitConfig.cmake" "$p/$LIBDIR/pkgconfig/dialkit.pc" \
-           "$p/$LIBDIR/libdialkit-core.so "; do
-    grep -qF " $f" <<<"$contents" || fail "dialkit-dev lacks $f"
+  # Every file the package tree installs is in some package: an install rule whose component
+  # no package lists (cmake/DialkitPackaging.cmake) would be left out without a word.
+  rm -rf "$out/installed"
+  DESTDIR="$out/installed" "$CMAKE" --install "${DIALKIT_BUILD_ROOT:-$SRC}/build-package" >/dev/null
+  left_out="$(comm -23 <(cd "$out/installed" && find . \( -type f -o -type l \) | sort) \
+    <(cd "$out/root" && find . \( -type f -o -type l \) | sort))"
+  [[ -z "$left_out" ]] || fail "installed but in no package (an install rule's COMPONENT?):
+$left_out"
+  field() { dpkg-deb --field "$1" "$2"; }
+  libdir="./usr/$DEB_LIBDIR"
+  # (Whole outputs into variables: grep -q closing a pipe early would fail it under pipefail.)
+  has() {
+    local list
+    list="$(dpkg-deb --contents "$1" | awk '{ print $6 }')"
+    grep -qxF "$2" <<<"$list" || fail "$(field "$1" Package) lacks $2"
+  }
+  # libdialkit-core0: the library alone, named by its SONAME, with its shlibs and the trigger.
+  [[ "$(field "$core_deb" Section)" == libs ]] || fail "libdialkit-core0 is not in section libs"
+  has "$core_deb" "$libdir/libdialkit-core.so.$VERSION_MAJOR"
+  control="$(dpkg-deb --ctrl-tarfile "$core_deb" | tar -xO ./shlibs ./triggers)"
+  grep -qxF "libdialkit-core $VERSION_MAJOR libdialkit-core0 (>= $VERSION-1)" <<<"$control" ||
+    fail "libdialkit-core0: shlibs"
+  grep -qxF "activate-noawait ldconfig" <<<"$control" || fail "libdialkit-core0 does not trigger ldconfig"
+  # The others depend on exactly this libdialkit-core0 (the loader checks the build key) and on
+  # what dpkg-shlibdeps found: the C and C++ runtimes.
+  for deb in "$runtime_deb" "$dev_deb" $nm_deb "$core_deb"; do
+    depends="$(field "$deb" Depends)"
+    [[ "$depends" == *libc6* && "$depends" == *libstdc++6* ]] || fail "$(field "$deb" Package) Depends: '$depends'"
+    [[ "$deb" == "$core_deb" || "$depends" == *"libdialkit-core0 (= $VERSION-1)"* ]] ||
+      fail "$(field "$deb" Package) does not depend on its libdialkit-core0: '$depends'"
   done
-  # A throwaway root: both packages unpacked, nothing of the build tree on the paths.
+  # dialkit: the CLI, the mock and pppd plugins, the scenarios; NetworkManager elsewhere.
+  has "$runtime_deb" ./usr/"$BINDIR"/dialkit
+  has "$runtime_deb" "$libdir/dialkit/plugins/dialkit-backend-mock.so"
+  has "$runtime_deb" "./usr/$DATADIR/dialkit/scenarios/success.json"
+  if has_backend pppd; then
+    has "$runtime_deb" "$libdir/dialkit/plugins/dialkit-backend-pppd.so"
+    has "$runtime_deb" "$libdir/dialkit/plugins/pppd/dialkit-pppd.so"
+    [[ "$(field "$runtime_deb" Recommends)" == "$PPP_RECOMMENDS" ]] ||
+      fail "dialkit Recommends '$(field "$runtime_deb" Recommends)', not '$PPP_RECOMMENDS'"
+  fi
+  for deb in "$core_deb" "$runtime_deb" "$dev_deb"; do
+    [[ "$(field "$deb" Depends)" != *sdbus* ]] || fail "$(field "$deb" Package) depends on sdbus-c++"
+  done
+  if [[ -n "$nm_deb" ]]; then
+    has "$nm_deb" "$libdir/dialkit/plugins/dialkit-backend-networkmanager.so"
+    [[ "$(field "$nm_deb" Depends)" == *libsdbus-c++1* ]] || fail "the NetworkManager package lacks libsdbus-c++1"
+  fi
+  # libdialkit-dev: headers, link, CMake and pkg-config files, dialkit::mock, the tool.
+  [[ "$(field "$dev_deb" Section)" == libdevel ]] || fail "libdialkit-dev is not in section libdevel"
+  for f in "./usr/$INCLUDEDIR/dialkit/runtime.hpp" "./usr/$INCLUDEDIR/dialkit/plugin.hpp" \
+           "$libdir/cmake/dialkit/dialkitConfig.cmake" "$libdir/pkgconfig/dialkit.pc" \
+           "$libdir/libdialkit-core.so" "./usr/$BINDIR/dialkit-conformance"; do
+    has "$dev_deb" "$f"
+  done
+  depends="$(field "$dev_deb" Depends)"
+  [[ "$depends" == *libboost-dev* ]] || fail "libdialkit-dev does not depend on libboost-dev"
+  if [[ "$TL_EXPECTED" == ON ]]; then
+    [[ "$depends" == *libexpected-dev* ]] || fail "libdialkit-dev does not depend on libexpected-dev"
+  fi
+  # Every binary: stripped (its debug information is in the -dbgsym), no RPATH, hardened (RELRO,
+  # BIND_NOW; stack protector and fortified functions in the library and the CLI).
   root="$out/root"
-  dpkg-deb -x "$runtime_deb" "$root"
-  dpkg-deb -x "$dev_deb" "$root"
-  lib="$root$INSTALL_PREFIX/$LIBDIR"
-  cli="$root$INSTALL_PREFIX/$BINDIR/dialkit"
-  LD_LIBRARY_PATH="$lib" ldd "$cli" | grep -F "libdialkit-core.so.$VERSION_MAJOR => $lib/" >/dev/null ||
-    fail "the unpacked dialkit does not use the unpacked libdialkit-core"
-  listing="$(LD_LIBRARY_PATH="$lib" "$cli" backends --plugin-path "$lib/dialkit/plugins")"
+  while IFS= read -r -d '' f; do
+    [[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" == '177ELF' ]] || continue
+    name="${f#"$root"}"
+    sections="$(readelf -SW "$f")"
+    dynamic="$(readelf -d "$f")"
+    segments="$(readelf -lW "$f")"
+    if grep -qE '\.debug_(info|line)|\.symtab' <<<"$sections"; then fail "$name is not stripped"; fi
+    if grep -qE 'RPATH|RUNPATH' <<<"$dynamic"; then fail "$name has an RPATH"; fi
+    grep -q GNU_RELRO <<<"$segments" || fail "$name: no RELRO"
+    grep -qE 'BIND_NOW|FLAGS_1.*NOW' <<<"$dynamic" || fail "$name: no BIND_NOW"
+  done < <(find "$root" -type f -print0)
+  for f in "$root/usr/$DEB_LIBDIR/libdialkit-core.so.$VERSION" "$root/usr/$BINDIR/dialkit"; do
+    syms="$(readelf --dyn-syms -W "$f")"
+    grep -q '__stack_chk_fail' <<<"$syms" || fail "${f#"$root"}: no stack protector"
+    grep -qE '__[a-z_]+_chk' <<<"$syms" || fail "${f#"$root"}: no fortified function"
+  done
+  # The unpacked packages run as they are, finding their plugins relative to libdialkit-core.
+  lib="$root/usr/$DEB_LIBDIR"
+  cli="$root/usr/$BINDIR/dialkit"
+  listing="$(LD_LIBRARY_PATH="$lib" "$cli" backends)"
   printf '%s\n' "$listing"
-  [[ "$(backend_path "$listing" mock)" == "$lib/dialkit/plugins/dialkit-backend-mock.so" ]] ||
-    fail "the unpacked dialkit does not list the unpacked mock plugin"
-  # A mock dial from the unpacked packages, with their own scenarios: `busy` fails within two
-  # seconds with the line class's exit code (4).
+  for name in $BACKENDS; do
+    [[ "$(backend_path "$listing" "$name")" == "$lib/dialkit/plugins/dialkit-backend-$name.so" ]] ||
+      fail "the unpacked dialkit does not list the unpacked $name plugin"
+  done
+  # A mock dial with the packages' own scenarios: `busy` fails within two seconds with the line
+  # class's exit code (4).
   code=0
-  LD_LIBRARY_PATH="$lib" DIALKIT_MOCK_REGISTRY="$out/registry" \
-    DIALKIT_MOCK_SCENARIOS="$root$INSTALL_PREFIX/$DATADIR/dialkit/scenarios" \
-    "$cli" dial busy --backend mock --plugin-path "$lib/dialkit/plugins" || code=$?
+  LD_LIBRARY_PATH="$lib" DIALKIT_MOCK_REGISTRY="$out/registry" "$cli" dial busy --backend mock || code=$?
   [[ "$code" == 4 ]] || fail "the busy dial exited $code, not 4 (line busy)"
   ;;
+deb_lintian)
+  # lintian on each package, as the archive would run it: no error (E:) allowed. The warnings
+  # left are listed in README (Packaging) with their reasons.
+  command -v lintian >/dev/null || skip "lintian is not installed (./dev setup installs it)"
+  # One run for all of them (lintian's start-up is most of its time here).
+  shopt -s nullglob
+  files=("$WORK/deb"/*.deb "$WORK/deb"/*.ddeb)
+  shopt -u nullglob
+  ((${#files[@]})) || fail "no package in $WORK/deb"
+  report="$(lintian --no-cfg --fail-on none --display-info "${files[@]}" 2>&1)" ||
+    fail "lintian did not run: $report"
+  printf '%s\n' "$report"
+  if grep -q '^E: ' <<<"$report"; then fail "lintian reported errors (E:)"; fi
+  ;;
 deb_chroot)
-  # Opt-in (-DDIALKIT_TEST_DEB_CHROOT=DIR): a real install of the package into a clean Debian
-  # 12 root (made once with debootstrap, about half a minute here), its dependencies from the
-  # archive, then `dialkit backends` with no path and no variable; purged again afterwards.
-  root="$DEB_CHROOT"
-  if [[ ! -x "$root/usr/bin/dpkg" ]]; then
-    debootstrap --variant=minbase bookworm "$root"
+  # The package set installed with apt into a clean Debian 12 root: debootstrap --variant=minbase
+  # made once (cached under the build tree), copied fresh for each run; apt resolves the
+  # dependencies from this machine's Debian mirror. Then `dialkit backends` and a mock dial in
+  # there, with no path and no variable.
+  ((EUID == 0)) || skip "not root (debootstrap and chroot need root)"
+  command -v debootstrap >/dev/null || skip "debootstrap is not installed (./dev setup installs it)"
+  mirror="$(debian_mirror bookworm)"
+  [[ -n "$mirror" ]] || skip "no Debian 12 (bookworm) mirror in /etc/apt/sources.list*"
+  security="$(debian_mirror bookworm-security)"
+  cache="$DEB_CACHE"
+  base="$cache/bookworm-minbase"
+  if [[ ! -e "$base.done" ]]; then
+    rm -rf "$base" && mkdir -p "$cache"
+    debootstrap --variant=minbase bookworm "$base" "$mirror" > "$cache/debootstrap.log" 2>&1 || {
+      tail -20 "$cache/debootstrap.log"
+      grep -qiE 'Failed getting release|Couldn.t download|Temporary failure' "$cache/debootstrap.log" &&
+        skip "the mirror $mirror cannot be reached"
+      fail "debootstrap failed (log: $cache/debootstrap.log)"
+    }
+    touch "$base.done"
   fi
-  runtime_deb="$(ls "$WORK/deb"/dialkit_"$VERSION"-*.deb)"
-  cp "$runtime_deb" "$root/tmp/dialkit.deb"
-  chroot "$root" dpkg --purge dialkit-dev dialkit >/dev/null 2>&1 || true
-  chroot "$root" dpkg -i /tmp/dialkit.deb || true  # its dependencies come next
-  chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get -f install -y -qq --no-install-recommends
-  [[ "$(chroot "$root" dpkg-query -W -f='${Status}' dialkit)" == "install ok installed" ]] ||
-    fail "dialkit did not install in the clean root"
-  cache="$(chroot "$root" ldconfig -p)"
-  grep -qF "libdialkit-core.so.$VERSION_MAJOR " <<<"$cache" ||
-    fail "libdialkit-core is not in the loader cache"
-  listing="$(chroot "$root" dialkit backends)"
+  root="$cache/root"
+  rm -rf "$root"
+  cp -a "$base" "$root"
+  {
+    printf 'deb %s bookworm main\ndeb %s bookworm-updates main\n' "$mirror" "$mirror"
+    [[ -z "$security" ]] || printf 'deb %s bookworm-security main\n' "$security"
+  } > "$root/etc/apt/sources.list"
+  # This machine's acquire settings (proxy, a snapshot mirror's old Release dates).
+  apt-config dump | grep -E '^Acquire::(Check-Valid-Until|Check-Date|https?::Proxy) ' > "$root/etc/apt/apt.conf.d/50host" || true
+  mkdir -p "$root/tmp/debs"
+  cp "$WORK/deb"/*.deb "$root/tmp/debs/"
+  in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+  in_root apt-get update -q || skip "apt-get update failed in the root: the mirror $mirror cannot be reached?"
+  files=()
+  for deb in "$root"/tmp/debs/*.deb; do files+=("/tmp/debs/${deb##*/}"); done
+  in_root apt-get install -y -q --no-install-recommends "${files[@]}" ||
+    fail "apt could not install the packages in the clean root"
+  for deb in "$WORK/deb"/*.deb; do
+    pkg="$(dpkg-deb --field "$deb" Package)"
+    [[ "$(in_root dpkg-query -W -f='${Status}' "$pkg")" == "install ok installed" ]] ||
+      fail "$pkg did not install in the clean root"
+  done
+  cache="$(in_root ldconfig -p)"
+  grep -qF "libdialkit-core.so.$VERSION_MAJOR " <<<"$cache" || fail "libdialkit-core is not in the loader cache"
+  # The recommended pppd, from the mirror, in the range the pppd-side plugin supports.
+  if has_backend pppd; then
+    in_root apt-get satisfy -y -q --no-install-recommends "$PPP_RECOMMENDS" ||
+      fail "the mirror has no ppp in '$PPP_RECOMMENDS'"
+  fi
+  listing="$(in_root dialkit backends 2>&1)"
   printf '%s\n' "$listing"
-  [[ "$(backend_path "$listing" mock)" == "$INSTALL_PREFIX/$LIBDIR/dialkit/plugins/dialkit-backend-mock.so" ]] ||
-    fail "the installed dialkit does not list its mock plugin"
-  chroot "$root" dpkg --purge dialkit
+  for name in $BACKENDS; do
+    [[ "$(backend_path "$listing" "$name")" == "/usr/$DEB_LIBDIR/dialkit/plugins/dialkit-backend-$name.so" ]] ||
+      fail "the installed dialkit does not list its $name plugin"
+  done
+  if grep -qi 'refused' <<<"$listing"; then fail "the installed dialkit refused a plugin"; fi
+  dial="$(in_root dialkit dial success --backend mock --hangup-after 0 2>&1)" || fail "the mock dial failed: $dial"
+  printf '%s\n' "$dial"
+  grep -qE '^\+ +[0-9.]+s +connected ' <<<"$dial" || fail "the installed dialkit's mock dial did not connect"
+  # shellcheck disable=SC2046 # one argument per package
+  in_root apt-get purge -y -q $(for deb in "$WORK/deb"/*.deb; do dpkg-deb --field "$deb" Package; done)
+  [[ ! -e "$root/usr/$DEB_LIBDIR/libdialkit-core.so.$VERSION_MAJOR" ]] || fail "the purge left the library"
   ;;
 *)
   fail "unknown step $step"
