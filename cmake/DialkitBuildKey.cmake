@@ -28,9 +28,13 @@ function(dialkit_compute_build_key out_var expected)
   # -D_GLIBCXX_USE_CXX11_ABI=0 in CMAKE_CXX_FLAGS counts).
   if(MSVC)
     # The MSVC runtime and its debug/release flavour are part of the ABI there.
+    # A runtime chosen by configuration (CMake's default) follows the build type.
     set(_stdlib msvcrt)
-    if(CMAKE_MSVC_RUNTIME_LIBRARY MATCHES "Debug" OR
-       (NOT CMAKE_MSVC_RUNTIME_LIBRARY AND CMAKE_BUILD_TYPE STREQUAL "Debug"))
+    if(CMAKE_MSVC_RUNTIME_LIBRARY AND NOT CMAKE_MSVC_RUNTIME_LIBRARY MATCHES "\\$<")
+      if(CMAKE_MSVC_RUNTIME_LIBRARY MATCHES "Debug")
+        set(_stdlib msvcrtd)
+      endif()
+    elseif(CMAKE_BUILD_TYPE STREQUAL "Debug")
       set(_stdlib msvcrtd)
     endif()
   else()
