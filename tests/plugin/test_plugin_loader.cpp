@@ -290,6 +290,11 @@ TEST_CASE("a plugin built with another Boost is refused, naming what differs", "
 }
 
 TEST_CASE("a plugin built with the other expected is refused, naming both implementations", "[plugin]") {
+  if (std::string_view(DIALKIT_FIXTURE_OTHER_EXPECTED).empty()) {
+    DIALKIT_SKIP("tl-expected (Debian libexpected-dev, ./dev setup) is not installed: "
+                 "no plugin can be built with tl::expected in this std::expected tree");
+    return;
+  }
   TempDir dir;
   const auto file = dir.add(DIALKIT_FIXTURE_OTHER_EXPECTED);
   const std::string ours = std::string(DIALKIT_HOST_EXPECTED) + "::expected";
