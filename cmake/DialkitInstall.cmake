@@ -41,10 +41,6 @@ install(EXPORT dialkitTargets NAMESPACE dialkit:: DESTINATION ${DIALKIT_INSTALL_
 
 # The config file, once for the install (paths relative to wherever the package lands) and
 # once for the build tree (dialkit_DIR=<build dir>, no install needed).
-set(DIALKIT_CONFIG_TL_EXPECTED OFF)
-if(tl-expected_FOUND)
-  set(DIALKIT_CONFIG_TL_EXPECTED ON)
-endif()
 set(DIALKIT_CONFIG_PLUGIN_DIR "\${PACKAGE_PREFIX_DIR}/${CMAKE_INSTALL_LIBDIR}/dialkit/plugins")
 set(DIALKIT_CONFIG_SCENARIO_DIR "\${PACKAGE_PREFIX_DIR}/${CMAKE_INSTALL_DATADIR}/dialkit/scenarios")
 configure_package_config_file(cmake/dialkitConfig.cmake.in
@@ -79,7 +75,11 @@ string(REGEX REPLACE "/$" "" DIALKIT_PC_PREFIX_FROM_PCDIR "${DIALKIT_PC_PREFIX_F
 # The headers are C++23 and g++ 12 defaults to gnu++17: the flag comes with the package, as
 # the CMake targets bring cxx_std_23, so `g++ $(pkg-config --cflags --libs dialkit)` works.
 set(DIALKIT_PC_CFLAGS "-std=c++23 -DBOOST_DLL_USE_STD_FS")
-if(DIALKIT_CONFIG_TL_EXPECTED)
+# The `expected` dialkit was built with (DialkitExpected.cmake): <dialkit/expected.hpp> wants
+# its definition.
+if(DIALKIT_EXPECTED STREQUAL "std")
+  string(APPEND DIALKIT_PC_CFLAGS " -DDIALKIT_USE_STD_EXPECTED=1")
+else()
   string(APPEND DIALKIT_PC_CFLAGS " -DDIALKIT_USE_TL_EXPECTED=1")
   # tl-expected's headers, unless they are in the compiler's own search path.
   get_target_property(_tl_includes tl::expected INTERFACE_INCLUDE_DIRECTORIES)

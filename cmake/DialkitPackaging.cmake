@@ -102,7 +102,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_NAME libdialkit-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # The public headers include Boost (config, DLL, preprocessor) and, in a tl build, tl/expected.
 set(_dialkit_dev_depends "${_dialkit_core_depends}, libboost-dev (>= 1.74)")
-if(tl-expected_FOUND OR DIALKIT_EXPECTED STREQUAL "tl")
+if(DIALKIT_EXPECTED STREQUAL "tl")
   string(APPEND _dialkit_dev_depends ", libexpected-dev")
 endif()
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "${_dialkit_dev_depends}")

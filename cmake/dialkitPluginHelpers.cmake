@@ -19,21 +19,22 @@ unset(DIALKIT_BUILD_KEY_FUNCTION_ONLY)
 # project's prefix; with the same prefix as dialkit's, the loader finds it without a path.
 #
 # C++ objects cross between host and plugin, so both must be built alike: the configure
-# fails here, early and saying what differs, when this project's compiler, standard library,
-# Boost or build type gives another key than dialkit's (the loader would refuse the plugin).
+# fails here, early and saying what differs, when this project's compiler family, standard
+# library or Boost gives another key than dialkit's (the loader would refuse the plugin). The
+# build type is free; the `expected` is dialkit's own (dialkit::core brings it).
 function(dialkit_add_plugin name)
   cmake_parse_arguments(P "NO_INSTALL" "OUTPUT_DIRECTORY" "" ${ARGN})
   if(NOT TARGET dialkit::plugin_kit)
     message(FATAL_ERROR "dialkit_add_plugin(${name}): dialkit::plugin_kit is missing; "
       "use find_package(dialkit CONFIG REQUIRED COMPONENTS plugin_kit)")
   endif()
-  dialkit_compute_build_key(_key)
+  dialkit_compute_build_key(_key ${dialkit_EXPECTED})
   if(NOT _key STREQUAL dialkit_BUILD_KEY)
     message(FATAL_ERROR "dialkit_add_plugin(${name}): this project builds with build key\n"
       "  ${_key}\nbut dialkit was built with build key\n  ${dialkit_BUILD_KEY}\n"
-      "The loader refuses a plugin built differently from its host (compiler and version, "
-      "standard library, Boost version, build type). Configure this project with the same "
-      "compiler and CMAKE_BUILD_TYPE as dialkit.")
+      "The loader refuses a plugin built differently from its host (platform, compiler family, "
+      "standard library ABI, Boost major.minor, expected, sanitizers). Configure this project "
+      "with the same compiler family and standard library as dialkit.")
   endif()
   if(NOT P_OUTPUT_DIRECTORY)
     set(P_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/plugins)

@@ -11,18 +11,21 @@ set(CMAKE_CXX_COMPILER ${_dialkit_tc}-g++-posix)
 set(CMAKE_RC_COMPILER ${_dialkit_tc}-windres)
 
 # Header-only dependencies come from the Linux packages (libboost-dev, catch2,
-# nlohmann-json3-dev, libcli11-dev). /usr/include itself must never be on MinGW's include path
-# (glibc headers would win), so a shim prefix holds only links to those trees, plus small CMake
-# package files of its own: Debian's would point the targets at /usr/include.
+# nlohmann-json3-dev, libcli11-dev, libexpected-dev). /usr/include itself must never be on
+# MinGW's include path (glibc headers would win), so a shim prefix holds only links to those
+# trees, plus small CMake package files of its own: Debian's would point the targets at
+# /usr/include.
 set(DIALKIT_HOST_INCLUDE "/usr/include" CACHE PATH "Where the Linux packages' header trees are")
 set(DIALKIT_HOST_CATCH2_CMAKE "/usr/lib/cmake/Catch2" CACHE PATH "Catch2 v2's CMake package (for Catch.cmake)")
 set(DIALKIT_HOST_NLOHMANN_CMAKE "/usr/share/cmake/nlohmann_json" CACHE PATH "nlohmann-json3-dev's CMake package")
 set(DIALKIT_HOST_CLI11_CMAKE "/usr/share/cmake/CLI11" CACHE PATH "libcli11-dev's CMake package")
+set(DIALKIT_HOST_TL_EXPECTED_CMAKE "/usr/share/cmake/tl-expected" CACHE PATH "libexpected-dev's CMake package")
 set(_dialkit_shim "${CMAKE_BINARY_DIR}/_mingw_host_shim")
-if(NOT EXISTS "${_dialkit_shim}/done")
+# (A shim made before tl-expected joined the list is made again.)
+if(NOT EXISTS "${_dialkit_shim}/done" OR NOT EXISTS "${_dialkit_shim}/include/tl")
   file(REMOVE_RECURSE "${_dialkit_shim}")
   file(MAKE_DIRECTORY "${_dialkit_shim}/include")
-  foreach(_tree boost catch2 nlohmann CLI)
+  foreach(_tree boost catch2 nlohmann CLI tl)
     file(CREATE_LINK "${DIALKIT_HOST_INCLUDE}/${_tree}" "${_dialkit_shim}/include/${_tree}" SYMBOLIC)
   endforeach()
   # Catch.cmake and CatchAddTests.cmake are copied (catch_discover_tests honours the emulator).
@@ -49,10 +52,18 @@ if(NOT TARGET CLI11::CLI11)
   set_target_properties(CLI11::CLI11 PROPERTIES INTERFACE_INCLUDE_DIRECTORIES \"\${_shim_inc}\")
 endif()
 ")
+  file(WRITE "${_dialkit_shim}/lib/cmake/tl-expected/tl-expected-config.cmake" "${_dialkit_inc}
+if(NOT TARGET tl::expected)
+  add_library(tl::expected INTERFACE IMPORTED)
+  set_target_properties(tl::expected PROPERTIES INTERFACE_INCLUDE_DIRECTORIES \"\${_shim_inc}\")
+endif()
+")
   # Their version files are the host packages' own (header-only: the same headers).
   file(COPY "${DIALKIT_HOST_NLOHMANN_CMAKE}/nlohmann_jsonConfigVersion.cmake"
        DESTINATION "${_dialkit_shim}/lib/cmake/nlohmann_json")
   file(COPY "${DIALKIT_HOST_CLI11_CMAKE}/CLI11ConfigVersion.cmake" DESTINATION "${_dialkit_shim}/lib/cmake/CLI11")
+  file(COPY "${DIALKIT_HOST_TL_EXPECTED_CMAKE}/tl-expected-config-version.cmake"
+       DESTINATION "${_dialkit_shim}/lib/cmake/tl-expected")
   file(WRITE "${_dialkit_shim}/done" "")
 endif()
 
@@ -66,6 +77,7 @@ set(BOOST_INCLUDEDIR "${_dialkit_shim}/include")
 set(Catch2_DIR "${_dialkit_shim}/lib/cmake/Catch2")
 set(nlohmann_json_DIR "${_dialkit_shim}/lib/cmake/nlohmann_json")
 set(CLI11_DIR "${_dialkit_shim}/lib/cmake/CLI11")
+set(tl-expected_DIR "${_dialkit_shim}/lib/cmake/tl-expected")
 
 # MinGW cannot export the weak symbol BOOST_DLL_ALIAS uses by default: without this a plugin
 # links fine and exports no entry point. Plugins have their one alias in one file each.

@@ -495,8 +495,17 @@ std::vector<fs::path> candidate_files(const fs::path& dir) {
 namespace detail {
 
 std::string describe_key_difference(std::string_view plugin_key, std::string_view host_key) {
-  static constexpr std::array<std::string_view, 5> component_names{"compiler", "standard library", "Boost",
-                                                                   "build type", "sanitizers"};
+  // The fields of cmake/DialkitBuildKey.cmake, in its order.
+  static constexpr std::array<std::string_view, 6> component_names{
+      "platform", "compiler", "standard library", "Boost", "expected", "sanitizers"};
+  constexpr std::size_t expected_field = 4;
+  // The `expected` field by the type's own name: "tlexpected" is tl::expected.
+  const auto shown_value = [](std::size_t field, const std::string& value) {
+    constexpr std::string_view suffix = "expected";
+    if (field == expected_field && value.ends_with(suffix) && value.size() > suffix.size())
+      return value.substr(0, value.size() - suffix.size()) + "::" + std::string(suffix);
+    return value;
+  };
   const auto theirs = split(plugin_key, key_separator);
   const auto ours = split(host_key, key_separator);
   if (theirs.size() != component_names.size() || ours.size() != component_names.size())
@@ -505,8 +514,8 @@ std::string describe_key_difference(std::string_view plugin_key, std::string_vie
   for (std::size_t i = 0; i < component_names.size(); ++i) {
     if (theirs[i] == ours[i]) continue;
     if (!text.empty()) text += "; ";
-    text +=
-        std::string(component_names[i]) + " differs: built with " + theirs[i] + ", this host uses " + ours[i];
+    text += std::string(component_names[i]) + " differs: built with " + shown_value(i, theirs[i]) +
+            ", this host uses " + shown_value(i, ours[i]);
   }
   return text;
 }

@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(!chosen.error().detail.empty(), "a refusal says why");
   }
   // The difference of two keys names what differs, or says both keys when they do not split
-  // into the five components.
+  // into the six components.
   if (names.size() >= 2) {
     const auto text_of = dialkit::detail::describe_key_difference(names[0], names[1]);
     if (names[0] == names[1]) require(text_of.empty() || text_of.starts_with("its build key is "), "equal keys differ in nothing");

@@ -24,11 +24,13 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
 #include <boost/preprocessor/stringize.hpp>
+#include <boost/version.hpp>
 #include <catch2/catch.hpp>
 
 #include <dialkit/plugin.hpp>
@@ -192,11 +194,38 @@ TEST_CASE("the loader and the plugin kit agree on the entry point", "[plugin]") 
   STATIC_REQUIRE(DIALKIT_PLUGIN_ABI == dialkit::plugin_abi_version);
   CHECK(dialkit::plugin::entry_alias_prefix == "dialkit_abi");
   CHECK(dialkit::host_build_key() == BOOST_PP_STRINGIZE(DIALKIT_BUILD_KEY_ID));
-  // The loader names the differing component by position: compiler, standard library,
-  // Boost, build type, sanitizers.
+  // The loader names the differing component by position: platform, compiler, standard
+  // library, Boost, expected, sanitizers. Neither the compiler's version nor the build type.
   const auto parts = key_components(dialkit::host_build_key());
-  REQUIRE(parts.size() == 5);
-  CHECK(parts[2].starts_with("boost"));
+  REQUIRE(parts.size() == 6);
+  CHECK(parts[0].starts_with("linux_"));
+#if defined(__clang__)
+  CHECK(parts[1] == "clang");
+#else
+  CHECK(parts[1] == "gnu");
+#endif
+  CHECK(parts[2] == "libstdcxx_cxx11abi");
+  CHECK(parts[3] == "boost" + std::to_string(BOOST_VERSION / 100000) + "_" +
+                        std::to_string(BOOST_VERSION / 100 % 1000));
+  CHECK(parts[4] == std::string(DIALKIT_HOST_EXPECTED) + "expected");
+  CHECK_THAT(std::string(dialkit::host_build_key()), !Contains("debug") && !Contains("release"));
+}
+
+TEST_CASE("dialkit::expected is the implementation the build chose", "[plugin]") {
+  // tl unless the tree was configured with DIALKIT_EXPECTED=std (the tsan preset is).
+  if constexpr (std::string_view(DIALKIT_HOST_EXPECTED) == "tl") {
+#if defined(DIALKIT_USE_TL_EXPECTED)
+    STATIC_REQUIRE(std::is_same_v<dialkit::expected<int, int>, tl::expected<int, int>>);
+#else
+    FAIL("DIALKIT_EXPECTED=tl, but dialkit/expected.hpp did not pick tl::expected");
+#endif
+  } else {
+#if defined(DIALKIT_USE_STD_EXPECTED)
+    STATIC_REQUIRE(std::is_same_v<dialkit::expected<int, int>, std::expected<int, int>>);
+#else
+    FAIL("DIALKIT_EXPECTED=std, but dialkit/expected.hpp did not pick std::expected");
+#endif
+  }
 }
 
 TEST_CASE("a good plugin loads and its factory creates a working backend", "[plugin]") {
@@ -246,16 +275,38 @@ TEST_CASE("a plugin built for another ABI version is refused before any of its c
 TEST_CASE("a plugin built with another Boost is refused, naming what differs", "[plugin]") {
   TempDir dir;
   const auto file = dir.add(wrong_key_fixture);
-  const auto host_boost = key_components(dialkit::host_build_key()).at(2);
-  const auto plugin_boost = key_components(DIALKIT_FIXTURE_WRONG_KEY_ID).at(2);
-  REQUIRE(plugin_boost == "boost1_73_0");
+  const auto host_boost = key_components(dialkit::host_build_key()).at(3);
+  const auto plugin_boost = key_components(DIALKIT_FIXTURE_WRONG_KEY_ID).at(3);
+  REQUIRE(plugin_boost == "boost1_73");
 
   const auto detail = refusal_of(file);
   CHECK_THAT(detail, Contains(file.string()) && Contains("Boost differs") &&
-                         Contains("built with boost1_73_0, this host uses " + host_boost));
+                         Contains("built with boost1_73, this host uses " + host_boost));
   // Only Boost differs, so nothing else is named.
-  CHECK_THAT(detail, !Contains("compiler differs") && !Contains("standard library differs") &&
-                         !Contains("build type differs") && !Contains("sanitizers differ"));
+  CHECK_THAT(detail, !Contains("platform differs") && !Contains("compiler differs") &&
+                         !Contains("standard library differs") && !Contains("expected differs") &&
+                         !Contains("sanitizers differ"));
+  CHECK_FALSE(is_loaded(file));
+}
+
+TEST_CASE("a plugin built with the other expected is refused, naming both implementations", "[plugin]") {
+  if (std::string_view(DIALKIT_FIXTURE_OTHER_EXPECTED).empty()) {
+    DIALKIT_SKIP("tl-expected (Debian libexpected-dev, ./dev setup) is not installed: "
+                 "no plugin can be built with tl::expected in this std::expected tree");
+    return;
+  }
+  TempDir dir;
+  const auto file = dir.add(DIALKIT_FIXTURE_OTHER_EXPECTED);
+  const std::string ours = std::string(DIALKIT_HOST_EXPECTED) + "::expected";
+  const std::string theirs = std::string(DIALKIT_OTHER_EXPECTED) + "::expected";
+  REQUIRE(ours != theirs);
+
+  const auto detail = refusal_of(file);
+  CHECK_THAT(detail, Contains(file.string()) && Contains("expected differs") &&
+                         Contains("built with " + theirs + ", this host uses " + ours));
+  // Only the expected differs, so nothing else is named.
+  CHECK_THAT(detail, !Contains("Boost differs") && !Contains("compiler differs") &&
+                         !Contains("standard library differs") && !Contains("sanitizers differ"));
   CHECK_FALSE(is_loaded(file));
 }
 

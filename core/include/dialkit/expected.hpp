@@ -1,12 +1,17 @@
 /// @file
-/// The project's one `expected` alias. CMake picks tl::expected when find_package(tl-expected)
-/// finds it (DIALKIT_USE_TL_EXPECTED) and C++23 std::expected otherwise; no other file names
-/// either directly.
+/// The project's one `expected` alias: tl::expected (CMake option DIALKIT_EXPECTED=tl, the
+/// default, which defines DIALKIT_USE_TL_EXPECTED) or C++23 std::expected (DIALKIT_EXPECTED=std,
+/// DIALKIT_USE_STD_EXPECTED). The choice is dialkit's build's, never guessed here: dialkit's CMake
+/// targets and its pkg-config file carry the definition. No other file names either directly.
 #pragma once
 
 #include <utility>
 
-#if defined(DIALKIT_USE_TL_EXPECTED)
+#if defined(DIALKIT_USE_TL_EXPECTED) && defined(DIALKIT_USE_STD_EXPECTED)
+#error "dialkit: both DIALKIT_USE_TL_EXPECTED and DIALKIT_USE_STD_EXPECTED are defined; define the one dialkit was built with"
+#elif !defined(DIALKIT_USE_TL_EXPECTED) && !defined(DIALKIT_USE_STD_EXPECTED)
+#error "dialkit: define DIALKIT_USE_TL_EXPECTED or DIALKIT_USE_STD_EXPECTED, as dialkit was built (link dialkit::core, or use pkg-config --cflags dialkit)"
+#elif defined(DIALKIT_USE_TL_EXPECTED)
 #include <tl/expected.hpp>
 namespace dialkit {
 /// The project's `expected` (tl::expected or std::expected, chosen at build time).

@@ -106,7 +106,8 @@ struct PluginScan {
 [[nodiscard]] Result<LoadedPlugin> load_plugin(const std::filesystem::path& file,
                                                bool allow_insecure = false);
 
-/// The host's build key (compiler, standard library, Boost, build type, sanitizers).
+/// The host's build key: platform, compiler family, standard library ABI, Boost major.minor,
+/// the `expected` implementation, sanitizers (not the compiler version, nor the build type).
 [[nodiscard]] std::string_view host_build_key() noexcept;
 
 /// Wraps an object made by a plugin so that it keeps `keep_alive` (the plugin's library)
