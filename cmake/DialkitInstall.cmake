@@ -77,7 +77,7 @@ file(RELATIVE_PATH DIALKIT_PC_PREFIX_FROM_PCDIR
 string(REGEX REPLACE "/$" "" DIALKIT_PC_PREFIX_FROM_PCDIR "${DIALKIT_PC_PREFIX_FROM_PCDIR}")
 # The headers are C++23 and g++ 12 defaults to gnu++17: the flag comes with the package, as
 # the CMake targets bring cxx_std_23, so `g++ $(pkg-config --cflags --libs dialkit)` works.
-set(DIALKIT_PC_CFLAGS "-std=c++23 -DBOOST_DLL_USE_STD_FS")
+set(DIALKIT_PC_CFLAGS "-std=c++23")
 if(DIALKIT_CONFIG_TL_EXPECTED)
   string(APPEND DIALKIT_PC_CFLAGS " -DDIALKIT_USE_TL_EXPECTED=1")
   # tl-expected's headers, unless they are in the compiler's own search path.

@@ -9,6 +9,9 @@
 // (unless the caller chose inline delivery).
 #include <dialkit/runtime.hpp>
 
+#include <dialkit/backend.hpp>
+#include <dialkit/plugin_loader.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <cassert>
