@@ -14,7 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <dialkit/pppd/backend.hpp>
+#include "backend.hpp"
 #include <dialkit/runtime.hpp>
 
 #include "test_helpers.hpp"

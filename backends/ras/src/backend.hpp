@@ -12,7 +12,8 @@
 #include <string_view>
 
 #include <dialkit/backend.hpp>
-#include <dialkit/ras/api.hpp>
+
+#include "api.hpp"
 
 namespace dialkit::ras {
 
