@@ -74,7 +74,7 @@ file(RELATIVE_PATH DIALKIT_PC_PREFIX_FROM_PCDIR
 string(REGEX REPLACE "/$" "" DIALKIT_PC_PREFIX_FROM_PCDIR "${DIALKIT_PC_PREFIX_FROM_PCDIR}")
 # The headers are C++23 and g++ 12 defaults to gnu++17: the flag comes with the package, as
 # the CMake targets bring cxx_std_23, so `g++ $(pkg-config --cflags --libs dialkit)` works.
-set(DIALKIT_PC_CFLAGS "-std=c++23 -DBOOST_DLL_USE_STD_FS")
+set(DIALKIT_PC_CFLAGS "-std=c++23")
 # The `expected` dialkit was built with (DialkitExpected.cmake): <dialkit/expected.hpp> wants
 # its definition.
 if(DIALKIT_EXPECTED STREQUAL "std")

@@ -35,27 +35,10 @@ function(dialkit_mapping_docs name generator)
     VERBATIM)
   add_dependencies(update-docs update-docs-${name})
 
-  # Tests registered from a backend's directory would be lost (ctest reaches directories only
-  # below those that call enable_testing(), which the top level does after the backends), so
-  # the test is added at the end of the top-level directory instead.
-  set_property(GLOBAL APPEND PROPERTY DIALKIT_MAPPING_DOCS_TESTS ${name})
-  set_property(GLOBAL PROPERTY DIALKIT_MAPPING_DOCS_ARGS_${name} ${args} -P ${script})
-  get_property(deferred GLOBAL PROPERTY DIALKIT_MAPPING_DOCS_DEFERRED)
-  if(NOT deferred)
-    set_property(GLOBAL PROPERTY DIALKIT_MAPPING_DOCS_DEFERRED ON)
-    cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL _dialkit_mapping_docs_add_tests)
-  endif()
-endfunction()
-
-function(_dialkit_mapping_docs_add_tests)
-  if(NOT DIALKIT_BUILD_TESTS)
-    return()
-  endif()
-  get_property(names GLOBAL PROPERTY DIALKIT_MAPPING_DOCS_TESTS)
-  foreach(name IN LISTS names)
-    get_property(args GLOBAL PROPERTY DIALKIT_MAPPING_DOCS_ARGS_${name})
+  # In the backend's own directory: the top level enables testing before any directory.
+  if(DIALKIT_BUILD_TESTS)
     add_test(NAME docs.mapping.${name}
-      COMMAND ${CMAKE_COMMAND} -DMODE=check ${args})
+      COMMAND ${CMAKE_COMMAND} -DMODE=check ${args} -P ${script})
     set_tests_properties(docs.mapping.${name} PROPERTIES LABELS docs)
-  endforeach()
+  endif()
 endfunction()

@@ -3,6 +3,9 @@
 // connection (connection.cpp, its rules in life.hpp) and a watch (watch.cpp).
 #include <dialkit/runtime.hpp>
 
+#include <dialkit/backend.hpp>
+#include <dialkit/plugin_loader.hpp>
+
 #include "guarded_scheduler.hpp"
 #include "runtime_core.hpp"
 #include "watch.hpp"

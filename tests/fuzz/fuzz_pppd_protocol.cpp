@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <dialkit/pppd/protocol.hpp>
+#include "protocol.hpp"
 
 #include "fuzz_support.hpp"
 

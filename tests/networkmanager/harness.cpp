@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include <dialkit/networkmanager.hpp>
+#include "networkmanager.hpp"
 
 namespace dialkit::nm::test {
 

@@ -16,8 +16,9 @@
 #include <stdexcept>
 #include <string>
 
-#include <dialkit/networkmanager.hpp>
 #include <dialkit/trace.hpp>
+
+#include "networkmanager.hpp"
 
 #include "harness.hpp"
 

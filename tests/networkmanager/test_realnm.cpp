@@ -9,8 +9,9 @@
 #include <fstream>
 #include <thread>
 
-#include <dialkit/networkmanager.hpp>
 #include <sdbus-c++/sdbus-c++.h>
+
+#include "networkmanager.hpp"
 
 #include "../process_stats.hpp"
 #include "harness.hpp"

@@ -158,6 +158,11 @@ $outside"
   for f in runtime.hpp backend.hpp plugin.hpp mapping.hpp conformance.hpp; do
     need "$PREFIX/$INCLUDEDIR/dialkit/$f"
   done
+  # A backend's own headers stay in its src/: only what users call is installed (mock.hpp).
+  internal="$(find "$PREFIX/$INCLUDEDIR" \( -name mapper.hpp -o -name protocol.hpp -o -name win32.hpp \
+    -o -name api.hpp -o -name networkmanager.hpp -o -path '*/dialkit/pppd*' -o -path '*/dialkit/ras*' \))"
+  [[ -z "$internal" ]] || fail "a backend's internal header was installed:
+$internal"
   lib="$PREFIX/$LIBDIR/libdialkit-core.so"
   need "$lib.$VERSION"
   [[ -L "$lib.$VERSION_MAJOR" && -L "$lib" ]] || fail "the library's SONAME and dev links are missing"
@@ -226,7 +231,7 @@ pkg_config)
   # shellcheck disable=SC2046
   "$CXX" -fPIC -shared -fvisibility=hidden -fvisibility-inlines-hidden \
     -o "$WORK/pkg_config/dialkit-backend-template.so" "$template/template_backend.cpp" "$template/plugin.cpp" \
-    -I"$template" $(pkg-config --cflags dialkit) \
+    -I"$template" $(pkg-config --cflags dialkit) -DBOOST_DLL_USE_STD_FS \
     -DDIALKIT_BUILD_KEY_ID="$(pkg-config --variable=build_key dialkit)" $(pkg-config --libs dialkit)
   "$PREFIX/$BINDIR/dialkit-conformance" "$WORK/pkg_config/dialkit-backend-template.so"
   ;;

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <dialkit/pppd/mapper.hpp>
-#include <dialkit/pppd/protocol.hpp>
+#include "mapper.hpp"
+#include "protocol.hpp"
 
 namespace dialkit::pppd::test {
 

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <dialkit/pppd/mapping.hpp>
+#include "mapping.hpp"
 
 #include "golden_runner.hpp"
 

@@ -5,8 +5,8 @@
 #include <map>
 #include <set>
 
-#include <dialkit/pppd/mapper.hpp>
-#include <dialkit/pppd/mapping.hpp>
+#include "mapper.hpp"
+#include "mapping.hpp"
 
 using namespace dialkit;
 using namespace dialkit::pppd;

@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include <dialkit/pppd/protocol.hpp>
+#include "protocol.hpp"
 
 using namespace dialkit;
 using namespace dialkit::pppd;

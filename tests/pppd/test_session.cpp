@@ -15,7 +15,7 @@
 #include <stdexcept>
 
 #include <dialkit/install_dirs.hpp>
-#include <dialkit/pppd/backend.hpp>
+#include "backend.hpp"
 #include <dialkit/runtime.hpp>
 
 #include "test_helpers.hpp"

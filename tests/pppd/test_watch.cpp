@@ -13,7 +13,7 @@
 #include <mutex>
 #include <stdexcept>
 
-#include <dialkit/pppd/backend.hpp>
+#include "backend.hpp"
 
 #include "test_helpers.hpp"
 

@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include <dialkit/ras/win32.hpp>
+#include "win32.hpp"
 
 namespace rasemu {
 

@@ -2,7 +2,7 @@
 // rasapi32's would be), and events made of a mutex and a condition variable.
 #pragma once
 
-#include <dialkit/ras/api.hpp>
+#include "api.hpp"
 
 #include "emulator.hpp"
 

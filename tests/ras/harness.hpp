@@ -13,8 +13,9 @@
 #include <string>
 #include <vector>
 
-#include <dialkit/ras/backend.hpp>
 #include <dialkit/runtime.hpp>
+
+#include "backend.hpp"
 
 namespace dialkit::ras::test {
 

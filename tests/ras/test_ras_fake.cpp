@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <dialkit/ras/mapping.hpp>
+#include "mapping.hpp"
 
 #include "emulator.hpp"
 #include "harness.hpp"

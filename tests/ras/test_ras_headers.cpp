@@ -4,8 +4,8 @@
 // code and name of the mapping table's row.
 #include <catch2/catch.hpp>
 
-#include <dialkit/ras/mapping.hpp>
-#include <dialkit/ras/win32.hpp>
+#include "mapping.hpp"
+#include "win32.hpp"
 
 #include <string_view>
 #include <utility>

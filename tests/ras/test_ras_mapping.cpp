@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include <dialkit/ras/backend.hpp>
-#include <dialkit/ras/mapping.hpp>
+#include "backend.hpp"
+#include "mapping.hpp"
 
 using namespace dialkit;
 using namespace dialkit::ras;

@@ -9,7 +9,7 @@
 #include <string>
 #include <catch2/catch.hpp>
 
-#include <dialkit/ras/mapping.hpp>
+#include "mapping.hpp"
 #include <dialkit/trace.hpp>
 
 #include "harness.hpp"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include <dialkit/ras/backend.hpp>
+#include "backend.hpp"
 #include <dialkit/runtime.hpp>
 
 #include "harness.hpp"

@@ -31,8 +31,9 @@
 #include "../process_stats.hpp"
 
 #if defined(DIALKIT_SOAK_HAVE_NM)
-#include <dialkit/networkmanager.hpp>
 #include <sdbus-c++/sdbus-c++.h>
+
+#include "networkmanager.hpp"
 
 #include "../networkmanager/harness.hpp"
 #endif

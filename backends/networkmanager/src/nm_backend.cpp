@@ -3,7 +3,7 @@
 // that arrive meanwhile are dispatched after the call returned and the caller's bookkeeping is
 // done), answers the secret agent's methods and feeds each connection's Tracker. Other threads
 // only post work to it. Reports are made from the bus thread with no lock held.
-#include <dialkit/networkmanager.hpp>
+#include "networkmanager.hpp"
 
 #include <poll.h>
 #include <sys/eventfd.h>

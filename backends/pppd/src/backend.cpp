@@ -1,6 +1,6 @@
 // The pppd backend and its factory: entries from the peers directory, dials through
 // PppdSession, live connections and watch from pppd's pid files.
-#include <dialkit/pppd/backend.hpp>
+#include "backend.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>

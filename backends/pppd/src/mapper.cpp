@@ -1,5 +1,5 @@
 // The pppd state machine: see mapper.hpp for the decisions.
-#include <dialkit/pppd/mapper.hpp>
+#include "mapper.hpp"
 
 #include <csignal>
 #include <cstring>

@@ -1,8 +1,9 @@
 // The pppd backend's plugin entry point: only the MODULE build compiles this file; the static
 // library dialkit::pppd has the same backend without it.
 #include <dialkit/plugin.hpp>
-#include <dialkit/pppd/backend.hpp>
-#include <dialkit/pppd/mapping.hpp>
+
+#include "backend.hpp"
+#include "mapping.hpp"
 
 DIALKIT_PLUGIN(dialkit::pppd::PppdFactory, dialkit::pppd::backend_name,
                "Linux pppd: dials the peers in /etc/ppp/peers by running pppd with dialkit's plugin")

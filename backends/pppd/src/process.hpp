@@ -12,7 +12,8 @@
 #include <vector>
 
 #include <dialkit/error.hpp>
-#include <dialkit/pppd/mapper.hpp>
+
+#include "mapper.hpp"
 
 namespace dialkit::pppd {
 

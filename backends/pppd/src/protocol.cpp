@@ -1,5 +1,5 @@
 // Wire protocol v1 parser: see protocol.hpp.
-#include <dialkit/pppd/protocol.hpp>
+#include "protocol.hpp"
 
 #include <charconv>
 

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include <dialkit/pppd/protocol.hpp>
+#include "protocol.hpp"
 
 namespace dialkit::pppd {
 

@@ -11,8 +11,9 @@
 #include <thread>
 
 #include <dialkit/backend.hpp>
-#include <dialkit/pppd/backend.hpp>
-#include <dialkit/pppd/mapper.hpp>
+
+#include "backend.hpp"
+#include "mapper.hpp"
 
 #include "process.hpp"
 

@@ -1,10 +1,11 @@
-// Prints the pppd backend's mapping tables (include/dialkit/pppd/mapping.hpp) as Markdown, for
+// Prints the pppd backend's mapping tables (src/mapping.hpp) as Markdown, for
 // the generated blocks of README.md and backends/pppd/README.md. `mapping_doc BLOCK` prints one
 // block; `mapping_doc` lists them. The test docs.mapping.pppd compares the READMEs with this
 // output; `cmake --build BUILD --target update-docs` rewrites them (cmake/DialkitMappingDocs.cmake).
 #include "doc_blocks.hpp"
 #include <dialkit/error.hpp>
-#include <dialkit/pppd/mapping.hpp>
+
+#include "mapping.hpp"
 #include <dialkit/state.hpp>
 
 #include <iostream>

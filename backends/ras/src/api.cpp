@@ -1,7 +1,7 @@
 // The real RasApi table: rasapi32.dll resolved at run time, so the plugin links only kernel32
 // and loads on systems (or wine prefixes) where RAS is missing or stubbed, and says so.
-#include <dialkit/ras/api.hpp>
-#include <dialkit/ras/backend.hpp>
+#include "api.hpp"
+#include "backend.hpp"
 
 #if defined(_WIN32)
 

@@ -8,7 +8,7 @@
 //   ERROR_INVALID_HANDLE (bounded), reporting `disconnecting` meanwhile.
 // No lock of this file is held while reporting: with inline delivery a subscriber may call
 // resume() or hangup() straight back.
-#include <dialkit/ras/backend.hpp>
+#include "backend.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include <dialkit/ras/mapping.hpp>
+#include "mapping.hpp"
 
 namespace dialkit::ras {
 namespace {

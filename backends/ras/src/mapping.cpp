@@ -1,7 +1,7 @@
 // The RAS tables as data; see mapping.hpp. The error rows for 600-870 follow mingw-w64's
 // raserror.h (names) and the "Routing and Remote Access Error Codes" page (meanings), as
 // collected in shared/notes/native-facts.md Appendix A.
-#include <dialkit/ras/mapping.hpp>
+#include "mapping.hpp"
 
 #include <algorithm>
 #include <array>

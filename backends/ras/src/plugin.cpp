@@ -5,6 +5,7 @@
 #define BOOST_DLL_FORCE_ALIAS_INSTANTIATION
 #endif
 #include <dialkit/plugin.hpp>
-#include <dialkit/ras/backend.hpp>
+
+#include "backend.hpp"
 
 DIALKIT_PLUGIN(dialkit::ras::RasFactory, dialkit::ras::backend_name, "Windows Remote Access Service (rasapi32.dll)")

@@ -1,10 +1,11 @@
-// Prints the RAS backend's tables (src/mapping.cpp through dialkit/ras/mapping.hpp) as
+// Prints the RAS backend's tables (src/mapping.cpp through src/mapping.hpp) as
 // Markdown, for the generated blocks of backends/ras/README.md. `mapping_doc BLOCK` prints one
 // block; `mapping_doc` lists them. The test docs.mapping.ras compares the README with this
 // output; `cmake --build BUILD --target update-docs` rewrites it (cmake/DialkitMappingDocs.cmake).
 #include "doc_blocks.hpp"
 #include <dialkit/error.hpp>
-#include <dialkit/ras/mapping.hpp>
+
+#include "mapping.hpp"
 #include <dialkit/state.hpp>
 
 #include <algorithm>

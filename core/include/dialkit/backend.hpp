@@ -13,44 +13,26 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <variant>
 #include <vector>
 
-#include <boost/config.hpp>
-
+#include <dialkit/dial_types.hpp>
 #include <dialkit/error.hpp>
 #include <dialkit/event.hpp>
 #include <dialkit/scheduler.hpp>
 #include <dialkit/secret.hpp>
 #include <dialkit/state.hpp>
 
+/// Keeps a class's type information visible across the plugin boundary when the plugin is
+/// built with hidden visibility (dialkit_add_plugin), so that a dynamic_cast or an exception
+/// of that type works on both sides. What Boost's DIALKIT_SYMBOL_VISIBLE says, without making
+/// every user of this header include Boost.
+#if defined(__GNUC__) && !(defined(__clang__) && (defined(_WIN32) || defined(__CYGWIN__)))
+#define DIALKIT_SYMBOL_VISIBLE __attribute__((__visibility__("default")))
+#else
+#define DIALKIT_SYMBOL_VISIBLE
+#endif
+
 namespace dialkit {
-
-/// Input that ends a paused state. Core checks the kind against the paused state before the
-/// backend sees it (retry_authentication takes Credentials, callback_set_by_caller a
-/// CallbackNumber, password_expired a NewPassword, invoke_eap_ui an EapInput, interactive a
-/// TerminalDone).
-struct CallbackNumber {
-  std::string number;  ///<the number the server is to call back
-};
-/// The new password for a password_expired pause.
-struct NewPassword {
-  Secret password;  ///<the new password
-};
-/// The EAP data an invoke_eap_ui pause asks for.
-struct EapInput {
-  std::string data;  ///<the EAP data
-};
-/// Ends an interactive pause: the terminal session with the peer is done.
-struct TerminalDone {};
-/// Any input that ends a paused state (Connection::resume()).
-using ResumeInput = std::variant<Credentials, CallbackNumber, NewPassword, EapInput, TerminalDone>;
-
-/// The kind of a resume input, as accepted_input() names it.
-[[nodiscard]] std::string_view resume_input_name(const ResumeInput&) noexcept;
-/// The kind of input a paused state accepts, as a name ("credentials", "callback_number",
-/// "new_password", "eap_input", "terminal_done"); empty for states that are not paused.
-[[nodiscard]] std::string_view accepted_input(State paused) noexcept;
 
 /// One report from a backend: the shared state it maps to and the native value behind it.
 struct NativeReport {
@@ -67,7 +49,7 @@ struct NativeReport {
 /// diagnostics signal). With the default dispatcher it never runs user code; with inline
 /// delivery it runs subscribers on the calling thread, so a backend must not hold its own
 /// locks while it reports (a slot may call resume() or hangup() right back).
-class BOOST_SYMBOL_VISIBLE Reporter {
+class DIALKIT_SYMBOL_VISIBLE Reporter {
  public:
   virtual ~Reporter() = default;
   /// Reports one native event; see the class comment for threads.
@@ -88,20 +70,8 @@ struct DialRequest {
   bool handle_paused_states = false;
 };
 
-/// What RasGetConnectStatus tells beyond the state: the device and addressing.
-struct SessionStatus {
-  /// The backend's id of this connection, as LiveConnection::id gives it ("pppd:1234", an NM
-  /// active-connection path, a RAS handle); usable with Dialer::hangup().
-  std::string native_id;
-  std::string device_name;  ///<the device (modem, interface, VPN) the dial uses
-  std::string device_type;  ///<its type: "modem", "pppoe", "vpn", ...
-  std::string phone_number;  ///<the number dialled
-  std::string interface;  ///<the network interface, once there is one
-  std::vector<std::string> addresses;  ///<the addresses assigned, once projected
-};
-
 /// One dial attempt in a backend.
-class BOOST_SYMBOL_VISIBLE Session {
+class DIALKIT_SYMBOL_VISIBLE Session {
  public:
   virtual ~Session() = default;
   /// Called by core, with the session's control lock held (never concurrently with hangup),
@@ -121,24 +91,9 @@ class BOOST_SYMBOL_VISIBLE Session {
   [[nodiscard]] virtual SessionStatus status() const = 0;
 };
 
-/// Something a backend can dial: a phone-book entry, a peer, a connection profile.
-struct Entry {
-  std::string name;  ///<what Dialer::dial() takes
-  std::string type;         ///< "modem", "pppoe", "vpn", "ethernet", "scenario", ...
-  std::string description;  ///<a line for people
-};
-
-/// A connection that is up on the system, whoever started it.
-struct LiveConnection {
-  std::string id;           ///< the backend's id, usable with Dialer::hangup()
-  std::string entry;  ///<the entry it was dialled from
-  State state = State::connected;  ///<its shared state
-  bool started_here = false;  ///< by this process
-  std::string device;  ///<the device it uses
-};
 
 /// Where a backend reports connections it observes but did not start (watch).
-class BOOST_SYMBOL_VISIBLE WatchSink {
+class DIALKIT_SYMBOL_VISIBLE WatchSink {
  public:
   virtual ~WatchSink() = default;
   /// `id` names the native connection; the first report for an id adopts it.
@@ -146,7 +101,7 @@ class BOOST_SYMBOL_VISIBLE WatchSink {
 };
 
 /// Stops a watch when destroyed (joins the backend's watch thread, if any).
-class BOOST_SYMBOL_VISIBLE WatchHandle {
+class DIALKIT_SYMBOL_VISIBLE WatchHandle {
  public:
   virtual ~WatchHandle() = default;
 };
@@ -197,7 +152,7 @@ class BackendThread {
 void run_guarded(const BackendFailure& failed, std::string_view name, const std::function<void()>& body) noexcept;
 
 /// A live backend, made by its BackendFactory; core calls it from any thread.
-class BOOST_SYMBOL_VISIBLE Backend {
+class DIALKIT_SYMBOL_VISIBLE Backend {
  public:
   virtual ~Backend() = default;
   /// Any thread; may block briefly (reads a phone book, asks a daemon).
@@ -226,7 +181,7 @@ class BOOST_SYMBOL_VISIBLE Backend {
 };
 
 /// A cheap factory, split from the live backend (name, is it usable here, create).
-class BOOST_SYMBOL_VISIBLE BackendFactory {
+class DIALKIT_SYMBOL_VISIBLE BackendFactory {
  public:
   virtual ~BackendFactory() = default;
   [[nodiscard]] virtual std::string name() const = 0;  ///<the backend's name, as users pass it to Runtime::dialer()

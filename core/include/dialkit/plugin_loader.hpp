@@ -12,6 +12,7 @@
 
 #include <dialkit/backend.hpp>
 #include <dialkit/error.hpp>
+#include <dialkit/plugin_search.hpp>
 
 namespace dialkit {
 
@@ -59,25 +60,6 @@ inline constexpr std::string_view plugin_entry_alias_prefix = "dialkit_abi";
 
 /// Plugin files are named dialkit-backend-NAME.so (.dll on Windows).
 inline constexpr std::string_view plugin_file_prefix = "dialkit-backend-";
-
-/// Where and how scan_plugins() looks for plugins.
-struct PluginSearchOptions {
-  /// Searched first, in order.
-  std::vector<std::filesystem::path> paths;
-  /// Then DIALKIT_PLUGIN_PATH (':'-separated; ';' on Windows), the install directory and the
-  /// build tree, each when enabled.
-  bool use_environment = true;
-  bool use_install_dir = true;  ///<search the install directory
-  bool use_build_tree = true;  ///<search the build tree's plugin directory
-  /// Accept files and directories writable by group or others or owned by another user.
-  bool allow_insecure = false;
-};
-
-/// A plugin file the loader refused, and why.
-struct PluginRefusal {
-  std::filesystem::path path;  ///<the file
-  Error error;  ///<why it was refused
-};
 
 /// A plugin that loaded: its file and its factory.
 struct LoadedPlugin {

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,15 +21,19 @@
 #include <string_view>
 #include <vector>
 
-#include <dialkit/backend.hpp>
+#include <dialkit/dial_types.hpp>
 #include <dialkit/error.hpp>
 #include <dialkit/event.hpp>
-#include <dialkit/plugin_loader.hpp>
+#include <dialkit/plugin_search.hpp>
 #include <dialkit/redial.hpp>
 #include <dialkit/scheduler.hpp>
 #include <dialkit/secret.hpp>
 
 namespace dialkit {
+
+// The backend side (backend.hpp, included by whoever writes or adds a backend): a program
+// that only dials never sees more of it than this name.
+class BackendFactory;
 
 namespace detail {
 class RuntimeCore;

@@ -12,7 +12,8 @@
 #include <string_view>
 
 #include <dialkit/backend.hpp>
-#include <dialkit/ras/api.hpp>
+
+#include "api.hpp"
 
 namespace dialkit::ras {
 
@@ -39,7 +40,7 @@ using ApiLoader = std::function<Result<RasApi>()>;
 // The factory; `loader` defaults to load_system_api (tests pass a fake table).
 [[nodiscard]] std::shared_ptr<BackendFactory> make_factory(ApiLoader loader = {});
 
-class BOOST_SYMBOL_VISIBLE RasFactory final : public BackendFactory {
+class DIALKIT_SYMBOL_VISIBLE RasFactory final : public BackendFactory {
  public:
   RasFactory();
   explicit RasFactory(ApiLoader loader);

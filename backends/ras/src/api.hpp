@@ -8,7 +8,8 @@
 #include <string>
 
 #include <dialkit/error.hpp>
-#include <dialkit/ras/win32.hpp>
+
+#include "win32.hpp"
 
 namespace dialkit::ras {
 

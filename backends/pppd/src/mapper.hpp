@@ -28,8 +28,9 @@
 #include <vector>
 
 #include <dialkit/backend.hpp>
-#include <dialkit/pppd/mapping.hpp>
-#include <dialkit/pppd/protocol.hpp>
+
+#include "mapping.hpp"
+#include "protocol.hpp"
 
 namespace dialkit::pppd {
 
