@@ -3,7 +3,10 @@
 #include <chrono>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -11,14 +14,74 @@
 #include "exit_codes.hpp"
 #include "input.hpp"
 #include "mailbox.hpp"
+#include "usage.hpp"
 
 namespace {
 
 using namespace dialkit::cli;
 
-std::chrono::milliseconds seconds_to_ms(double seconds) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::duration<double>(seconds));
+std::vector<std::string> option_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : app.get_options()) {
+    for (const auto& name : option->get_lnames()) names.push_back("--" + name);
+    for (const auto& name : option->get_snames()) names.push_back("-" + name);
+  }
+  return names;
+}
+
+int usage_error(const std::string& message, const CLI::App* command) {
+  std::cerr << "dialkit: " << message << "\n"
+            << "Run 'dialkit " << (command ? command->get_name() + " " : std::string()) << "--help' for usage.\n";
+  return to_int(ExitCode::usage);
+}
+
+// Words CLI11 would only call "not expected": an unknown command or option, named, with the
+// nearest known one suggested. Values and positionals are left to CLI11 and to the checks of
+// the values themselves.
+std::optional<std::string> unknown_word(CLI::App& app, int argc, char** argv, CLI::App*& command) {
+  bool asked_help = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view token = argv[i];
+    if (token == "--") break;
+    if (token.size() > 1 && token.front() == '-') {
+      const std::string name(token.substr(0, token.find('=')));
+      const CLI::Option* option = command ? command->get_option_no_throw(name) : nullptr;
+      if (!option) option = app.get_option_no_throw(name);
+      if (!option) {
+        auto known = option_names(app);
+        if (command) {
+          auto more = option_names(*command);
+          known.insert(known.end(), more.begin(), more.end());
+        }
+        const auto suggestion = nearest(name, known);
+        return std::string(command ? command->get_name() + ": " : "") + "unknown option " + name +
+               (suggestion ? "; did you mean " + *suggestion + "?" : "");
+      }
+      if (name == "--help" || name == "-h" || name == "--version") asked_help = true;
+      // An option with a value takes the next word unless it came as --name=value.
+      if (option->get_type_size() != 0 && token.find('=') == std::string_view::npos) ++i;
+      continue;
+    }
+    if (command) continue;  // the command's own positionals
+    std::vector<std::string> names;
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      if (sub->get_name() == token) command = sub;
+      names.push_back(sub->get_name());
+    }
+    if (command) continue;
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    const auto suggestion = nearest(token, names);
+    return "'" + std::string(token) + "' is not a dialkit command" +
+           (suggestion ? "; did you mean '" + *suggestion + "'?" : " (commands: " + list + ")");
+  }
+  if (!command && !asked_help) {
+    std::string list;
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+      list += (list.empty() ? "" : ", ") + sub->get_name();
+    return "no command given (one of: " + list + ")";
+  }
+  return std::nullopt;
 }
 
 template <class T>
@@ -32,6 +95,8 @@ int run(int argc, char** argv) {
                "(Windows RAS, pppd, NetworkManager) or the scripted mock backend.",
                "dialkit"};
   app.footer(exit_code_help());
+  app.set_version_flag("--version", std::string("dialkit ") + DIALKIT_VERSION,
+                       "Print dialkit's version and exit");
   app.require_subcommand(1);
   // Lets global options come after the subcommand too (`dialkit dial x --plugin-path D`).
   app.fallthrough();
@@ -54,8 +119,7 @@ int run(int argc, char** argv) {
           ->type_name("B");
 
   std::string dial_entry, dial_backend, dial_user, dial_phone, dial_callback, dial_record;
-  double dial_timeout = 0, dial_hangup_after = 0;
-  unsigned dial_redial = 0;
+  std::string dial_timeout, dial_hangup_after, dial_redial;
   bool dial_password_stdin = false, dial_json = false;
   auto* dial = app.add_subcommand("dial", "Dial an entry and print each state as it happens");
   dial->footer(
@@ -74,20 +138,19 @@ int run(int argc, char** argv) {
   auto* dial_phone_opt = dial->add_option("--phone", dial_phone, "Phone number to dial instead of the entry's")->type_name("N");
   auto* dial_callback_opt =
       dial->add_option("--callback", dial_callback, "Callback number to give when the server asks")->type_name("N");
-  auto* dial_timeout_opt = dial->add_option("--timeout", dial_timeout, "Give up unless connected within S seconds")
-                               ->type_name("S")
-                               ->check(CLI::PositiveNumber);
+  // Numbers are taken as text and checked by usage.cpp, whose errors say what was expected.
+  auto* dial_timeout_opt =
+      dial->add_option("--timeout", dial_timeout, "Give up unless connected within S seconds (S > 0, 1 ms steps)")
+          ->type_name("S");
   auto* dial_redial_opt = dial->add_option("--redial", dial_redial,
-                                           "Redial up to N times when the line is busy, silent or drops")
-                              ->type_name("N")
-                              ->check(CLI::Range(0U, 1000U));
+                                           "Redial up to N times (0-1000) when the line is busy, silent or drops")
+                              ->type_name("N");
   dial->add_flag("--json", dial_json, "Print one JSON object per event instead of text");
   auto* dial_record_opt = dial->add_option("--record", dial_record, "Also write the events to FILE as a JSON Lines trace")
                               ->type_name("FILE");
   auto* dial_hangup_after_opt =
-      dial->add_option("--hangup-after", dial_hangup_after, "Hang up S seconds after connecting")
-          ->type_name("S")
-          ->check(CLI::NonNegativeNumber);
+      dial->add_option("--hangup-after", dial_hangup_after, "Hang up S seconds after connecting (S >= 0)")
+          ->type_name("S");
 
   std::string hangup_target, hangup_backend;
   auto* hangup = app.add_subcommand("hangup", "Hang up a live connection by its id or entry name");
@@ -119,11 +182,15 @@ int run(int argc, char** argv) {
   replay->add_flag("--real-time", replay_real_time,
                    "Keep the recorded pace (default: replay at once in virtual time)");
 
+  CLI::App* command = nullptr;
+  if (const auto message = unknown_word(app, argc, argv, command)) return usage_error(*message, command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help is a "parse error" with exit code 0; every real one is a usage error.
-    return app.exit(e) == 0 ? to_int(ExitCode::ok) : to_int(ExitCode::usage);
+    // --help and --version are "parse errors" with exit code 0; every real one is a usage
+    // error, said in the same shape as the errors above.
+    if (e.get_exit_code() == 0) return app.exit(e) == 0 ? to_int(ExitCode::ok) : to_int(ExitCode::usage);
+    return usage_error(std::string(command ? command->get_name() + ": " : "") + e.what(), command);
   }
 
   if (*backends) return run_backends(global);
@@ -138,11 +205,23 @@ int run(int argc, char** argv) {
     args.password_stdin = dial_password_stdin;
     args.phone = given(dial_phone_opt, dial_phone);
     args.callback = given(dial_callback_opt, dial_callback);
-    if (dial_timeout_opt->count() != 0) args.timeout = seconds_to_ms(dial_timeout);
-    args.redial = given(dial_redial_opt, dial_redial);
+    if (dial_timeout_opt->count() != 0) {
+      const auto timeout = parse_seconds("--timeout", dial_timeout, false);
+      if (!timeout.value) return usage_error(timeout.error, dial);
+      args.timeout = timeout.value;
+    }
+    if (dial_redial_opt->count() != 0) {
+      const auto redial = parse_count("--redial", dial_redial, 0, 1000);
+      if (!redial.value) return usage_error(redial.error, dial);
+      args.redial = redial.value;
+    }
     args.json = dial_json;
     args.record = given(dial_record_opt, dial_record);
-    if (dial_hangup_after_opt->count() != 0) args.hangup_after = seconds_to_ms(dial_hangup_after);
+    if (dial_hangup_after_opt->count() != 0) {
+      const auto after = parse_seconds("--hangup-after", dial_hangup_after, true);
+      if (!after.value) return usage_error(after.error, dial);
+      args.hangup_after = after.value;
+    }
     return run_dial(global, args);
   }
   if (*hangup) return run_hangup(global, hangup_target, given(hangup_backend_opt, hangup_backend));

@@ -101,3 +101,63 @@ TEST_CASE("replay: a truncated trace plays what it holds and ends where it ends,
     CHECK(o.err.find("truncated") != std::string::npos);
   }
 }
+
+TEST_CASE("command-line mistakes are named, with the nearest known word suggested, and exit 2", "[cli]") {
+  Fixture f;
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases{
+      {{}, "dialkit: no command given (one of: backends, entries, dial, hangup, status, watch, replay)"},
+      {{"stauts"}, "dialkit: 'stauts' is not a dialkit command; did you mean 'status'?"},
+      {{"--plugin-path", "/nonexistent", "dail", "success"}, "'dail' is not a dialkit command; did you mean 'dial'?"},
+      {{"frobnicate"}, "'frobnicate' is not a dialkit command (commands: backends, entries, dial, hangup"},
+      {{"dial", "success", "--timout", "3"}, "dialkit: dial: unknown option --timout; did you mean --timeout?"},
+      {{"status", "--jsn"}, "dialkit: status: unknown option --jsn; did you mean --json?"},
+      {{"dial", "success", "--no-such-thing"}, "dialkit: dial: unknown option --no-such-thing\n"},
+      {{"dial", "success", "--timeout", "abc"}, "dialkit: --timeout: expected seconds > 0, got abc"},
+      {{"dial", "success", "--timeout=-1"}, "dialkit: --timeout: expected seconds > 0, got -1"},
+      {{"dial", "success", "--timeout", "0"}, "dialkit: --timeout: expected seconds > 0, got 0"},
+      {{"dial", "success", "--timeout", "0.0001"}, "--timeout: 0.0001 seconds is below the 1 ms resolution"},
+      {{"dial", "success", "--timeout", "1e400"}, "--timeout: expected seconds > 0, got 1e400"},
+      {{"dial", "success", "--timeout", "9000000"}, "--timeout: expected at most 8640000 seconds (100 days)"},
+      {{"dial", "success", "--hangup-after", "soon"}, "dialkit: --hangup-after: expected seconds >= 0, got soon"},
+      {{"dial", "success", "--redial", "x"}, "dialkit: --redial: expected a whole number from 0 to 1000, got x"},
+      {{"dial", "success", "--redial", "1001"}, "--redial: expected a whole number from 0 to 1000, got 1001"},
+      {{"dial"}, "dialkit: dial: entry is required"},
+  };
+  for (const auto& c : cases) {
+    std::string line;
+    for (const auto& a : c.args) line += a + " ";
+    SECTION("dialkit " + line) {
+      const auto o = f.run(c.args);
+      INFO(describe(o));
+      CHECK(o.code == exit_usage);
+      CHECK(o.err.find(c.says) != std::string::npos);
+      CHECK(o.err.find("--help' for usage.") != std::string::npos);
+      // The 309-digit range CLI11 printed for a double is gone, and nothing was dialled.
+      CHECK(o.err.find("179769313486") == std::string::npos);
+      CHECK(o.out.empty());
+    }
+  }
+}
+
+TEST_CASE("--version prints the project's version; values at the edges are taken", "[cli]") {
+  Fixture f;
+  const auto version = f.run({"--version"});
+  INFO(describe(version));
+  CHECK(version.code == 0);
+  CHECK(version.out == std::string("dialkit ") + DIALKIT_VERSION + "\n");
+
+  // The smallest timeout there is (1 ms) is honoured, not rounded to nothing: the dial ends
+  // with a timeout after its first event, and 0 seconds after connecting hangs up at once.
+  const auto quick = f.run({"dial", "success", "--backend", "mock", "--timeout", "0.001", "--json"});
+  INFO(describe(quick));
+  CHECK(quick.code == 7);
+  CHECK(quick.err.find("not connected within 1 ms") != std::string::npos);
+  const auto at_once = f.run({"dial", "success", "--backend", "mock", "--hangup-after=0", "--redial", "0"});
+  INFO(describe(at_once));
+  CHECK(at_once.code == 0);
+  CHECK(at_once.out.find("connected") != std::string::npos);
+}
