@@ -188,6 +188,10 @@ struct LoopSettings {
   bool answer_pauses = true;
   std::optional<std::string> callback;
   std::string user;
+  // Passwords given so far for this dial (with the dial, or answering a pause), and how many
+  // the CLI tries before it gives up.
+  int passwords_given = 0;
+  static constexpr int password_tries = 3;
 };
 
 // Drives one connection on the main thread until `disconnected`: prints each event, answers
@@ -272,16 +276,30 @@ class DialLoop {
     switch (event.state) {
       case State::retry_authentication: {
         needed = "a user name and password";
+        // A pause after a password was given means it was rejected: say so, and stop after
+        // the CLI's own limit of tries (as sudo does) rather than ask for ever.
+        std::string told;
+        if (settings_.passwords_given > 0) {
+          if (settings_.passwords_given >= LoopSettings::password_tries)
+            return give_up_dial(ExitCode::authentication,
+                                "the password was rejected " + std::to_string(settings_.passwords_given) +
+                                    " times; hung up");
+          const int left = LoopSettings::password_tries - settings_.passwords_given;
+          told = "The password was not accepted; " + std::to_string(left) + (left == 1 ? " try" : " tries") +
+                 " left.\n";
+        }
         std::string user = settings_.user;
         if (user.empty() && input_.mode() == InputSource::Mode::terminal) {
-          auto typed = ask("User name: ", false);
+          auto typed = ask(told + "User name: ", false);
           if (!typed) break;
           user = std::string(typed->reveal());
+          told.clear();
         }
-        const std::string prompt = user.empty() ? "Password: " : "Password for " + user + ": ";
+        const std::string prompt = told + (user.empty() ? "Password: " : "Password for " + user + ": ");
         auto password = ask(prompt, true);
         if (!password) break;
         settings_.user = user;
+        ++settings_.passwords_given;
         input = Credentials{user, std::move(*password), {}};
         break;
       }
@@ -298,16 +316,26 @@ class DialLoop {
       }
       case State::password_expired: {
         needed = "a new password";
-        auto password = ask("New password: ", true);
-        if (!password) break;
-        if (input_.mode() == InputSource::Mode::terminal) {
+        // On a terminal it is typed twice; a mismatch is asked again, up to the tries limit.
+        std::string told;
+        for (int round = 1;; ++round) {
+          auto password = ask(told + "New password: ", true);
+          if (!password) break;
+          if (input_.mode() != InputSource::Mode::terminal) {
+            input = NewPassword{std::move(*password)};
+            break;
+          }
           auto again = ask("Retype the new password: ", true);
           if (!again) break;
-          if (!(*again == *password)) {
-            return give_up_dial(ExitCode::usage, "the new passwords did not match");
+          if (*again == *password) {
+            input = NewPassword{std::move(*password)};
+            break;
           }
+          if (round >= LoopSettings::password_tries)
+            return give_up_dial(ExitCode::usage, "the new passwords did not match (" + std::to_string(round) +
+                                                     " tries); hung up");
+          told = "The two new passwords did not match; try again.\n";
         }
-        input = NewPassword{std::move(*password)};
         break;
       }
       case State::invoke_eap_ui: {
@@ -448,9 +476,20 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
       return to_int(ExitCode::usage);
     }
     options.credentials = Credentials{args.user.value_or(""), std::move(first.text), {}};
+  } else if (args.user && input.mode() == InputSource::Mode::terminal) {
+    // `rasdial ENTRY USER *`: with a user name and a terminal, the password is asked before
+    // dialling (an empty line dials with no password: the backend's stored one, if any).
+    Answer typed = input.ask("Password for " + *args.user + ": ", true, [] { return asked_to_stop(); });
+    if (typed.kind == Answer::Kind::interrupted) {
+      std::cerr << "dialkit: interrupted before dialing\n";
+      return to_int(ExitCode::cancelled);
+    }
+    if (typed.kind != Answer::Kind::ok) typed.text = Secret();
+    options.credentials = Credentials{*args.user, std::move(typed.text), {}};
   } else if (args.user) {
     options.credentials = Credentials{*args.user, Secret(), {}};
   }
+  const bool password_given = options.credentials && !options.credentials->password.empty();
   options.phone_number = args.phone;
   options.callback_number = args.callback;
   if (args.timeout) options.timeout = *args.timeout;
@@ -490,6 +529,7 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   settings.hangup_after = args.hangup_after;
   settings.callback = args.callback;
   settings.user = args.user.value_or("");
+  settings.passwords_given = password_given ? 1 : 0;
   DialLoop loop(*connection, mailbox, input, std::move(settings), origin);
   return loop.run();
 }

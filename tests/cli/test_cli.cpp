@@ -347,11 +347,33 @@ TEST_CASE("one wrong password and no more input fails cleanly with the input cod
 
 TEST_CASE("three wrong passwords fail with the authentication code", "[cli]") {
   Fixture f;
+  // The CLI gives up after three rejected passwords (the scenario would take a fourth).
   const auto o = f.run({"dial", "wrong-password", "--backend", "mock", "--password-stdin"},
                        "bad1\nbad2\nbad3\nbad4\n");
   INFO(describe(o));
   CHECK(o.code == exit_authentication);
-  CHECK(o.out.find("authentication_failed") != std::string::npos);
+  CHECK(o.err.find("the password was rejected 3 times; hung up") != std::string::npos);
+  const auto states = text_states(o.out);
+  CHECK(std::count(states.begin(), states.end(), "retry_authentication") == 3);
+  CHECK(std::find(states.begin(), states.end(), "connected") == states.end());
+
+  SECTION("a backend that gives up first decides: the scenario's own authentication_failed") {
+    TempDir scenarios;
+    std::ifstream in(std::string(DIALKIT_MOCK_SCENARIO_DIR) + "/wrong-password.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto strict = nlohmann::json::parse(text.str());
+    strict["name"] = "strict-password";
+    for (auto& step : strict["steps"])
+      if (step.contains("pause")) step["pause"]["max_attempts"] = 1;
+    std::ofstream(scenarios.path() / "strict-password.json") << strict.dump();
+    Fixture g;
+    g.env["DIALKIT_MOCK_SCENARIOS"] = scenarios.path().string();
+    const auto s = g.run({"dial", "strict-password", "--backend", "mock", "--password-stdin"}, "bad1\nbad2\n");
+    INFO(describe(s));
+    CHECK(s.code == exit_authentication);
+    CHECK(s.out.find("authentication_failed") != std::string::npos);
+  }
 }
 
 TEST_CASE("a pause with stdin not a terminal and no --password-stdin fails cleanly", "[cli]") {
@@ -389,8 +411,9 @@ TEST_CASE("Ctrl-C at a password prompt on the terminal hangs up and exits cancel
   Fixture f;
   // stderr goes to a file-like pipe (`2>log`): the prompt must still reach the person, on the
   // terminal, and not sit unseen in the log.
-  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--user", "carol"},
-                 f.env, /*stderr_to_pipe=*/true);
+  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock"}, f.env, /*stderr_to_pipe=*/true);
+  REQUIRE(child.wait_for("User name: "));
+  child.type("carol\n");
   REQUIRE(child.wait_for("Password for carol: "));
   child.type("\x03");  // the terminal's interrupt character: SIGINT to the dial
   const auto o = child.finish(15s);
@@ -400,6 +423,83 @@ TEST_CASE("Ctrl-C at a password prompt on the terminal hangs up and exits cancel
   CHECK(o.out.find("disconnected") != std::string::npos);
   CHECK(o.err.find("Password") == std::string::npos);
   CHECK(o.err.find("stopped before connected; hung up") != std::string::npos);
+}
+
+TEST_CASE("with --user on a terminal the password is asked before dialling, as rasdial ENTRY USER * does",
+          "[cli]") {
+  Fixture f;
+  const std::string password = right_password();
+  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--user", "erin", "--hangup-after", "0.1"},
+                 f.env, /*stderr_to_pipe=*/true);
+  REQUIRE(child.wait_for("Password for erin: "));
+  // Nothing was dialled yet: the prompt comes first.
+  CHECK(child.output().find("opening_port") == std::string::npos);
+  const auto prompt_at = child.output().find("Password for erin: ");
+  child.type(password + "\n");
+  REQUIRE(child.wait_for(" connected ", prompt_at));
+  const auto o = child.finish();
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find(password) == std::string::npos);
+  // The password went with the dial: the scenario never had to pause for it.
+  CHECK(o.out.find("retry_authentication") == std::string::npos);
+
+  SECTION("Ctrl-C at that prompt dials nothing and exits cancelled") {
+    PtyChild early(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--user", "erin"}, f.env,
+                   /*stderr_to_pipe=*/true);
+    REQUIRE(early.wait_for("Password for erin: "));
+    early.type("\x03");
+    const auto e = early.finish(15s);
+    INFO(describe(e));
+    CHECK(e.code == exit_cancelled);
+    CHECK(e.out.find("opening_port") == std::string::npos);
+    CHECK(e.err.find("interrupted before dialing") != std::string::npos);
+  }
+}
+
+TEST_CASE("after a rejected password the terminal prompt says so and how many tries are left", "[cli]") {
+  Fixture f;
+  const std::string password = right_password();
+  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--user", "frank", "--hangup-after", "0.1"},
+                 f.env, /*stderr_to_pipe=*/true);
+  REQUIRE(child.wait_for("Password for frank: "));
+  child.type("wrong-1\n");
+  REQUIRE(child.wait_for("The password was not accepted; 2 tries left."));
+  const auto second = child.output().find("The password was not accepted; 2 tries left.");
+  REQUIRE(child.wait_for("Password for frank: ", second));
+  child.type("wrong-2\n");
+  REQUIRE(child.wait_for("The password was not accepted; 1 try left.", second));
+  const auto third = child.output().find("1 try left.");
+  REQUIRE(child.wait_for("Password for frank: ", third));
+  child.type(password + "\n");
+  REQUIRE(child.wait_for(" connected ", third));
+  const auto o = child.finish();
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find("wrong-1") == std::string::npos);  // none of them echoed
+  CHECK(o.out.find("wrong-2") == std::string::npos);
+}
+
+TEST_CASE("a mistyped new password is asked again instead of ending the dial", "[cli]") {
+  Fixture f;
+  PtyChild child(dialkit_binary, {"dial", "password-expired", "--backend", "mock", "--hangup-after", "0.1"}, f.env,
+                 /*stderr_to_pipe=*/true);
+  REQUIRE(child.wait_for("New password: "));
+  child.type("first-try\n");
+  REQUIRE(child.wait_for("Retype the new password: "));
+  child.type("first-tyr\n");
+  REQUIRE(child.wait_for("The two new passwords did not match; try again."));
+  const auto again = child.output().find("did not match; try again.");
+  REQUIRE(child.wait_for("New password: ", again));
+  child.type("second-try\n");
+  REQUIRE(child.wait_for("Retype the new password: ", again));
+  child.type("second-try\n");
+  REQUIRE(child.wait_for(" connected ", again));
+  const auto o = child.finish();
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find("first-try") == std::string::npos);
+  CHECK(o.out.find("second-try") == std::string::npos);
 }
 
 TEST_CASE("with stdin and stderr redirected, the password is still asked on the terminal", "[cli]") {
