@@ -41,7 +41,7 @@ namespace fs = std::filesystem;
 constexpr std::string_view mock_backend = "mock";
 
 int report(const Error& error, std::string_view what) {
-  std::cerr << "dialkit: " << what << ": " << error.message() << '\n';
+  error_message(std::string(what) + ": " + error.message(), exit_code_for(error), &error);
   return to_int(exit_code_for(error));
 }
 
@@ -138,8 +138,7 @@ Result<Dialer> choose_dialer(Runtime& runtime, const std::optional<std::string>&
   for (const auto& refusal : runtime.refused_plugins())
     add(refusal.path.filename().string() + " refused: " + refusal.error.message());
   if (reasons.empty()) add("no platform backend plugin was found");
-  std::cerr << "dialkit: no platform backend is usable here (" << reasons
-            << "); using the mock backend\n";
+  note("no platform backend is usable here (" + reasons + "); using the mock backend");
   return mock_dialer(runtime);
 }
 
@@ -152,7 +151,7 @@ struct Ending {
 
 int conclude(const Event& last, const Ending& ending) {
   if (ending.forced) {
-    std::cerr << "dialkit: " << ending.forced->second << '\n';
+    error_message(ending.forced->second, ending.forced->first);
     return to_int(ending.forced->first);
   }
   if (last.error) return report(*last.error, "dial " + last.entry + " failed");
@@ -161,23 +160,25 @@ int conclude(const Event& last, const Ending& ending) {
     if (!ending.was_connected) {
       // Stopped on request before it connected: cancelled (exit 8), as for any other dial
       // that was stopped before it connected.
-      std::cerr << "dialkit: " << why << "stopped before connected; hung up\n";
+      error_message(std::string(why) + "stopped before connected; hung up", ExitCode::cancelled);
       return to_int(ExitCode::cancelled);
     }
-    std::cerr << "dialkit: " << why << "hung up\n";
+    note(std::string(why) + "hung up");
     return to_int(ExitCode::ok);
   }
   const std::string reason = last.reason.empty() ? std::string() : " (" + last.reason + ")";
   if (ending.was_connected) {
-    std::cerr << "dialkit: the connection ended" << reason << '\n';
+    note("the connection ended" + reason);
     return to_int(ExitCode::ok);
   }
-  std::cerr << "dialkit: the dial ended before it connected" << reason << '\n';
+  error_message("the dial ended before it connected" + reason, ExitCode::cancelled);
   return to_int(ExitCode::cancelled);
 }
 
 struct LoopSettings {
   bool json = false;
+  // -q: no event lines; only the outcome.
+  bool quiet = false;
   // The connection's id across processes (Connection::status().device.native_id), put on
   // every event shown and recorded, so that the dial prints the id status, hangup and watch use.
   std::string live_id;
@@ -238,6 +239,13 @@ class DialLoop {
 
  private:
   void show(const Event& event) const {
+    if (settings_.quiet) {
+      // One line, the outcome, for a dial that connected; a failure is told on stderr.
+      if (event.state == State::connected && !ending_.was_connected)
+        emit("connected: " + event.entry + " on " + event.backend +
+             (event.live_id.empty() ? std::string() : " as " + event.live_id));
+      return;
+    }
     emit(settings_.json ? event_to_json(event, origin_) : format_event(event, origin_));
   }
 
@@ -245,7 +253,7 @@ class DialLoop {
   bool hang_up() {
     hung_up_ = true;
     if (auto done = connection_.hangup(); !done) {
-      std::cerr << "dialkit: hang-up failed: " << done.error().message() << '\n';
+      error_message("hang-up failed: " + done.error().message(), exit_code_for(done.error()), &done.error());
       if (!ending_.forced) ending_.forced = std::make_pair(exit_code_for(done.error()), std::string("the connection may still be up"));
       return false;
     }
@@ -468,11 +476,11 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   if (args.password_stdin) {
     Answer first = input.ask("Password: ", true, [] { return asked_to_stop(); });
     if (first.kind == Answer::Kind::interrupted) {
-      std::cerr << "dialkit: interrupted before dialing\n";
+      error_message("interrupted before dialing", ExitCode::cancelled);
       return to_int(ExitCode::cancelled);
     }
     if (first.kind != Answer::Kind::ok) {
-      std::cerr << "dialkit: --password-stdin: no password line on stdin\n";
+      error_message("--password-stdin: no password line on stdin", ExitCode::usage);
       return to_int(ExitCode::usage);
     }
     options.credentials = Credentials{args.user.value_or(""), std::move(first.text), {}};
@@ -481,7 +489,7 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
     // dialling (an empty line dials with no password: the backend's stored one, if any).
     Answer typed = input.ask("Password for " + *args.user + ": ", true, [] { return asked_to_stop(); });
     if (typed.kind == Answer::Kind::interrupted) {
-      std::cerr << "dialkit: interrupted before dialing\n";
+      error_message("interrupted before dialing", ExitCode::cancelled);
       return to_int(ExitCode::cancelled);
     }
     if (typed.kind != Answer::Kind::ok) typed.text = Secret();
@@ -500,8 +508,7 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   if (args.record) {
     record_file = std::make_unique<std::ofstream>(*args.record, std::ios::out | std::ios::trunc);
     if (!*record_file) {
-      std::cerr << "dialkit: cannot write the trace " << *args.record << ": "
-                << std::strerror(errno) << '\n';
+      error_message("cannot write the trace " + *args.record + ": " + std::strerror(errno), ExitCode::usage);
       return to_int(ExitCode::usage);
     }
     recorder = std::make_unique<TraceRecorder>(*record_file);
@@ -522,10 +529,10 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   LoopSettings settings;
   settings.live_id = connection->status().device.native_id;
   if (!settings.live_id.empty())
-    std::cerr << "dialkit: dialling " << args.entry << " on " << dialer->backend_name() << " as "
-              << settings.live_id << '\n';
+    if (!args.quiet) note("dialling " + args.entry + " on " + dialer->backend_name() + " as " + settings.live_id);
   settings.record = recorder.get();
   settings.json = args.json;
+  settings.quiet = args.quiet;
   settings.hangup_after = args.hangup_after;
   settings.callback = args.callback;
   settings.user = args.user.value_or("");
@@ -591,7 +598,7 @@ int run_watch(const GlobalOptions& global, const std::optional<std::string>& bac
   if (!watch) return report(watch.error(), "cannot watch " + dialer->backend_name());
   const auto origin = Clock::now();
   // Scripts (and the tests) wait for this line before they start what they want to see.
-  std::cerr << "dialkit: watching " << dialer->backend_name() << "; Ctrl-C stops\n" << std::flush;
+  note("watching " + dialer->backend_name() + "; Ctrl-C stops");
   while (!asked_to_stop()) {
     while (auto event = mailbox.take())
       emit(json ? event_to_json(*event, origin) : format_event(*event, origin, {.show_connection = true}));

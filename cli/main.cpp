@@ -14,6 +14,7 @@
 #include "exit_codes.hpp"
 #include "input.hpp"
 #include "mailbox.hpp"
+#include "output.hpp"
 #include "usage.hpp"
 
 namespace {
@@ -30,8 +31,13 @@ std::vector<std::string> option_names(const CLI::App& app) {
 }
 
 int usage_error(const std::string& message, const CLI::App* command) {
-  std::cerr << "dialkit: " << message << "\n"
-            << "Run 'dialkit " << (command ? command->get_name() + " " : std::string()) << "--help' for usage.\n";
+  const std::string hint = "Run 'dialkit " + (command ? command->get_name() + " " : std::string()) + "--help' for usage.";
+  if (json_messages()) {
+    error_message(message, ExitCode::usage);
+  } else {
+    error_message(message, ExitCode::usage);
+    std::cerr << hint << '\n';
+  }
   return to_int(ExitCode::usage);
 }
 
@@ -145,7 +151,10 @@ int run(int argc, char** argv) {
   auto* dial_redial_opt = dial->add_option("--redial", dial_redial,
                                            "Redial up to N times (0-1000) when the line is busy, silent or drops")
                               ->type_name("N");
-  dial->add_flag("--json", dial_json, "Print one JSON object per event instead of text");
+  auto* dial_json_opt = dial->add_flag("--json", dial_json, "Print one JSON object per event instead of text");
+  bool dial_quiet = false;
+  dial->add_flag("-q,--quiet", dial_quiet, "Print no events, only the outcome (\"connected: ...\" or the error)")
+      ->excludes(dial_json_opt);
   auto* dial_record_opt = dial->add_option("--record", dial_record, "Also write the events to FILE as a JSON Lines trace")
                               ->type_name("FILE");
   auto* dial_hangup_after_opt =
@@ -182,6 +191,10 @@ int run(int argc, char** argv) {
   replay->add_flag("--real-time", replay_real_time,
                    "Keep the recorded pace (default: replay at once in virtual time)");
 
+  // With --json, what the CLI tells people on stderr is JSON too, from the first error on.
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--") break;
+    else if (std::string_view(argv[i]) == "--json") set_json_messages(true);
   CLI::App* command = nullptr;
   if (const auto message = unknown_word(app, argc, argv, command)) return usage_error(*message, command);
   try {
@@ -216,6 +229,7 @@ int run(int argc, char** argv) {
       args.redial = redial.value;
     }
     args.json = dial_json;
+    args.quiet = dial_quiet;
     args.record = given(dial_record_opt, dial_record);
     if (dial_hangup_after_opt->count() != 0) {
       const auto after = parse_seconds("--hangup-after", dial_hangup_after, true);

@@ -5,7 +5,10 @@
 
 #include <string>
 
+#include <dialkit/error.hpp>
 #include <dialkit/event.hpp>
+
+#include "exit_codes.hpp"
 
 namespace dialkit::cli {
 
@@ -16,5 +19,15 @@ struct EventLineOptions {
 
 [[nodiscard]] std::string format_event(const Event& event, Clock::time_point origin,
                                        EventLineOptions options = {});
+
+// Messages for people go to stderr as `dialkit: TEXT`. With --json (set_json_messages), each is
+// one JSON object on its own line instead, so that a program reads stderr as it reads stdout:
+// `{"note": TEXT}` for information, and for errors
+// `{"error": {"message": TEXT, "exit_code": N, "code": NAME, "class": NAME, "native_code": N}}`
+// (code, class and native_code when the error came from dialkit).
+void set_json_messages(bool on) noexcept;
+[[nodiscard]] bool json_messages() noexcept;
+void note(std::string_view text);
+void error_message(std::string_view text, ExitCode exit_code, const Error* error = nullptr);
 
 }  // namespace dialkit::cli

@@ -3,6 +3,7 @@
 // goes and ends where the file ends, saying so, instead of replaying an end nobody recorded.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -44,7 +45,7 @@ std::string describe(const Outcome& o) {
 TEST_CASE("dial: an option the mock scenario cannot honour exits 9 naming it, before anything is dialled",
           "[cli]") {
   Fixture f;
-  const auto o = f.run({"dial", "success", "--backend", "mock", "--callback", "555-0199", "--json"});
+  const auto o = f.run({"dial", "success", "--backend", "mock", "--callback", "555-0199"});
   INFO(describe(o));
   CHECK(o.code == exit_backend);
   CHECK(o.err.find("callback number (--callback)") != std::string::npos);
@@ -160,4 +161,71 @@ TEST_CASE("--version prints the project's version; values at the edges are taken
   INFO(describe(at_once));
   CHECK(at_once.code == 0);
   CHECK(at_once.out.find("connected") != std::string::npos);
+}
+
+TEST_CASE("with --json, what the CLI says on stderr is one JSON object per line, errors with their codes", "[cli]") {
+  Fixture f;
+  const auto lines = [](const std::string& text) {
+    std::vector<json> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      INFO(line);
+      REQUIRE_NOTHROW(out.push_back(json::parse(line)));
+    }
+    return out;
+  };
+  SECTION("a failed dial") {
+    const auto o = f.run({"dial", "busy", "--backend", "mock", "--json"});
+    INFO(describe(o));
+    CHECK(o.code == 4);
+    const auto said = lines(o.err);
+    REQUIRE_FALSE(said.empty());
+    CHECK(said.front().contains("note"));
+    const auto& e = said.back().at("error");
+    CHECK(e.at("code") == "line_busy");
+    CHECK(e.at("class") == "line");
+    CHECK(e.at("exit_code") == 4);
+    CHECK(e.at("native_code") == 676);
+    CHECK(e.at("message").get<std::string>().find("dial busy failed") != std::string::npos);
+  }
+  SECTION("a usage error and an unknown entry") {
+    const auto usage = f.run({"status", "--jsn", "--json"});
+    INFO(describe(usage));
+    CHECK(usage.code == exit_usage);
+    const auto said = lines(usage.err);
+    REQUIRE(said.size() == 1);
+    CHECK(said[0].at("error").at("message") == "status: unknown option --jsn; did you mean --json?");
+    const auto unknown = f.run({"dial", "no-such-scenario", "--backend", "mock", "--json"});
+    INFO(describe(unknown));
+    CHECK(unknown.code == exit_usage);
+    const auto told = lines(unknown.err);
+    REQUIRE_FALSE(told.empty());
+    CHECK(told.back().at("error").at("code") == "unknown_entry");
+  }
+  SECTION("without --json the same error is one line of text") {
+    const auto o = f.run({"dial", "busy", "--backend", "mock"});
+    CHECK(o.err.find("dialkit: dial busy failed: line_busy") != std::string::npos);
+    CHECK(o.err.find("{\"error\"") == std::string::npos);
+  }
+}
+
+TEST_CASE("dial -q prints only the outcome", "[cli]") {
+  Fixture f;
+  const auto ok = f.run({"dial", "success", "--backend", "mock", "-q", "--hangup-after", "0"});
+  INFO(describe(ok));
+  CHECK(ok.code == 0);
+  CHECK(ok.out.rfind("connected: success on mock as ", 0) == 0);
+  CHECK(std::count(ok.out.begin(), ok.out.end(), '\n') == 1);
+  CHECK(ok.err == "dialkit: hung up\n");
+
+  const auto busy = f.run({"dial", "busy", "--backend", "mock", "--quiet"});
+  INFO(describe(busy));
+  CHECK(busy.code == 4);
+  CHECK(busy.out.empty());
+  CHECK(std::count(busy.err.begin(), busy.err.end(), '\n') == 1);
+  CHECK(busy.err.find("line_busy") != std::string::npos);
+
+  const auto both = f.run({"dial", "success", "--backend", "mock", "-q", "--json"});
+  CHECK(both.code == exit_usage);
+  CHECK(both.err.find("--json excludes --quiet") != std::string::npos);
 }
