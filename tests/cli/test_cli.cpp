@@ -876,3 +876,11 @@ TEST_CASE("unknown entries and backends fail cleanly with their exit codes", "[c
   INFO(describe(hangup));
   CHECK(hangup.code == exit_usage);
 }
+
+TEST_CASE("a global flag before the command does not take the command as its value", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"--allow-insecure-plugins", "entries", "--backend", "mock"});
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find("success") != std::string::npos);
+}
