@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -883,4 +886,96 @@ TEST_CASE("a global flag before the command does not take the command as its val
   INFO(describe(o));
   CHECK(o.code == exit_ok);
   CHECK(o.out.find("success") != std::string::npos);
+}
+
+namespace {
+
+// The options `dialkit [COMMAND] --help` lists ("  -q,--quiet Excludes: --json  Print ...")
+// and, for the top level, its commands.
+struct HelpText {
+  std::set<std::string> options;
+  std::vector<std::string> commands;
+};
+
+HelpText parse_help(const std::string& text) {
+  HelpText help;
+  std::string section;
+  for (const auto& line : lines_of(text)) {
+    if (line[0] != ' ') {
+      section = line;
+      continue;
+    }
+    std::istringstream words(line);
+    std::string first;
+    words >> first;
+    if (section == "Options:" && first[0] == '-') {
+      std::istringstream names(first);
+      for (std::string name; std::getline(names, name, ',');) help.options.insert(name);
+    } else if (section == "Subcommands:") {
+      help.commands.push_back(first);
+    }
+  }
+  return help;
+}
+
+// cli/README.md's option tables: for each section ("## Global options", "### `dial`", ...),
+// the options named in the first cell of its table rows (| `--backend B` | ... |).
+std::map<std::string, std::set<std::string>> readme_option_tables(const std::string& readme) {
+  std::map<std::string, std::set<std::string>> tables;
+  std::string section;
+  for (const auto& line : lines_of(readme)) {
+    if (line.rfind("## ", 0) == 0 || line.rfind("### ", 0) == 0) {
+      section = line.substr(line.find(' ') + 1);
+      section.erase(std::remove(section.begin(), section.end(), '`'), section.end());
+      tables[section];
+      continue;
+    }
+    if (line.rfind("| `-", 0) != 0) continue;
+    const std::string cell = line.substr(1, line.find('|', 1) - 1);
+    // Each `...` span of the cell names one option, with its value: `--backend B`, `-q`.
+    for (auto open = cell.find('`'); open != std::string::npos; open = cell.find('`', cell.find('`', open + 1) + 1)) {
+      const auto close = cell.find('`', open + 1);
+      if (close == std::string::npos) break;
+      std::istringstream span(cell.substr(open + 1, close - open - 1));
+      std::string name;
+      span >> name;
+      if (name.rfind('-', 0) == 0) tables[section].insert(name);
+    }
+  }
+  return tables;
+}
+
+}  // namespace
+
+TEST_CASE("cli/README.md documents every command and option --help lists, and no other", "[cli][readme]") {
+  Fixture f;
+  const auto top = f.run({"--help"});
+  REQUIRE(top.code == exit_ok);
+  const HelpText help = parse_help(top.out);
+  REQUIRE(help.commands.size() >= 7);
+  REQUIRE(help.options.count("--version") == 1);
+
+  const auto tables = readme_option_tables(read_file(std::filesystem::path(DIALKIT_TEST_SOURCE_DIR) / "cli/README.md"));
+  REQUIRE(tables.count("Global options") == 1);
+  CHECK(tables.at("Global options") == help.options);
+
+  // Each command has its section, whose table names exactly the command's own options
+  // (-h/--help, which every command takes, is in the global table).
+  std::set<std::string> sections_under_commands;
+  for (const auto& command : help.commands) {
+    INFO("dialkit " << command);
+    const auto own = f.run({command, "--help"});
+    REQUIRE(own.code == exit_ok);
+    auto options = parse_help(own.out).options;
+    CHECK(options.erase("-h") == 1);
+    CHECK(options.erase("--help") == 1);
+    REQUIRE(tables.count(command) == 1);
+    CHECK(tables.at(command) == options);
+  }
+  // And no section documents a command that is not there.
+  const std::set<std::string> known(help.commands.begin(), help.commands.end());
+  for (const auto& [section, options] : tables) {
+    INFO(section);
+    if (!options.empty() && section != "Global options") CHECK(known.count(section) == 1);
+  }
 }
