@@ -390,13 +390,9 @@ class DialLoop {
   std::optional<Clock::time_point> hangup_at_;
 };
 
-std::string live_state_line(const LiveConnection& c) {
-  std::ostringstream line;
-  line << std::left << std::setw(24) << c.id << ' ' << std::setw(20) << c.entry << ' '
-       << std::setw(22) << state_name(c.state) << ' ' << std::setw(8)
-       << group_name(state_group(c.state)) << ' ' << (c.started_here ? "here" : "elsewhere");
-  if (!c.device.empty()) line << "  device: " << c.device;
-  return line.str();
+std::vector<std::string> live_state_row(const LiveConnection& c) {
+  return {c.id, c.entry, std::string(state_name(c.state)), std::string(group_name(state_group(c.state))),
+          std::string(c.started_here ? "here" : "elsewhere") + (c.device.empty() ? "" : "  device: " + c.device)};
 }
 
 std::string live_state_json(const std::string& backend, const LiveConnection& c) {
@@ -458,13 +454,9 @@ int run_entries(const GlobalOptions& global, const std::optional<std::string>& b
   if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
   auto entries = dialer->entries();
   if (!entries) return report(entries.error(), "cannot list the entries of " + dialer->backend_name());
-  std::size_t width = 4;
-  for (const auto& e : *entries) width = std::max(width, e.name.size());
-  std::cout << std::left << std::setw(static_cast<int>(width)) << "NAME" << "  " << std::setw(10)
-            << "TYPE" << "  DESCRIPTION\n";
-  for (const auto& e : *entries)
-    std::cout << std::setw(static_cast<int>(width)) << e.name << "  " << std::setw(10) << e.type
-              << "  " << e.description << '\n';
+  std::vector<std::vector<std::string>> rows{{"NAME", "TYPE", "DESCRIPTION"}};
+  for (const auto& e : *entries) rows.push_back({e.name, e.type, e.description});
+  std::cout << format_table(rows);
   std::cout << std::flush;
   return to_int(ExitCode::ok);
 }
@@ -582,9 +574,9 @@ int run_status(const GlobalOptions& global, const std::optional<std::string>& ta
     emit("No live connections on " + dialer->backend_name() + ".");
     return to_int(ExitCode::ok);
   }
-  std::cout << std::left << std::setw(24) << "ID" << ' ' << std::setw(20) << "ENTRY" << ' '
-            << std::setw(22) << "STATE" << ' ' << std::setw(8) << "GROUP" << " STARTED\n";
-  for (const auto& c : shown) std::cout << live_state_line(c) << '\n';
+  std::vector<std::vector<std::string>> rows{{"ID", "ENTRY", "STATE", "GROUP", "STARTED"}};
+  for (const auto& c : shown) rows.push_back(live_state_row(c));
+  std::cout << format_table(rows);
   std::cout << std::flush;
   return to_int(ExitCode::ok);
 }

@@ -3,7 +3,10 @@
 // or the reason. (--json output is dialkit::event_to_json, unchanged.)
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <dialkit/error.hpp>
 #include <dialkit/event.hpp>
@@ -19,6 +22,15 @@ struct EventLineOptions {
 
 [[nodiscard]] std::string format_event(const Event& event, Clock::time_point origin,
                                        EventLineOptions options = {});
+
+// Columns a UTF-8 text takes on a terminal: one per character, two for East Asian wide ones
+// (CJK, Hangul, fullwidth forms, emoji), none for combining marks and zero-width characters;
+// a byte that is not valid UTF-8 counts one.
+[[nodiscard]] std::size_t display_width(std::string_view text);
+
+// Rows as lines, each column as wide as its widest cell on a terminal (display_width), two
+// spaces between columns; the last column is not padded.
+[[nodiscard]] std::string format_table(const std::vector<std::vector<std::string>>& rows);
 
 // Messages for people go to stderr as `dialkit: TEXT`. With --json (set_json_messages), each is
 // one JSON object on its own line instead, so that a program reads stderr as it reads stdout:

@@ -979,3 +979,78 @@ TEST_CASE("cli/README.md documents every command and option --help lists, and no
     if (!options.empty() && section != "Global options") CHECK(known.count(section) == 1);
   }
 }
+
+namespace {
+
+// Columns on a terminal: UTF-8 code points, CJK ideographs (U+3400-U+9FFF, three bytes led by
+// 0xE3-0xE9) taking two. Enough for the names below.
+std::size_t columns(std::string_view text) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if ((byte & 0xC0) == 0x80) continue;
+    width += byte >= 0xE3 && byte <= 0xE9 ? 2 : 1;
+  }
+  return width;
+}
+
+// The column where `word` starts in `line` (it must be there).
+std::size_t column_of(const std::string& line, const std::string& word) {
+  const auto at = line.find(word);
+  REQUIRE(at != std::string::npos);
+  return columns(std::string_view(line).substr(0, at));
+}
+
+// A copy of the shipped `success` scenario under another name, in `dir`.
+void write_scenario(const std::filesystem::path& dir, const std::string& name) {
+  json s = scenario("success");
+  s["name"] = name;
+  std::ofstream(dir / (name + ".json")) << s.dump(2);
+}
+
+}  // namespace
+
+TEST_CASE("the entries and status tables line up by display width: accents, CJK, 50-character names",
+          "[cli][table]") {
+  Fixture f;
+  TempDir scenarios;
+  const std::vector<std::string> names = {"café-ünïcödé", "東京-オフィス", std::string(50, 'n')};
+  for (const auto& name : names) write_scenario(scenarios.path(), name);
+  f.env["DIALKIT_MOCK_SCENARIOS"] = scenarios.path().string();
+
+  const auto entries = f.run({"entries", "--backend", "mock"});
+  INFO(describe(entries));
+  REQUIRE(entries.code == exit_ok);
+  const auto lines = lines_of(entries.out);
+  REQUIRE(lines.size() > names.size());
+  const std::size_t type_column = column_of(lines[0], "TYPE");
+  for (const auto& name : names) {
+    INFO(name);
+    const auto row = std::find_if(lines.begin(), lines.end(),
+                                  [&](const std::string& l) { return l.rfind(name + " ", 0) == 0; });
+    REQUIRE(row != lines.end());
+    // The TYPE value starts where the header's TYPE does.
+    const auto rest = row->find_first_not_of(' ', name.size());
+    CHECK(columns(std::string_view(*row).substr(0, rest)) == type_column);
+  }
+
+  // Two held dials with such names: status lines up its columns too.
+  std::vector<std::unique_ptr<Child>> holders;
+  for (const auto& name : {names[1], names[2]}) {
+    holders.push_back(std::make_unique<Child>(
+        dialkit_binary, std::vector<std::string>{"dial", name, "--backend", "mock", "--hangup-after", "30"}, f.env));
+    REQUIRE(holders.back()->wait_for_stdout(" connected "));
+  }
+  const auto status = f.run({"status", "--backend", "mock"});
+  INFO(describe(status));
+  REQUIRE(status.code == exit_ok);
+  const auto rows = lines_of(status.out);
+  REQUIRE(rows.size() == 3);
+  const std::size_t state_column = column_of(rows[0], "STATE");
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    INFO(rows[i]);
+    CHECK(column_of(rows[i], " connected ") + 1 == state_column);
+  }
+  for (auto& holder : holders) holder->send_signal(SIGTERM);
+  for (auto& holder : holders) CHECK(holder->finish().code == exit_ok);
+}
