@@ -41,7 +41,7 @@ namespace fs = std::filesystem;
 constexpr std::string_view mock_backend = "mock";
 
 int report(const Error& error, std::string_view what) {
-  std::cerr << "dialkit: " << what << ": " << error.message() << '\n';
+  error_message(std::string(what) + ": " + error.message(), exit_code_for(error), &error);
   return to_int(exit_code_for(error));
 }
 
@@ -138,8 +138,7 @@ Result<Dialer> choose_dialer(Runtime& runtime, const std::optional<std::string>&
   for (const auto& refusal : runtime.refused_plugins())
     add(refusal.path.filename().string() + " refused: " + refusal.error.message());
   if (reasons.empty()) add("no platform backend plugin was found");
-  std::cerr << "dialkit: no platform backend is usable here (" << reasons
-            << "); using the mock backend\n";
+  note("no platform backend is usable here (" + reasons + "); using the mock backend");
   return mock_dialer(runtime);
 }
 
@@ -152,7 +151,7 @@ struct Ending {
 
 int conclude(const Event& last, const Ending& ending) {
   if (ending.forced) {
-    std::cerr << "dialkit: " << ending.forced->second << '\n';
+    error_message(ending.forced->second, ending.forced->first);
     return to_int(ending.forced->first);
   }
   if (last.error) return report(*last.error, "dial " + last.entry + " failed");
@@ -161,23 +160,25 @@ int conclude(const Event& last, const Ending& ending) {
     if (!ending.was_connected) {
       // Stopped on request before it connected: cancelled (exit 8), as for any other dial
       // that was stopped before it connected.
-      std::cerr << "dialkit: " << why << "stopped before connected; hung up\n";
+      error_message(std::string(why) + "stopped before connected; hung up", ExitCode::cancelled);
       return to_int(ExitCode::cancelled);
     }
-    std::cerr << "dialkit: " << why << "hung up\n";
+    note(std::string(why) + "hung up");
     return to_int(ExitCode::ok);
   }
   const std::string reason = last.reason.empty() ? std::string() : " (" + last.reason + ")";
   if (ending.was_connected) {
-    std::cerr << "dialkit: the connection ended" << reason << '\n';
+    note("the connection ended" + reason);
     return to_int(ExitCode::ok);
   }
-  std::cerr << "dialkit: the dial ended before it connected" << reason << '\n';
+  error_message("the dial ended before it connected" + reason, ExitCode::cancelled);
   return to_int(ExitCode::cancelled);
 }
 
 struct LoopSettings {
   bool json = false;
+  // -q: no event lines; only the outcome.
+  bool quiet = false;
   // The connection's id across processes (Connection::status().device.native_id), put on
   // every event shown and recorded, so that the dial prints the id status, hangup and watch use.
   std::string live_id;
@@ -188,6 +189,10 @@ struct LoopSettings {
   bool answer_pauses = true;
   std::optional<std::string> callback;
   std::string user;
+  // Passwords given so far for this dial (with the dial, or answering a pause), and how many
+  // the CLI tries before it gives up.
+  int passwords_given = 0;
+  static constexpr int password_tries = 3;
 };
 
 // Drives one connection on the main thread until `disconnected`: prints each event, answers
@@ -234,6 +239,13 @@ class DialLoop {
 
  private:
   void show(const Event& event) const {
+    if (settings_.quiet) {
+      // One line, the outcome, for a dial that connected; a failure is told on stderr.
+      if (event.state == State::connected && !ending_.was_connected)
+        emit("connected: " + event.entry + " on " + event.backend +
+             (event.live_id.empty() ? std::string() : " as " + event.live_id));
+      return;
+    }
     emit(settings_.json ? event_to_json(event, origin_) : format_event(event, origin_));
   }
 
@@ -241,7 +253,7 @@ class DialLoop {
   bool hang_up() {
     hung_up_ = true;
     if (auto done = connection_.hangup(); !done) {
-      std::cerr << "dialkit: hang-up failed: " << done.error().message() << '\n';
+      error_message("hang-up failed: " + done.error().message(), exit_code_for(done.error()), &done.error());
       if (!ending_.forced) ending_.forced = std::make_pair(exit_code_for(done.error()), std::string("the connection may still be up"));
       return false;
     }
@@ -272,16 +284,30 @@ class DialLoop {
     switch (event.state) {
       case State::retry_authentication: {
         needed = "a user name and password";
+        // A pause after a password was given means it was rejected: say so, and stop after
+        // the CLI's own limit of tries (as sudo does) rather than ask for ever.
+        std::string told;
+        if (settings_.passwords_given > 0) {
+          if (settings_.passwords_given >= LoopSettings::password_tries)
+            return give_up_dial(ExitCode::authentication,
+                                "the password was rejected " + std::to_string(settings_.passwords_given) +
+                                    " times; hung up");
+          const int left = LoopSettings::password_tries - settings_.passwords_given;
+          told = "The password was not accepted; " + std::to_string(left) + (left == 1 ? " try" : " tries") +
+                 " left.\n";
+        }
         std::string user = settings_.user;
         if (user.empty() && input_.mode() == InputSource::Mode::terminal) {
-          auto typed = ask("User name: ", false);
+          auto typed = ask(told + "User name: ", false);
           if (!typed) break;
           user = std::string(typed->reveal());
+          told.clear();
         }
-        const std::string prompt = user.empty() ? "Password: " : "Password for " + user + ": ";
+        const std::string prompt = told + (user.empty() ? "Password: " : "Password for " + user + ": ");
         auto password = ask(prompt, true);
         if (!password) break;
         settings_.user = user;
+        ++settings_.passwords_given;
         input = Credentials{user, std::move(*password), {}};
         break;
       }
@@ -298,16 +324,26 @@ class DialLoop {
       }
       case State::password_expired: {
         needed = "a new password";
-        auto password = ask("New password: ", true);
-        if (!password) break;
-        if (input_.mode() == InputSource::Mode::terminal) {
+        // On a terminal it is typed twice; a mismatch is asked again, up to the tries limit.
+        std::string told;
+        for (int round = 1;; ++round) {
+          auto password = ask(told + "New password: ", true);
+          if (!password) break;
+          if (input_.mode() != InputSource::Mode::terminal) {
+            input = NewPassword{std::move(*password)};
+            break;
+          }
           auto again = ask("Retype the new password: ", true);
           if (!again) break;
-          if (!(*again == *password)) {
-            return give_up_dial(ExitCode::usage, "the new passwords did not match");
+          if (*again == *password) {
+            input = NewPassword{std::move(*password)};
+            break;
           }
+          if (round >= LoopSettings::password_tries)
+            return give_up_dial(ExitCode::usage, "the new passwords did not match (" + std::to_string(round) +
+                                                     " tries); hung up");
+          told = "The two new passwords did not match; try again.\n";
         }
-        input = NewPassword{std::move(*password)};
         break;
       }
       case State::invoke_eap_ui: {
@@ -354,13 +390,9 @@ class DialLoop {
   std::optional<Clock::time_point> hangup_at_;
 };
 
-std::string live_state_line(const LiveConnection& c) {
-  std::ostringstream line;
-  line << std::left << std::setw(24) << c.id << ' ' << std::setw(20) << c.entry << ' '
-       << std::setw(22) << state_name(c.state) << ' ' << std::setw(8)
-       << group_name(state_group(c.state)) << ' ' << (c.started_here ? "here" : "elsewhere");
-  if (!c.device.empty()) line << "  device: " << c.device;
-  return line.str();
+std::vector<std::string> live_state_row(const LiveConnection& c) {
+  return {c.id, c.entry, std::string(state_name(c.state)), std::string(group_name(state_group(c.state))),
+          std::string(c.started_here ? "here" : "elsewhere") + (c.device.empty() ? "" : "  device: " + c.device)};
 }
 
 std::string live_state_json(const std::string& backend, const LiveConnection& c) {
@@ -422,13 +454,9 @@ int run_entries(const GlobalOptions& global, const std::optional<std::string>& b
   if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
   auto entries = dialer->entries();
   if (!entries) return report(entries.error(), "cannot list the entries of " + dialer->backend_name());
-  std::size_t width = 4;
-  for (const auto& e : *entries) width = std::max(width, e.name.size());
-  std::cout << std::left << std::setw(static_cast<int>(width)) << "NAME" << "  " << std::setw(10)
-            << "TYPE" << "  DESCRIPTION\n";
-  for (const auto& e : *entries)
-    std::cout << std::setw(static_cast<int>(width)) << e.name << "  " << std::setw(10) << e.type
-              << "  " << e.description << '\n';
+  std::vector<std::vector<std::string>> rows{{"NAME", "TYPE", "DESCRIPTION"}};
+  for (const auto& e : *entries) rows.push_back({e.name, e.type, e.description});
+  std::cout << format_table(rows);
   std::cout << std::flush;
   return to_int(ExitCode::ok);
 }
@@ -440,17 +468,28 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   if (args.password_stdin) {
     Answer first = input.ask("Password: ", true, [] { return asked_to_stop(); });
     if (first.kind == Answer::Kind::interrupted) {
-      std::cerr << "dialkit: interrupted before dialing\n";
+      error_message("interrupted before dialing", ExitCode::cancelled);
       return to_int(ExitCode::cancelled);
     }
     if (first.kind != Answer::Kind::ok) {
-      std::cerr << "dialkit: --password-stdin: no password line on stdin\n";
+      error_message("--password-stdin: no password line on stdin", ExitCode::usage);
       return to_int(ExitCode::usage);
     }
     options.credentials = Credentials{args.user.value_or(""), std::move(first.text), {}};
+  } else if (args.user && input.mode() == InputSource::Mode::terminal) {
+    // `rasdial ENTRY USER *`: with a user name and a terminal, the password is asked before
+    // dialling (an empty line dials with no password: the backend's stored one, if any).
+    Answer typed = input.ask("Password for " + *args.user + ": ", true, [] { return asked_to_stop(); });
+    if (typed.kind == Answer::Kind::interrupted) {
+      error_message("interrupted before dialing", ExitCode::cancelled);
+      return to_int(ExitCode::cancelled);
+    }
+    if (typed.kind != Answer::Kind::ok) typed.text = Secret();
+    options.credentials = Credentials{*args.user, std::move(typed.text), {}};
   } else if (args.user) {
     options.credentials = Credentials{*args.user, Secret(), {}};
   }
+  const bool password_given = options.credentials && !options.credentials->password.empty();
   options.phone_number = args.phone;
   options.callback_number = args.callback;
   if (args.timeout) options.timeout = *args.timeout;
@@ -461,8 +500,7 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   if (args.record) {
     record_file = std::make_unique<std::ofstream>(*args.record, std::ios::out | std::ios::trunc);
     if (!*record_file) {
-      std::cerr << "dialkit: cannot write the trace " << *args.record << ": "
-                << std::strerror(errno) << '\n';
+      error_message("cannot write the trace " + *args.record + ": " + std::strerror(errno), ExitCode::usage);
       return to_int(ExitCode::usage);
     }
     recorder = std::make_unique<TraceRecorder>(*record_file);
@@ -483,13 +521,14 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   LoopSettings settings;
   settings.live_id = connection->status().device.native_id;
   if (!settings.live_id.empty())
-    std::cerr << "dialkit: dialling " << args.entry << " on " << dialer->backend_name() << " as "
-              << settings.live_id << '\n';
+    if (!args.quiet) note("dialling " + args.entry + " on " + dialer->backend_name() + " as " + settings.live_id);
   settings.record = recorder.get();
   settings.json = args.json;
+  settings.quiet = args.quiet;
   settings.hangup_after = args.hangup_after;
   settings.callback = args.callback;
   settings.user = args.user.value_or("");
+  settings.passwords_given = password_given ? 1 : 0;
   DialLoop loop(*connection, mailbox, input, std::move(settings), origin);
   return loop.run();
 }
@@ -535,9 +574,9 @@ int run_status(const GlobalOptions& global, const std::optional<std::string>& ta
     emit("No live connections on " + dialer->backend_name() + ".");
     return to_int(ExitCode::ok);
   }
-  std::cout << std::left << std::setw(24) << "ID" << ' ' << std::setw(20) << "ENTRY" << ' '
-            << std::setw(22) << "STATE" << ' ' << std::setw(8) << "GROUP" << " STARTED\n";
-  for (const auto& c : shown) std::cout << live_state_line(c) << '\n';
+  std::vector<std::vector<std::string>> rows{{"ID", "ENTRY", "STATE", "GROUP", "STARTED"}};
+  for (const auto& c : shown) rows.push_back(live_state_row(c));
+  std::cout << format_table(rows);
   std::cout << std::flush;
   return to_int(ExitCode::ok);
 }
@@ -551,7 +590,7 @@ int run_watch(const GlobalOptions& global, const std::optional<std::string>& bac
   if (!watch) return report(watch.error(), "cannot watch " + dialer->backend_name());
   const auto origin = Clock::now();
   // Scripts (and the tests) wait for this line before they start what they want to see.
-  std::cerr << "dialkit: watching " << dialer->backend_name() << "; Ctrl-C stops\n" << std::flush;
+  note("watching " + dialer->backend_name() + "; Ctrl-C stops");
   while (!asked_to_stop()) {
     while (auto event = mailbox.take())
       emit(json ? event_to_json(*event, origin) : format_event(*event, origin, {.show_connection = true}));

@@ -24,6 +24,7 @@ struct DialArgs {
   std::optional<std::chrono::milliseconds> timeout;
   std::optional<unsigned> redial;
   bool json = false;
+  bool quiet = false;
   std::optional<std::string> record;
   std::optional<std::chrono::milliseconds> hangup_after;
 };

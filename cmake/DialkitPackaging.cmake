@@ -134,7 +134,7 @@ endforeach()
 # libraries and tools.
 get_property(_dialkit_package_targets GLOBAL PROPERTY DIALKIT_INSTALLED_TARGETS)
 list(APPEND _dialkit_package_targets
-  dialkit_core dialkit_mock dialkit dialkit-conformance dialkit_pppd_helper)
+  dialkit_core dialkit_mock dialkit dialkit-conformance dialkit_pppd_helper dialkit_cli_generated)
 add_custom_target(dialkit_package_targets)
 foreach(_t IN LISTS _dialkit_package_targets)
   if(TARGET ${_t})

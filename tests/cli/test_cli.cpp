@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -347,11 +350,33 @@ TEST_CASE("one wrong password and no more input fails cleanly with the input cod
 
 TEST_CASE("three wrong passwords fail with the authentication code", "[cli]") {
   Fixture f;
+  // The CLI gives up after three rejected passwords (the scenario would take a fourth).
   const auto o = f.run({"dial", "wrong-password", "--backend", "mock", "--password-stdin"},
                        "bad1\nbad2\nbad3\nbad4\n");
   INFO(describe(o));
   CHECK(o.code == exit_authentication);
-  CHECK(o.out.find("authentication_failed") != std::string::npos);
+  CHECK(o.err.find("the password was rejected 3 times; hung up") != std::string::npos);
+  const auto states = text_states(o.out);
+  CHECK(std::count(states.begin(), states.end(), "retry_authentication") == 3);
+  CHECK(std::find(states.begin(), states.end(), "connected") == states.end());
+
+  SECTION("a backend that gives up first decides: the scenario's own authentication_failed") {
+    TempDir scenarios;
+    std::ifstream in(std::string(DIALKIT_MOCK_SCENARIO_DIR) + "/wrong-password.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto strict = nlohmann::json::parse(text.str());
+    strict["name"] = "strict-password";
+    for (auto& step : strict["steps"])
+      if (step.contains("pause")) step["pause"]["max_attempts"] = 1;
+    std::ofstream(scenarios.path() / "strict-password.json") << strict.dump();
+    Fixture g;
+    g.env["DIALKIT_MOCK_SCENARIOS"] = scenarios.path().string();
+    const auto s = g.run({"dial", "strict-password", "--backend", "mock", "--password-stdin"}, "bad1\nbad2\n");
+    INFO(describe(s));
+    CHECK(s.code == exit_authentication);
+    CHECK(s.out.find("authentication_failed") != std::string::npos);
+  }
 }
 
 TEST_CASE("a pause with stdin not a terminal and no --password-stdin fails cleanly", "[cli]") {
@@ -389,8 +414,9 @@ TEST_CASE("Ctrl-C at a password prompt on the terminal hangs up and exits cancel
   Fixture f;
   // stderr goes to a file-like pipe (`2>log`): the prompt must still reach the person, on the
   // terminal, and not sit unseen in the log.
-  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--user", "carol"},
-                 f.env, /*stderr_to_pipe=*/true);
+  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock"}, f.env, /*stderr_to_pipe=*/true);
+  REQUIRE(child.wait_for("User name: "));
+  child.type("carol\n");
   REQUIRE(child.wait_for("Password for carol: "));
   child.type("\x03");  // the terminal's interrupt character: SIGINT to the dial
   const auto o = child.finish(15s);
@@ -400,6 +426,83 @@ TEST_CASE("Ctrl-C at a password prompt on the terminal hangs up and exits cancel
   CHECK(o.out.find("disconnected") != std::string::npos);
   CHECK(o.err.find("Password") == std::string::npos);
   CHECK(o.err.find("stopped before connected; hung up") != std::string::npos);
+}
+
+TEST_CASE("with --user on a terminal the password is asked before dialling, as rasdial ENTRY USER * does",
+          "[cli]") {
+  Fixture f;
+  const std::string password = right_password();
+  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--user", "erin", "--hangup-after", "0.1"},
+                 f.env, /*stderr_to_pipe=*/true);
+  REQUIRE(child.wait_for("Password for erin: "));
+  // Nothing was dialled yet: the prompt comes first.
+  CHECK(child.output().find("opening_port") == std::string::npos);
+  const auto prompt_at = child.output().find("Password for erin: ");
+  child.type(password + "\n");
+  REQUIRE(child.wait_for(" connected ", prompt_at));
+  const auto o = child.finish();
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find(password) == std::string::npos);
+  // The password went with the dial: the scenario never had to pause for it.
+  CHECK(o.out.find("retry_authentication") == std::string::npos);
+
+  SECTION("Ctrl-C at that prompt dials nothing and exits cancelled") {
+    PtyChild early(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--user", "erin"}, f.env,
+                   /*stderr_to_pipe=*/true);
+    REQUIRE(early.wait_for("Password for erin: "));
+    early.type("\x03");
+    const auto e = early.finish(15s);
+    INFO(describe(e));
+    CHECK(e.code == exit_cancelled);
+    CHECK(e.out.find("opening_port") == std::string::npos);
+    CHECK(e.err.find("interrupted before dialing") != std::string::npos);
+  }
+}
+
+TEST_CASE("after a rejected password the terminal prompt says so and how many tries are left", "[cli]") {
+  Fixture f;
+  const std::string password = right_password();
+  PtyChild child(dialkit_binary, {"dial", "wrong-password", "--backend", "mock", "--user", "frank", "--hangup-after", "0.1"},
+                 f.env, /*stderr_to_pipe=*/true);
+  REQUIRE(child.wait_for("Password for frank: "));
+  child.type("wrong-1\n");
+  REQUIRE(child.wait_for("The password was not accepted; 2 tries left."));
+  const auto second = child.output().find("The password was not accepted; 2 tries left.");
+  REQUIRE(child.wait_for("Password for frank: ", second));
+  child.type("wrong-2\n");
+  REQUIRE(child.wait_for("The password was not accepted; 1 try left.", second));
+  const auto third = child.output().find("1 try left.");
+  REQUIRE(child.wait_for("Password for frank: ", third));
+  child.type(password + "\n");
+  REQUIRE(child.wait_for(" connected ", third));
+  const auto o = child.finish();
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find("wrong-1") == std::string::npos);  // none of them echoed
+  CHECK(o.out.find("wrong-2") == std::string::npos);
+}
+
+TEST_CASE("a mistyped new password is asked again instead of ending the dial", "[cli]") {
+  Fixture f;
+  PtyChild child(dialkit_binary, {"dial", "password-expired", "--backend", "mock", "--hangup-after", "0.1"}, f.env,
+                 /*stderr_to_pipe=*/true);
+  REQUIRE(child.wait_for("New password: "));
+  child.type("first-try\n");
+  REQUIRE(child.wait_for("Retype the new password: "));
+  child.type("first-tyr\n");
+  REQUIRE(child.wait_for("The two new passwords did not match; try again."));
+  const auto again = child.output().find("did not match; try again.");
+  REQUIRE(child.wait_for("New password: ", again));
+  child.type("second-try\n");
+  REQUIRE(child.wait_for("Retype the new password: ", again));
+  child.type("second-try\n");
+  REQUIRE(child.wait_for(" connected ", again));
+  const auto o = child.finish();
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find("first-try") == std::string::npos);
+  CHECK(o.out.find("second-try") == std::string::npos);
 }
 
 TEST_CASE("with stdin and stderr redirected, the password is still asked on the terminal", "[cli]") {
@@ -775,4 +878,179 @@ TEST_CASE("unknown entries and backends fail cleanly with their exit codes", "[c
   const auto hangup = f.run({"hangup", "nothing-live", "--backend", "mock"});
   INFO(describe(hangup));
   CHECK(hangup.code == exit_usage);
+}
+
+TEST_CASE("a global flag before the command does not take the command as its value", "[cli]") {
+  Fixture f;
+  const auto o = f.run({"--allow-insecure-plugins", "entries", "--backend", "mock"});
+  INFO(describe(o));
+  CHECK(o.code == exit_ok);
+  CHECK(o.out.find("success") != std::string::npos);
+}
+
+namespace {
+
+// The options `dialkit [COMMAND] --help` lists ("  -q,--quiet Excludes: --json  Print ...")
+// and, for the top level, its commands.
+struct HelpText {
+  std::set<std::string> options;
+  std::vector<std::string> commands;
+};
+
+HelpText parse_help(const std::string& text) {
+  HelpText help;
+  std::string section;
+  for (const auto& line : lines_of(text)) {
+    if (line[0] != ' ') {
+      section = line;
+      continue;
+    }
+    std::istringstream words(line);
+    std::string first;
+    words >> first;
+    if (section == "Options:" && first[0] == '-') {
+      std::istringstream names(first);
+      for (std::string name; std::getline(names, name, ',');) help.options.insert(name);
+    } else if (section == "Subcommands:") {
+      help.commands.push_back(first);
+    }
+  }
+  return help;
+}
+
+// cli/README.md's option tables: for each section ("## Global options", "### `dial`", ...),
+// the options named in the first cell of its table rows (| `--backend B` | ... |).
+std::map<std::string, std::set<std::string>> readme_option_tables(const std::string& readme) {
+  std::map<std::string, std::set<std::string>> tables;
+  std::string section;
+  for (const auto& line : lines_of(readme)) {
+    if (line.rfind("## ", 0) == 0 || line.rfind("### ", 0) == 0) {
+      section = line.substr(line.find(' ') + 1);
+      section.erase(std::remove(section.begin(), section.end(), '`'), section.end());
+      tables[section];
+      continue;
+    }
+    if (line.rfind("| `-", 0) != 0) continue;
+    const std::string cell = line.substr(1, line.find('|', 1) - 1);
+    // Each `...` span of the cell names one option, with its value: `--backend B`, `-q`.
+    for (auto open = cell.find('`'); open != std::string::npos; open = cell.find('`', cell.find('`', open + 1) + 1)) {
+      const auto close = cell.find('`', open + 1);
+      if (close == std::string::npos) break;
+      std::istringstream span(cell.substr(open + 1, close - open - 1));
+      std::string name;
+      span >> name;
+      if (name.rfind('-', 0) == 0) tables[section].insert(name);
+    }
+  }
+  return tables;
+}
+
+}  // namespace
+
+TEST_CASE("cli/README.md documents every command and option --help lists, and no other", "[cli][readme]") {
+  Fixture f;
+  const auto top = f.run({"--help"});
+  REQUIRE(top.code == exit_ok);
+  const HelpText help = parse_help(top.out);
+  REQUIRE(help.commands.size() >= 7);
+  REQUIRE(help.options.count("--version") == 1);
+
+  const auto tables = readme_option_tables(read_file(std::filesystem::path(DIALKIT_TEST_SOURCE_DIR) / "cli/README.md"));
+  REQUIRE(tables.count("Global options") == 1);
+  CHECK(tables.at("Global options") == help.options);
+
+  // Each command has its section, whose table names exactly the command's own options
+  // (-h/--help, which every command takes, is in the global table).
+  std::set<std::string> sections_under_commands;
+  for (const auto& command : help.commands) {
+    INFO("dialkit " << command);
+    const auto own = f.run({command, "--help"});
+    REQUIRE(own.code == exit_ok);
+    auto options = parse_help(own.out).options;
+    CHECK(options.erase("-h") == 1);
+    CHECK(options.erase("--help") == 1);
+    REQUIRE(tables.count(command) == 1);
+    CHECK(tables.at(command) == options);
+  }
+  // And no section documents a command that is not there.
+  const std::set<std::string> known(help.commands.begin(), help.commands.end());
+  for (const auto& [section, options] : tables) {
+    INFO(section);
+    if (!options.empty() && section != "Global options") CHECK(known.count(section) == 1);
+  }
+}
+
+namespace {
+
+// Columns on a terminal: UTF-8 code points, CJK ideographs (U+3400-U+9FFF, three bytes led by
+// 0xE3-0xE9) taking two. Enough for the names below.
+std::size_t columns(std::string_view text) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if ((byte & 0xC0) == 0x80) continue;
+    width += byte >= 0xE3 && byte <= 0xE9 ? 2 : 1;
+  }
+  return width;
+}
+
+// The column where `word` starts in `line` (it must be there).
+std::size_t column_of(const std::string& line, const std::string& word) {
+  const auto at = line.find(word);
+  REQUIRE(at != std::string::npos);
+  return columns(std::string_view(line).substr(0, at));
+}
+
+// A copy of the shipped `success` scenario under another name, in `dir`.
+void write_scenario(const std::filesystem::path& dir, const std::string& name) {
+  json s = scenario("success");
+  s["name"] = name;
+  std::ofstream(dir / (name + ".json")) << s.dump(2);
+}
+
+}  // namespace
+
+TEST_CASE("the entries and status tables line up by display width: accents, CJK, 50-character names",
+          "[cli][table]") {
+  Fixture f;
+  TempDir scenarios;
+  const std::vector<std::string> names = {"café-ünïcödé", "東京-オフィス", std::string(50, 'n')};
+  for (const auto& name : names) write_scenario(scenarios.path(), name);
+  f.env["DIALKIT_MOCK_SCENARIOS"] = scenarios.path().string();
+
+  const auto entries = f.run({"entries", "--backend", "mock"});
+  INFO(describe(entries));
+  REQUIRE(entries.code == exit_ok);
+  const auto lines = lines_of(entries.out);
+  REQUIRE(lines.size() > names.size());
+  const std::size_t type_column = column_of(lines[0], "TYPE");
+  for (const auto& name : names) {
+    INFO(name);
+    const auto row = std::find_if(lines.begin(), lines.end(),
+                                  [&](const std::string& l) { return l.rfind(name + " ", 0) == 0; });
+    REQUIRE(row != lines.end());
+    // The TYPE value starts where the header's TYPE does.
+    const auto rest = row->find_first_not_of(' ', name.size());
+    CHECK(columns(std::string_view(*row).substr(0, rest)) == type_column);
+  }
+
+  // Two held dials with such names: status lines up its columns too.
+  std::vector<std::unique_ptr<Child>> holders;
+  for (const auto& name : {names[1], names[2]}) {
+    holders.push_back(std::make_unique<Child>(
+        dialkit_binary, std::vector<std::string>{"dial", name, "--backend", "mock", "--hangup-after", "30"}, f.env));
+    REQUIRE(holders.back()->wait_for_stdout(" connected "));
+  }
+  const auto status = f.run({"status", "--backend", "mock"});
+  INFO(describe(status));
+  REQUIRE(status.code == exit_ok);
+  const auto rows = lines_of(status.out);
+  REQUIRE(rows.size() == 3);
+  const std::size_t state_column = column_of(rows[0], "STATE");
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    INFO(rows[i]);
+    CHECK(column_of(rows[i], " connected ") + 1 == state_column);
+  }
+  for (auto& holder : holders) holder->send_signal(SIGTERM);
+  for (auto& holder : holders) CHECK(holder->finish().code == exit_ok);
 }

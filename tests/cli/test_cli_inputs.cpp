@@ -3,6 +3,7 @@
 // goes and ends where the file ends, saying so, instead of replaying an end nobody recorded.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -44,7 +45,7 @@ std::string describe(const Outcome& o) {
 TEST_CASE("dial: an option the mock scenario cannot honour exits 9 naming it, before anything is dialled",
           "[cli]") {
   Fixture f;
-  const auto o = f.run({"dial", "success", "--backend", "mock", "--callback", "555-0199", "--json"});
+  const auto o = f.run({"dial", "success", "--backend", "mock", "--callback", "555-0199"});
   INFO(describe(o));
   CHECK(o.code == exit_backend);
   CHECK(o.err.find("callback number (--callback)") != std::string::npos);
@@ -100,4 +101,131 @@ TEST_CASE("replay: a truncated trace plays what it holds and ends where it ends,
     CHECK(detail.find("cut.jsonl:4") != std::string::npos);
     CHECK(o.err.find("truncated") != std::string::npos);
   }
+}
+
+TEST_CASE("command-line mistakes are named, with the nearest known word suggested, and exit 2", "[cli]") {
+  Fixture f;
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases{
+      {{}, "dialkit: no command given (one of: backends, entries, dial, hangup, status, watch, replay)"},
+      {{"stauts"}, "dialkit: 'stauts' is not a dialkit command; did you mean 'status'?"},
+      {{"--plugin-path", "/nonexistent", "dail", "success"}, "'dail' is not a dialkit command; did you mean 'dial'?"},
+      {{"frobnicate"}, "'frobnicate' is not a dialkit command (commands: backends, entries, dial, hangup"},
+      {{"dial", "success", "--timout", "3"}, "dialkit: dial: unknown option --timout; did you mean --timeout?"},
+      {{"status", "--jsn"}, "dialkit: status: unknown option --jsn; did you mean --json?"},
+      {{"dial", "success", "--no-such-thing"}, "dialkit: dial: unknown option --no-such-thing\n"},
+      {{"dial", "success", "--timeout", "abc"}, "dialkit: --timeout: expected seconds > 0, got abc"},
+      {{"dial", "success", "--timeout=-1"}, "dialkit: --timeout: expected seconds > 0, got -1"},
+      {{"dial", "success", "--timeout", "0"}, "dialkit: --timeout: expected seconds > 0, got 0"},
+      {{"dial", "success", "--timeout", "0.0001"}, "--timeout: 0.0001 seconds is below the 1 ms resolution"},
+      {{"dial", "success", "--timeout", "1e400"}, "--timeout: expected seconds > 0, got 1e400"},
+      {{"dial", "success", "--timeout", "9000000"}, "--timeout: expected at most 8640000 seconds (100 days)"},
+      {{"dial", "success", "--hangup-after", "soon"}, "dialkit: --hangup-after: expected seconds >= 0, got soon"},
+      {{"dial", "success", "--redial", "x"}, "dialkit: --redial: expected a whole number from 0 to 1000, got x"},
+      {{"dial", "success", "--redial", "1001"}, "--redial: expected a whole number from 0 to 1000, got 1001"},
+      {{"dial"}, "dialkit: dial: entry is required"},
+  };
+  for (const auto& c : cases) {
+    std::string line;
+    for (const auto& a : c.args) line += a + " ";
+    SECTION("dialkit " + line) {
+      const auto o = f.run(c.args);
+      INFO(describe(o));
+      CHECK(o.code == exit_usage);
+      CHECK(o.err.find(c.says) != std::string::npos);
+      CHECK(o.err.find("--help' for usage.") != std::string::npos);
+      // The 309-digit range CLI11 printed for a double is gone, and nothing was dialled.
+      CHECK(o.err.find("179769313486") == std::string::npos);
+      CHECK(o.out.empty());
+    }
+  }
+}
+
+TEST_CASE("--version prints the project's version; values at the edges are taken", "[cli]") {
+  Fixture f;
+  const auto version = f.run({"--version"});
+  INFO(describe(version));
+  CHECK(version.code == 0);
+  CHECK(version.out == std::string("dialkit ") + DIALKIT_VERSION + "\n");
+
+  // The smallest timeout there is (1 ms) is honoured, not rounded to nothing: the dial ends
+  // with a timeout after its first event, and 0 seconds after connecting hangs up at once.
+  const auto quick = f.run({"dial", "success", "--backend", "mock", "--timeout", "0.001", "--json"});
+  INFO(describe(quick));
+  CHECK(quick.code == 7);
+  CHECK(quick.err.find("not connected within 1 ms") != std::string::npos);
+  const auto at_once = f.run({"dial", "success", "--backend", "mock", "--hangup-after=0", "--redial", "0"});
+  INFO(describe(at_once));
+  CHECK(at_once.code == 0);
+  CHECK(at_once.out.find("connected") != std::string::npos);
+}
+
+TEST_CASE("with --json, what the CLI says on stderr is one JSON object per line, errors with their codes", "[cli]") {
+  Fixture f;
+  const auto lines = [](const std::string& text) {
+    std::vector<json> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      INFO(line);
+      REQUIRE_NOTHROW(out.push_back(json::parse(line)));
+    }
+    return out;
+  };
+  SECTION("a failed dial") {
+    const auto o = f.run({"dial", "busy", "--backend", "mock", "--json"});
+    INFO(describe(o));
+    CHECK(o.code == 4);
+    const auto said = lines(o.err);
+    REQUIRE_FALSE(said.empty());
+    CHECK(said.front().contains("note"));
+    const auto& e = said.back().at("error");
+    CHECK(e.at("code") == "line_busy");
+    CHECK(e.at("class") == "line");
+    CHECK(e.at("exit_code") == 4);
+    CHECK(e.at("native_code") == 676);
+    CHECK(e.at("message").get<std::string>().find("dial busy failed") != std::string::npos);
+  }
+  SECTION("a usage error and an unknown entry") {
+    const auto usage = f.run({"status", "--jsn", "--json"});
+    INFO(describe(usage));
+    CHECK(usage.code == exit_usage);
+    const auto said = lines(usage.err);
+    REQUIRE(said.size() == 1);
+    CHECK(said[0].at("error").at("message") == "status: unknown option --jsn; did you mean --json?");
+    const auto unknown = f.run({"dial", "no-such-scenario", "--backend", "mock", "--json"});
+    INFO(describe(unknown));
+    CHECK(unknown.code == exit_usage);
+    const auto told = lines(unknown.err);
+    REQUIRE_FALSE(told.empty());
+    CHECK(told.back().at("error").at("code") == "unknown_entry");
+  }
+  SECTION("without --json the same error is one line of text") {
+    const auto o = f.run({"dial", "busy", "--backend", "mock"});
+    CHECK(o.err.find("dialkit: dial busy failed: line_busy") != std::string::npos);
+    CHECK(o.err.find("{\"error\"") == std::string::npos);
+  }
+}
+
+TEST_CASE("dial -q prints only the outcome", "[cli]") {
+  Fixture f;
+  const auto ok = f.run({"dial", "success", "--backend", "mock", "-q", "--hangup-after", "0"});
+  INFO(describe(ok));
+  CHECK(ok.code == 0);
+  CHECK(ok.out.rfind("connected: success on mock as ", 0) == 0);
+  CHECK(std::count(ok.out.begin(), ok.out.end(), '\n') == 1);
+  CHECK(ok.err == "dialkit: hung up\n");
+
+  const auto busy = f.run({"dial", "busy", "--backend", "mock", "--quiet"});
+  INFO(describe(busy));
+  CHECK(busy.code == 4);
+  CHECK(busy.out.empty());
+  CHECK(std::count(busy.err.begin(), busy.err.end(), '\n') == 1);
+  CHECK(busy.err.find("line_busy") != std::string::npos);
+
+  const auto both = f.run({"dial", "success", "--backend", "mock", "-q", "--json"});
+  CHECK(both.code == exit_usage);
+  CHECK(both.err.find("--json excludes --quiet") != std::string::npos);
 }
