@@ -144,7 +144,7 @@ TEST_CASE("command-line mistakes are named, with the nearest known word suggeste
   }
 }
 
-TEST_CASE("--version prints the project's version; values at the edges are taken", "[cli]") {
+TEST_CASE("dialkit --version prints the project's version, and values at the edges are taken", "[cli]") {
   Fixture f;
   const auto version = f.run({"--version"});
   INFO(describe(version));
