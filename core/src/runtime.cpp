@@ -23,6 +23,7 @@
 
 #include <boost/signals2/signal.hpp>
 
+#include "capabilities_internal.hpp"
 #include "runtime_internal.hpp"
 
 namespace dialkit {
@@ -315,6 +316,12 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   void shutdown();
 
   Result<std::shared_ptr<Backend>> backend(std::string_view name);
+  // The factory of a backend by name; none if there is no such backend.
+  std::shared_ptr<BackendFactory> factory(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    auto it = backends_.find(name);
+    return it == backends_.end() ? nullptr : it->second.factory;
+  }
   Result<Connection> dial(const std::string& backend_name, std::string_view entry,
                           DialOptions options, EventSlot handler);
   // Runs a delivery task for `connection` (0: none) on the runtime's executor.
@@ -1283,6 +1290,7 @@ std::shared_ptr<ConnectionCore> RuntimeCore::make_connection(std::string backend
 
 Result<Connection> RuntimeCore::dial(const std::string& backend_name, std::string_view entry,
                                      DialOptions options, EventSlot handler) {
+  if (auto ok = detail::check_dial_options(factory(backend_name).get(), backend_name, options); !ok) return fail(ok.error());
   auto b = backend(backend_name);
   if (!b) return fail(b.error());
   if (options.redial.attempts == 0) options.redial.attempts = 1;
@@ -1477,6 +1485,7 @@ std::vector<BackendSummary> Runtime::backends() const {
     s.is_fake = slot.factory->is_fake();
     if (auto probe = slot.factory->probe_with(core_->context_for(name)); !probe)
       s.unusable = probe.error();
+    s.capabilities = detail::declared_capabilities(*slot.factory, name).value_or(Capabilities{});
     out.push_back(std::move(s));
   }
   return out;
@@ -1485,6 +1494,11 @@ std::vector<BackendSummary> Runtime::backends() const {
 std::vector<PluginRefusal> Runtime::refused_plugins() const {
   std::lock_guard lock(core_->mutex_);
   return core_->refused_;
+}
+
+Result<void> Runtime::check_dial_options(std::string_view backend, const DialOptions& options) const {
+  const std::string name(backend);
+  return detail::check_dial_options(core_->factory(name).get(), name, options);
 }
 
 Result<Dialer> Runtime::dialer(std::string_view backend) {
