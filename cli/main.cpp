@@ -45,7 +45,9 @@ int run(int argc, char** argv) {
                "Load plugins even from files or directories others can write to");
 
   auto* backends = app.add_subcommand(
-      "backends", "List the backends: description, plugin path, usable or why not; refused plugins");
+      "backends", "List the backends: description, plugin path, usable or why not, capabilities; refused plugins");
+  bool backends_json = false;
+  backends->add_flag("--json", backends_json, "Print one JSON object: the backends with their capabilities, the refused plugins");
 
   std::string entries_backend;
   auto* entries = app.add_subcommand("entries", "List the entries (phone-book entries, peers, scenarios) of a backend");
@@ -126,7 +128,7 @@ int run(int argc, char** argv) {
     return app.exit(e) == 0 ? to_int(ExitCode::ok) : to_int(ExitCode::usage);
   }
 
-  if (*backends) return run_backends(global);
+  if (*backends) return run_backends(global, backends_json);
   if (*entries) return run_entries(global, given(entries_backend_opt, entries_backend));
   if (*dial) {
     keep_secrets_out_of_core_dumps();
