@@ -520,7 +520,8 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   // An option the backend does not declare is refused before the backend is even probed
   // (Dialer::dial() would refuse it too, once the backend is usable).
   if (args.backend)
-    if (auto ok = runtime.check_dial_options(*args.backend, options); !ok) return report(ok.error(), "cannot dial " + args.entry);
+    if (auto ok = runtime.check_dial_options(*args.backend, options); !ok)
+      return report(ok.error(), "cannot dial " + args.entry);
   auto dialer = choose_dialer(runtime, args.backend);
   if (!dialer) return report(dialer.error(), "cannot use backend " + args.backend.value_or("(default)"));
 

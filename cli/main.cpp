@@ -47,7 +47,8 @@ int run(int argc, char** argv) {
   auto* backends = app.add_subcommand(
       "backends", "List the backends: description, plugin path, usable or why not, capabilities; refused plugins");
   bool backends_json = false;
-  backends->add_flag("--json", backends_json, "Print one JSON object: the backends with their capabilities, the refused plugins");
+  backends->add_flag("--json", backends_json,
+                     "Print one JSON object: the backends with their capabilities, the refused plugins");
 
   std::string entries_backend;
   auto* entries = app.add_subcommand("entries", "List the entries (phone-book entries, peers, scenarios) of a backend");

@@ -1290,7 +1290,8 @@ std::shared_ptr<ConnectionCore> RuntimeCore::make_connection(std::string backend
 
 Result<Connection> RuntimeCore::dial(const std::string& backend_name, std::string_view entry,
                                      DialOptions options, EventSlot handler) {
-  if (auto ok = detail::check_dial_options(factory(backend_name).get(), backend_name, options); !ok) return fail(ok.error());
+  if (auto ok = detail::check_dial_options(factory(backend_name).get(), backend_name, options); !ok)
+    return fail(ok.error());
   auto b = backend(backend_name);
   if (!b) return fail(b.error());
   if (options.redial.attempts == 0) options.redial.attempts = 1;
