@@ -24,7 +24,9 @@ CommandLine::CommandLine()
                "Load plugins even from files or directories others can write to");
 
   backends = app.add_subcommand(
-      "backends", "List the backends: description, plugin path, usable or why not; refused plugins");
+      "backends", "List the backends: description, plugin path, usable or why not, capabilities; refused plugins");
+  backends->add_flag("--json", backends_json,
+                     "Print one JSON object: the backends with their capabilities, the refused plugins");
 
   entries = app.add_subcommand("entries", "List the entries (phone-book entries, peers, scenarios) of a backend");
   entries_backend_opt =

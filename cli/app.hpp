@@ -22,6 +22,7 @@ struct CommandLine {
   GlobalOptions global;
 
   CLI::App* backends = nullptr;
+  bool backends_json = false;
 
   CLI::App* entries = nullptr;
   std::string entries_backend;

@@ -419,9 +419,38 @@ std::vector<LiveConnection> matching(const std::vector<LiveConnection>& all,
   return found;
 }
 
+// A declaration as JSON: the names of what it declares (DESIGN.md section 7).
+nlohmann::json capabilities_json(const Capabilities& c) {
+  nlohmann::json options = nlohmann::json::array();
+  for (const auto& info : dial_option_table)
+    if (c.honours(info.option)) options.push_back(std::string(info.name));
+  nlohmann::json pauses = nlohmann::json::array();
+  for (const auto& info : state_table)
+    if (info.group == StateGroup::paused && c.can_pause(info.state)) pauses.push_back(std::string(info.name));
+  return {{"dial_options", std::move(options)},
+          {"paused_states", std::move(pauses)},
+          {"connection_info", nlohmann::json::array()},  // no field is defined yet (section 8)
+          {"phone_book", nlohmann::json::array()},       // no operation is defined yet (section 9)
+          {"watch", std::string(watch_kind_name(c.watch))},
+          {"hangup_by_id", c.hangup_by_id},
+          {"idle_disconnect", c.idle_disconnect}};
+}
+
+// One line for people: the dial options, the pauses, the watch and hang-up by id.
+std::string capabilities_summary(const Capabilities& c) {
+  std::string options;
+  for (const auto& info : dial_option_table)
+    if (c.honours(info.option)) options += (options.empty() ? "" : ", ") + std::string(info.name);
+  std::size_t pauses = 0;
+  for (const auto& info : state_table)
+    if (info.group == StateGroup::paused && c.can_pause(info.state)) ++pauses;
+  return "options: " + (options.empty() ? std::string("none") : options) + "; pauses: " + std::to_string(pauses) +
+         "; watch: " + std::string(watch_kind_name(c.watch)) + "; hang-up by id: " + (c.hangup_by_id ? "yes" : "no");
+}
+
 }  // namespace
 
-int run_backends(const GlobalOptions& global) {
+int run_backends(const GlobalOptions& global, bool json) {
   Runtime runtime(runtime_options(global));
   const auto backends = runtime.backends();
   std::optional<std::string> default_name;
@@ -430,6 +459,25 @@ int run_backends(const GlobalOptions& global) {
       default_name = b.name;
       break;
     }
+  if (json) {
+    nlohmann::json out{{"backends", nlohmann::json::array()}, {"refused", nlohmann::json::array()}};
+    for (const auto& b : backends) {
+      nlohmann::json unusable = nullptr;
+      if (b.unusable) unusable = {{"code", std::string(b.unusable->name())}, {"message", b.unusable->message()}};
+      out["backends"].push_back({{"name", b.name},
+                                 {"description", b.description},
+                                 {"path", b.path},
+                                 {"fake", b.is_fake},
+                                 {"default", default_name && *default_name == b.name},
+                                 {"usable", !b.unusable},
+                                 {"unusable", std::move(unusable)},
+                                 {"capabilities", capabilities_json(b.capabilities)}});
+    }
+    for (const auto& r : runtime.refused_plugins())
+      out["refused"].push_back({{"path", r.path.string()}, {"message", r.error.message()}});
+    emit(out.dump());
+    return to_int(ExitCode::ok);
+  }
   if (backends.empty()) std::cout << "No backends found.\n";
   for (const auto& b : backends) {
     std::cout << b.name;
@@ -437,7 +485,7 @@ int run_backends(const GlobalOptions& global) {
     if (default_name && *default_name == b.name) std::cout << "  (default)";
     std::cout << "\n  description: " << b.description << "\n  path: " << b.path
               << "\n  status: " << (b.unusable ? "unusable: " + b.unusable->message() : "usable")
-              << '\n';
+              << "\n  capabilities: " << capabilities_summary(b.capabilities) << '\n';
   }
   const auto refused = runtime.refused_plugins();
   if (!refused.empty()) {
@@ -507,6 +555,11 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   }
 
   Runtime runtime(runtime_options(global));
+  // An option the backend does not declare is refused before the backend is even probed
+  // (Dialer::dial() would refuse it too, once the backend is usable).
+  if (args.backend)
+    if (auto ok = runtime.check_dial_options(*args.backend, options); !ok)
+      return report(ok.error(), "cannot dial " + args.entry);
   auto dialer = choose_dialer(runtime, args.backend);
   if (!dialer) return report(dialer.error(), "cannot use backend " + args.backend.value_or("(default)"));
 

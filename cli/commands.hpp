@@ -29,7 +29,7 @@ struct DialArgs {
   std::optional<std::chrono::milliseconds> hangup_after;
 };
 
-int run_backends(const GlobalOptions& global);
+int run_backends(const GlobalOptions& global, bool json);
 int run_entries(const GlobalOptions& global, const std::optional<std::string>& backend);
 int run_dial(const GlobalOptions& global, const DialArgs& args);
 int run_hangup(const GlobalOptions& global, const std::string& target,

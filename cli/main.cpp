@@ -118,7 +118,7 @@ int run(int argc, char** argv) {
     return usage_error(std::string(command ? command->get_name() + ": " : "") + e.what(), command);
   }
 
-  if (*line.backends) return run_backends(line.global);
+  if (*line.backends) return run_backends(line.global, line.backends_json);
   if (*line.entries) return run_entries(line.global, given(line.entries_backend_opt, line.entries_backend));
   if (*line.dial) {
     keep_secrets_out_of_core_dumps();

@@ -6,6 +6,7 @@
 
 #include <dialkit/install_dirs.hpp>
 
+#include "capabilities_internal.hpp"
 #include "plugin_loader_internal.hpp"
 #include "plugin_record.hpp"
 
@@ -355,18 +356,24 @@ class GuardedBackend final : public Backend {
   std::string name_;
 };
 
-// Stands between the runtime and a plugin's factory: name(), description() and is_fake() were
-// read (guarded) when the plugin loaded; probe and create are guarded here, and so is every
-// member of the backend (and session) it creates, so that an exception from the plugin
-// becomes an error and never reaches the user's process.
+// Stands between the runtime and a plugin's factory: name(), description(), is_fake() and
+// capabilities() were read (guarded) when the plugin loaded; probe and create are guarded
+// here, and so is every member of the backend (and session) it creates, so that an exception
+// from the plugin becomes an error and never reaches the user's process.
 class GuardedFactory final : public BackendFactory {
  public:
-  GuardedFactory(std::shared_ptr<BackendFactory> inner, std::string name, std::string description, bool fake)
-      : inner_(std::move(inner)), name_(std::move(name)), description_(std::move(description)), fake_(fake) {}
+  GuardedFactory(std::shared_ptr<BackendFactory> inner, std::string name, std::string description, bool fake,
+                 Capabilities capabilities)
+      : inner_(std::move(inner)),
+        name_(std::move(name)),
+        description_(std::move(description)),
+        fake_(fake),
+        capabilities_(capabilities) {}
 
   [[nodiscard]] std::string name() const override { return name_; }
   [[nodiscard]] std::string description() const override { return description_; }
   [[nodiscard]] bool is_fake() const override { return fake_; }
+  [[nodiscard]] Capabilities capabilities() const override { return capabilities_; }
   [[nodiscard]] Result<void> probe() const override {
     return guarded_call<void>(name_, "factory's probe()", Errc::backend_unavailable, [&] { return inner_->probe(); });
   }
@@ -387,6 +394,7 @@ class GuardedFactory final : public BackendFactory {
   std::string name_;
   std::string description_;
   bool fake_;
+  Capabilities capabilities_;
 };
 
 // Reads what the runtime needs of a plugin's factory once, guarded, and checks the name
@@ -396,6 +404,7 @@ Result<std::shared_ptr<BackendFactory>> guard_factory(const fs::path& file, std:
   std::string name;
   std::string description;
   bool fake = false;
+  Capabilities capabilities;
   std::string_view calling = "name()";
   try {
     name = factory->name();
@@ -403,6 +412,8 @@ Result<std::shared_ptr<BackendFactory>> guard_factory(const fs::path& file, std:
     description = factory->description();
     calling = "is_fake()";
     fake = factory->is_fake();
+    calling = "capabilities()";
+    capabilities = factory->capabilities();
   } catch (...) {
     return fail(refusal(shown(file) + ": the factory's " + std::string(calling) +
                         " threw: " + thrown_text(std::current_exception())));
@@ -414,8 +425,10 @@ Result<std::shared_ptr<BackendFactory>> guard_factory(const fs::path& file, std:
   if (name != record.name)
     return fail(refusal(shown(file) + ": the factory's name() is \"" + name + "\", its plugin record says \"" +
                         record.name + "\""));
-  return std::shared_ptr<BackendFactory>(
-      std::make_shared<GuardedFactory>(std::move(factory), std::move(name), std::move(description), fake));
+  if (auto known = detail::check_declaration(capabilities); !known)
+    return fail(refusal(shown(file) + ": the factory's capabilities(): " + known.error().detail));
+  return std::shared_ptr<BackendFactory>(std::make_shared<GuardedFactory>(
+      std::move(factory), std::move(name), std::move(description), fake, capabilities));
 }
 
 // The loader's own message for a failed load or symbol lookup (dlerror on POSIX).

@@ -6,6 +6,7 @@
 #include <dialkit/backend.hpp>
 #include <dialkit/plugin_loader.hpp>
 
+#include "capabilities_internal.hpp"
 #include "guarded_scheduler.hpp"
 #include "runtime_core.hpp"
 #include "watch.hpp"
@@ -181,9 +182,16 @@ std::vector<BackendSummary> RuntimeCore::backends() {
     s.is_fake = slot->factory->is_fake();
     std::lock_guard making(slot->making);
     if (auto probe = slot->factory->probe_with(context_for(name)); !probe) s.unusable = probe.error();
+    s.capabilities = detail::declared_capabilities(*slot->factory, name).value_or(Capabilities{});
     out.push_back(std::move(s));
   }
   return out;
+}
+
+std::shared_ptr<BackendFactory> RuntimeCore::factory(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto it = backends_.find(name);
+  return it == backends_.end() ? nullptr : it->second->factory;
 }
 
 std::vector<PluginRefusal> RuntimeCore::refused_plugins() const {
@@ -279,6 +287,9 @@ Result<void> RuntimeCore::validate_dial(const std::string& backend_name, const B
 
 Result<std::shared_ptr<ConnectionCore>> RuntimeCore::dial(const std::string& backend_name, std::string_view entry,
                                                           DialOptions options, EventSlot handler) {
+  // Options the backend does not declare are refused before it is probed or made (section 7).
+  if (auto ok = detail::check_dial_options(factory(backend_name).get(), backend_name, options); !ok)
+    return fail(ok.error());
   auto slot = ready_slot(backend_name);
   if (!slot) return fail(slot.error());
   if (auto valid = validate_dial(backend_name, *(*slot)->factory, options); !valid) return fail(valid.error());
@@ -460,6 +471,11 @@ Result<void> Runtime::load_plugin_file(const std::filesystem::path& file, bool a
 }
 
 std::vector<BackendSummary> Runtime::backends() const { return core_->backends(); }
+
+Result<void> Runtime::check_dial_options(std::string_view backend, const DialOptions& options) const {
+  const std::string name(backend);
+  return detail::check_dial_options(core_->factory(name).get(), name, options);
+}
 
 std::vector<PluginRefusal> Runtime::refused_plugins() const { return core_->refused_plugins(); }
 

@@ -38,6 +38,8 @@ class RuntimeCore final : public ConnectionHost, public std::enable_shared_from_
   Result<std::shared_ptr<Backend>> backend(std::string_view name);
   [[nodiscard]] std::vector<BackendSummary> backends();
   [[nodiscard]] std::vector<PluginRefusal> refused_plugins() const;
+  // The factory of a backend by name; none if there is no such backend.
+  [[nodiscard]] std::shared_ptr<BackendFactory> factory(const std::string& name) const;
 
   // --- dials and watches ---
   Result<std::shared_ptr<ConnectionCore>> dial(const std::string& backend_name, std::string_view entry,

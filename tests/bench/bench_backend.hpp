@@ -61,6 +61,8 @@ class BenchFactory final : public BackendFactory {
   [[nodiscard]] std::string name() const override { return "bench"; }
   [[nodiscard]] std::string description() const override { return "benchmark backend"; }
   [[nodiscard]] bool is_fake() const override { return true; }
+  // The benchmarks dial with no options: nothing to honour.
+  [[nodiscard]] Capabilities capabilities() const override { return {}; }
   [[nodiscard]] Result<void> probe() const override { return {}; }
   Result<std::unique_ptr<Backend>> create(const BackendContext&) override {
     return std::unique_ptr<Backend>(new BenchBackend(control_));

@@ -82,6 +82,23 @@ TEST_CASE("mock dial: the phone number given to the dial shows in status()", "[m
   CHECK(c.status().device.phone_number == "0800-123");
 }
 
+TEST_CASE("mock: the factory declares every dial option and pause, a polling watch and hang-up by id",
+          "[mock][capabilities]") {
+  const auto declared = dialkit::mock::make_factory()->capabilities();
+  for (const auto& info : dialkit::dial_option_table) {
+    INFO(info.name);
+    CHECK(declared.honours(info.option));
+  }
+  for (const auto& info : dialkit::state_table) {
+    INFO(info.name);
+    CHECK(declared.can_pause(info.state) == (info.group == dialkit::StateGroup::paused));
+  }
+  CHECK(declared.watch == dialkit::WatchKind::polling);
+  CHECK(declared.hangup_by_id);
+}
+
+// The mock declares both options; whether one scenario can honour them is the mock's own
+// entry-level check, which names the scenario.
 TEST_CASE("mock dial: an option the scenario cannot honour is refused with not_supported, before it dials",
           "[mock][integration]") {
   Harness h;

@@ -6,6 +6,8 @@
 
 #include <set>
 
+#include "networkmanager.hpp"
+
 #include "tables.hpp"
 
 #if defined(DIALKIT_HAVE_NM_HEADERS)
@@ -28,6 +30,19 @@ void check_unique_names(const std::array<StateRow, N>& t) {
 }
 
 }  // namespace
+
+TEST_CASE("networkmanager: declares credentials, retry_authentication, a watch by events and hang-up by id",
+          "[nm][capabilities]") {
+  const auto declared = dialkit::networkmanager::make_factory()->capabilities();
+  CHECK(declared == Capabilities{}
+                        .with(DialOption::credentials)
+                        .with_pause(State::retry_authentication)
+                        .with_watch(WatchKind::events)
+                        .with_hangup_by_id());
+  // ActivateConnection dials a profile as stored; NM has no callback: core refuses both.
+  CHECK_FALSE(declared.honours(DialOption::phone_number));
+  CHECK_FALSE(declared.honours(DialOption::callback_number));
+}
 
 TEST_CASE("NMDeviceState maps exactly as DESIGN section 4", "[nm][tables]") {
   REQUIRE(device_states.size() == 13);

@@ -94,6 +94,7 @@ class BrokenFactory final : public BackendFactory {
  public:
   std::string name() const override { return "broken"; }
   std::string description() const override { return "breaks the backend contract on purpose"; }
+  Capabilities capabilities() const override { return Capabilities{}.with(DialOption::credentials); }
   Result<void> probe() const override { return {}; }
   Result<std::unique_ptr<Backend>> create(const BackendContext& context) override {
     return std::unique_ptr<Backend>(new BrokenBackend(context.scheduler));
@@ -104,6 +105,7 @@ class UnavailableFactory final : public BackendFactory {
  public:
   std::string name() const override { return "absent"; }
   std::string description() const override { return "a platform that is not here"; }
+  Capabilities capabilities() const override { return {}; }
   Result<void> probe() const override {
     return fail(make_error(Errc::backend_unavailable, "no such daemon"));
   }
@@ -113,6 +115,27 @@ class UnavailableFactory final : public BackendFactory {
 };
 
 }  // namespace
+
+TEST_CASE("the template backend declares credentials and retry_authentication; core refuses the rest",
+          "[conformance][capabilities]") {
+  auto factory = std::make_shared<dialkit_template::TemplateFactory>();
+  CHECK(factory->capabilities() ==
+        Capabilities{}.with(DialOption::credentials).with_pause(State::retry_authentication));
+  RuntimeOptions o;
+  o.load_plugins = false;
+  o.scheduler = std::make_shared<VirtualScheduler>();
+  o.delivery = RuntimeOptions::Delivery::inline_delivery;
+  Runtime runtime(o);
+  runtime.add_backend(factory);
+  auto dialer = runtime.dialer("template");
+  REQUIRE(dialer);
+  DialOptions phone;
+  phone.phone_number = "0800-123";
+  auto refused = dialer->dial("demo", phone);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::not_supported);
+  CHECK_THAT(refused.error().detail, Catch::Contains("phone_number") && Catch::Contains("the template backend"));
+}
 
 TEST_CASE("the template backend passes the conformance suite in virtual time", "[conformance]") {
   dialkit_template::TemplateFactory factory;

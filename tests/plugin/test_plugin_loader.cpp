@@ -54,11 +54,14 @@ namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using dialkit::BackendContext;
 using dialkit::BackendFactory;
+using dialkit::Capabilities;
+using dialkit::DialOption;
 using dialkit::Errc;
 using dialkit::LoadedPlugin;
 using dialkit::PluginScan;
 using dialkit::PluginSearchOptions;
 using dialkit::Result;
+using dialkit::State;
 
 const fs::path good_fixture = DIALKIT_FIXTURE_GOOD;
 const fs::path wrong_abi_fixture = DIALKIT_FIXTURE_WRONG_ABI;
@@ -237,6 +240,8 @@ TEST_CASE("a good plugin loads and its factory creates a working backend", "[plu
   CHECK(plugin.factory->name() == "fixture");
   CHECK(plugin.factory->description() == "loader test fixture");
   CHECK_FALSE(plugin.factory->is_fake());
+  CHECK(plugin.factory->capabilities() ==
+        Capabilities{}.with(DialOption::credentials).with_pause(State::retry_authentication));
   CHECK(plugin.factory->probe().has_value());
 
   auto backend = plugin.factory->create(BackendContext{});
@@ -1027,13 +1032,19 @@ TEST_CASE("every directory from the root down is checked, for the file and each 
 TEST_CASE("a factory whose name, description, probe or create throws is refused or fails, never throws",
           "[plugin][guard]") {
   TempDir dir;
-  SECTION("name() and description() throwing refuse the plugin with the text") {
-    for (const std::string kind : {"name", "description"}) {
+  SECTION("name(), description() and capabilities() throwing refuse the plugin with the text") {
+    for (const std::string kind : {"name", "description", "capabilities"}) {
       const auto file = dir.add(fixture(kind + "-throws"));
       CHECK_THAT(refusal_of(file), Contains(file.string()) && Contains("the factory's " + kind + "() threw") &&
                                        Contains("the fixture's " + kind + "() broke"));
       CHECK_FALSE(is_loaded(file));
     }
+  }
+  SECTION("a declaration of what this host does not know refuses the plugin, saying what") {
+    const auto file = dir.add(fixture("capabilities-bad"));
+    CHECK_THAT(refusal_of(file), Contains(file.string()) && Contains("the factory's capabilities()") &&
+                                     Contains("not paused states"));
+    CHECK_FALSE(is_loaded(file));
   }
   SECTION("probe() and create() throwing become errors") {
     const auto probe = require_loaded(dir.add(fixture("probe-throws")));

@@ -223,6 +223,19 @@ TEST_CASE("pppd session: IPCP refused after a right password is negotiation_fail
   CHECK(last.error->native_code == 16);
 }
 
+TEST_CASE("pppd backend: declares credentials, retry_authentication, a polling watch and hang-up by id",
+          "[pppd][capabilities]") {
+  const auto declared = dialkit::pppd::make_factory()->capabilities();
+  CHECK(declared == Capabilities{}
+                        .with(DialOption::credentials)
+                        .with_pause(State::retry_authentication)
+                        .with_watch(WatchKind::polling)
+                        .with_hangup_by_id());
+  CHECK_FALSE(declared.honours(DialOption::phone_number));
+  CHECK_FALSE(declared.honours(DialOption::callback_number));
+}
+
+// Core refuses them (the pppd backend does not declare them), naming option and backend.
 TEST_CASE("pppd backend: a phone number or callback number is refused before pppd runs",
           "[pppd][session]") {
   Fixture f;

@@ -96,6 +96,21 @@ TEST_CASE("ras fake: the first RasDial asks for paused states only when the call
   CHECK(emulator_of(rig.control()).record().last_callback.empty());  // no "*" without pauses
 }
 
+TEST_CASE("ras fake: the factory declares everything RasDial takes", "[ras][capabilities]") {
+  const auto declared = make_factory()->capabilities();
+  for (const auto& info : dial_option_table) {
+    INFO(info.name);
+    CHECK(declared.honours(info.option));
+  }
+  for (const auto& info : state_table) {
+    INFO(info.name);
+    CHECK(declared.can_pause(info.state) == (info.group == StateGroup::paused));
+  }
+  CHECK(declared.watch == WatchKind::events);
+  CHECK(declared.hangup_by_id);
+  CHECK_FALSE(declared.idle_disconnect);
+}
+
 TEST_CASE("ras fake: backend options are checked", "[ras]") {
   CHECK(settings_from_options({{"poll_ms", "5"}, {"phonebook", "C:\\x.pbk"}}).value().poll_interval.count() == 5);
   CHECK_FALSE(settings_from_options({{"poll_ms", "-1"}}));

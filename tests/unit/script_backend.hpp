@@ -121,14 +121,23 @@ class ScriptBackend final : public Backend {
   std::shared_ptr<BackendLog> log_;
 };
 
+// Every dial option, every pause, a watch by events and hang-up by id: what the script backend
+// does (it takes whatever the test reports).
+inline Capabilities script_capabilities() {
+  Capabilities c;
+  for (const auto& info : dial_option_table) c.with(info.option);
+  return c.with_every_pause().with_watch(WatchKind::events).with_hangup_by_id();
+}
+
 class ScriptFactory final : public BackendFactory {
  public:
   explicit ScriptFactory(std::shared_ptr<BackendLog> log, std::string name = "script", bool fake = false,
-                         bool usable = true)
-      : log_(std::move(log)), name_(std::move(name)), fake_(fake), usable_(usable) {}
+                         bool usable = true, Capabilities declared = script_capabilities())
+      : log_(std::move(log)), name_(std::move(name)), fake_(fake), usable_(usable), declared_(declared) {}
   std::string name() const override { return name_; }
   std::string description() const override { return "scripted test backend"; }
   bool is_fake() const override { return fake_; }
+  Capabilities capabilities() const override { return declared_; }
   Result<void> probe() const override {
     if (!usable_) return fail(make_error(Errc::backend_unavailable, "no such platform here"));
     return {};
@@ -148,6 +157,7 @@ class ScriptFactory final : public BackendFactory {
   std::string name_;
   bool fake_;
   bool usable_;
+  Capabilities declared_;
 };
 
 // Collects delivered events; checks that deliveries never overlap.

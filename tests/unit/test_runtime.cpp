@@ -52,6 +52,7 @@ class BlockingFactory final : public BackendFactory {
       : log_(std::move(log)), gate_(std::move(gate)), where_(where) {}
   std::string name() const override { return "slow"; }
   std::string description() const override { return "a backend whose probe or create waits"; }
+  Capabilities capabilities() const override { return script_capabilities(); }
   Result<void> probe() const override {
     if (where_ == Blocks::probe) gate_->pass();
     return {};

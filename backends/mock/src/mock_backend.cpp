@@ -101,8 +101,9 @@ bool matches(const std::optional<std::string>& expected, std::string_view given)
   return expected ? given == *expected : !given.empty();
 }
 
-// The dial options a scenario can honour: a phone number replaces the one the scenario dials
-// (status() and the registry show it), so it needs a scenario that dials one; a callback
+// The dial options a scenario can honour. The mock declares both (MockFactory::capabilities());
+// this is the entry-level check beside core's: a phone number replaces the one the scenario
+// dials (status() and the registry show it), so it needs a scenario that dials one; a callback
 // number answers a callback_set_by_caller pause, so it needs a scenario that has one (not a
 // replayed pause, which goes on by itself). Anything else is refused before the dial starts
 // (DESIGN.md section 3: honoured or refused, never ignored).
@@ -987,6 +988,22 @@ std::string MockFactory::name() const { return std::string(backend_name); }
 
 std::string MockFactory::description() const {
   return "scripted dials from scenario files and recorded traces (for tests and demos)";
+}
+
+// What scenarios can script: credentials (checked against the scenario's expected ones), a
+// phone number (for a scenario that dials one), a callback number (for one with a
+// callback_set_by_caller pause), multilink bundles (subentry steps), EAP (the invoke_eap_ui
+// pause) and every other pause. The registry is polled for others' dials.
+Capabilities MockFactory::capabilities() const {
+  return Capabilities{}
+      .with(DialOption::credentials)
+      .with(DialOption::phone_number)
+      .with(DialOption::callback_number)
+      .with(DialOption::multilink)
+      .with(DialOption::eap)
+      .with_every_pause()
+      .with_watch(WatchKind::polling)
+      .with_hangup_by_id();
 }
 
 Result<void> MockFactory::probe() const { return {}; }

@@ -26,6 +26,10 @@ class NetworkManagerFactory final : public BackendFactory {
  public:
   [[nodiscard]] std::string name() const override { return backend_name; }
   [[nodiscard]] std::string description() const override;
+  // Credentials (the secret agent), the retry_authentication pause, a watch by NM's signals,
+  // hang-up by id; not a phone or callback number (core refuses those before anything reaches
+  // NM): ActivateConnection dials a profile as it is stored, and NM has no callback.
+  [[nodiscard]] Capabilities capabilities() const override;
   [[nodiscard]] Result<void> probe() const override;
   // Honours the `bus_address` option, as create() does.
   [[nodiscard]] Result<void> probe_with(const BackendContext& context) const override;

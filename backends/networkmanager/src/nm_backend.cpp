@@ -1194,16 +1194,6 @@ class NmBackend final : public Backend {
   }
 
   Result<std::unique_ptr<Session>> dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) override {
-    // Honoured or refused, never ignored (DESIGN.md section 3), before anything reaches NM:
-    // ActivateConnection dials a profile as it is stored, and NM has no callback.
-    if (request.phone_number)
-      return fail(make_error(Errc::not_supported,
-                             "the networkmanager backend cannot honour a phone number (--phone): NetworkManager "
-                             "dials the number stored in the connection profile"));
-    if (request.callback_number)
-      return fail(make_error(Errc::not_supported,
-                             "the networkmanager backend cannot honour a callback number (--callback): "
-                             "NetworkManager has no callback"));
     Result<std::shared_ptr<DialState>> started = fail(bus_->gone());
     if (!bus_->run([&] { started = bus_->dial(request, std::move(reporter)); })) return fail(bus_->gone());
     if (!started) return fail(started.error());
@@ -1236,6 +1226,14 @@ class NmBackend final : public Backend {
 };
 
 }  // namespace
+
+Capabilities NetworkManagerFactory::capabilities() const {
+  return Capabilities{}
+      .with(DialOption::credentials)
+      .with_pause(State::retry_authentication)
+      .with_watch(WatchKind::events)
+      .with_hangup_by_id();
+}
 
 std::string NetworkManagerFactory::description() const {
   return "NetworkManager over D-Bus: connection profiles, activation, secret agent";

@@ -216,7 +216,6 @@ class PppdBackend final : public Backend {
 
   Result<std::unique_ptr<Session>> dial(const DialRequest& request,
                                         std::shared_ptr<Reporter> reporter) override {
-    if (auto ok = check_dial_options(request); !ok) return fail(ok.error());
     if (!valid_entry_name(request.entry))
       return fail(make_error(Errc::unknown_entry, "\"" + request.entry + "\" is not a peer name"));
     std::error_code ec;
@@ -266,23 +265,6 @@ class PppdBackend final : public Backend {
 void module_anchor() {}
 
 }  // namespace
-
-Result<void> check_dial_options(const DialRequest& request) {
-  // pppd 2.4.9 has no phone-number option (`-T` is chat's: pppd refuses it as unrecognized);
-  // the number lives in the peer's connect command, which dialkit cannot rewrite soundly.
-  if (request.phone_number)
-    return fail(make_error(Errc::not_supported,
-                           "the pppd backend cannot honour a phone number (option phone_number, --phone): "
-                           "pppd has no phone-number option; the number is part of the peer's connect "
-                           "(chat) script, so dial a peer whose script has the number"));
-  // pppd's `callback` option asks the server to call back (CBCP), then pppd exits 14 without
-  // waiting for the call: nothing would answer it.
-  if (request.callback_number)
-    return fail(make_error(Errc::not_supported,
-                           "the pppd backend cannot honour a callback number (option callback_number, "
-                           "--callback): pppd does not wait for the server's call back"));
-  return {};
-}
 
 Result<Settings> settings_from_options(const std::map<std::string, std::string>& options) {
   Settings s;
@@ -395,6 +377,20 @@ std::vector<LiveConnection> scan_live(const Settings& s) { return scan_live_with
 PppdFactory::PppdFactory(fs::path pppd) : pppd_(std::move(pppd)) {}
 
 std::string PppdFactory::name() const { return std::string(backend_name); }
+
+// Credentials go to pppd over the helper's channel; a rejected password pauses in
+// retry_authentication. Not a phone number: pppd 2.4.9 has no phone-number option (`-T` is
+// chat's: pppd refuses it as unrecognized) and the number lives in the peer's connect (chat)
+// script, which dialkit cannot rewrite soundly. Not a callback number: pppd's `callback` option
+// asks the server to call back (CBCP), then pppd exits 14 without waiting for the call. Others'
+// sessions are found by scanning /run/ppp*.pid now and then; any of them is hung up by id.
+Capabilities PppdFactory::capabilities() const {
+  return Capabilities{}
+      .with(DialOption::credentials)
+      .with_pause(State::retry_authentication)
+      .with_watch(WatchKind::polling)
+      .with_hangup_by_id();
+}
 
 std::string PppdFactory::description() const {
   return "Linux pppd: dials the peers in /etc/ppp/peers by running pppd with dialkit's plugin";

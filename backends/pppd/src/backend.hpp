@@ -48,12 +48,6 @@ struct Settings {
 // does the same for nm-pppd-plugin.so).
 [[nodiscard]] Result<void> check_helper_plugin(const std::filesystem::path& file);
 
-// Options pppd cannot honour are refused before anything is dialled, with
-// Errc::not_supported naming the option and the backend (DESIGN.md section 3): a phone
-// number (pppd has no option for one: the number is in the peer's connect/chat script) and a
-// callback number (pppd does not wait for a call back).
-[[nodiscard]] Result<void> check_dial_options(const DialRequest& request);
-
 // The peers of a directory: regular files with a sane name (no dot files, no backups).
 [[nodiscard]] Result<std::vector<Entry>> list_peers(const std::filesystem::path& dir);
 [[nodiscard]] bool valid_entry_name(std::string_view name) noexcept;
@@ -80,6 +74,9 @@ class PppdFactory final : public BackendFactory {
   explicit PppdFactory(std::filesystem::path pppd = "/usr/sbin/pppd");
   [[nodiscard]] std::string name() const override;
   [[nodiscard]] std::string description() const override;
+  // Credentials, the retry_authentication pause, a polling watch, hang-up by id; not a phone
+  // or callback number (core refuses those before anything is dialled).
+  [[nodiscard]] Capabilities capabilities() const override;
   [[nodiscard]] Result<void> probe() const override;
   Result<std::unique_ptr<Backend>> create(const BackendContext& context) override;
 

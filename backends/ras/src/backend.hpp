@@ -46,6 +46,10 @@ class DIALKIT_SYMBOL_VISIBLE RasFactory final : public BackendFactory {
   explicit RasFactory(ApiLoader loader);
   [[nodiscard]] std::string name() const override;
   [[nodiscard]] std::string description() const override;
+  // Everything RasDial takes: credentials, a phone number, a callback number, multilink
+  // entries, EAP and every paused state; a watch by RasConnectionNotification (polling only
+  // as its fallback), hang-up by id.
+  [[nodiscard]] Capabilities capabilities() const override;
   [[nodiscard]] Result<void> probe() const override;
   Result<std::unique_ptr<Backend>> create(const BackendContext& context) override;
 

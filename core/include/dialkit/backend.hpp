@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include <dialkit/capabilities.hpp>
 #include <dialkit/dial_types.hpp>
 #include <dialkit/error.hpp>
 #include <dialkit/event.hpp>
@@ -188,6 +189,12 @@ class DIALKIT_SYMBOL_VISIBLE BackendFactory {
   [[nodiscard]] virtual std::string description() const = 0;  ///<a line for people
   /// A fake backend (the mock) is used only when asked for by name.
   [[nodiscard]] virtual bool is_fake() const { return false; }
+  /// What the backend can do (DESIGN.md section 7), without dialling or probing: cheap, no
+  /// side effects, the same answer every time. Core refuses a dial option it does not declare
+  /// with Errc::not_supported before anything reaches the backend; a backend may still refuse
+  /// a declared option for one entry that cannot honour it (the same error, naming the entry).
+  /// A plugin's is read once, when it loads.
+  [[nodiscard]] virtual Capabilities capabilities() const = 0;
   /// Is the platform there (daemon reachable, binary installed)? Cheap; no side effects.
   [[nodiscard]] virtual Result<void> probe() const = 0;
   /// The same check with the backend's settings (RuntimeOptions::backend_options[name], e.g.

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include <dialkit/capabilities.hpp>
 #include <dialkit/dial_types.hpp>
 #include <dialkit/error.hpp>
 #include <dialkit/event.hpp>
@@ -205,6 +206,7 @@ struct BackendSummary {
   std::string path;  ///< the plugin file, or "(built in)" for in-process factories
   bool is_fake = false;  ///<a fake (the mock) is used only when asked for by name
   std::optional<Error> unusable;  ///< why probe() failed, if it did
+  Capabilities capabilities;  ///<what it declares it can do (DESIGN.md section 7)
 };
 
 /// The dialer runtime: backends, the dispatcher that delivers events, the clock.
@@ -231,6 +233,10 @@ class Runtime {
   [[nodiscard]] std::vector<BackendSummary> backends() const;
   /// The plugin files refused, and why.
   [[nodiscard]] std::vector<PluginRefusal> refused_plugins() const;
+  /// Would `backend` honour these dial options? Errc::not_supported naming the first option
+  /// its capabilities do not include, and the backend; Dialer::dial() makes the same check
+  /// first. Neither probes nor creates the backend; an unknown backend passes (dialer() says).
+  [[nodiscard]] Result<void> check_dial_options(std::string_view backend, const DialOptions& options) const;
 
   /// The backend by name (created on first use).
   [[nodiscard]] Result<Dialer> dialer(std::string_view backend);

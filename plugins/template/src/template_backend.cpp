@@ -231,6 +231,12 @@ std::string TemplateFactory::description() const {
   return "template backend: a simulated example link (start a new platform from it)";
 }
 
+dialkit::Capabilities TemplateFactory::capabilities() const {
+  return dialkit::Capabilities{}
+      .with(dialkit::DialOption::credentials)
+      .with_pause(dialkit::State::retry_authentication);
+}
+
 dialkit::Result<void> TemplateFactory::probe() const { return {}; }
 
 dialkit::Result<std::unique_ptr<dialkit::Backend>> TemplateFactory::create(

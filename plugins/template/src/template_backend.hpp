@@ -21,6 +21,11 @@ class TemplateFactory final : public dialkit::BackendFactory {
   // The template only simulates its platform, so like the mock it must never be picked
   // as a machine's default backend. A backend for a real platform returns false here.
   [[nodiscard]] bool is_fake() const override { return true; }
+  // What the backend can do (DESIGN.md section 7), declared without dialling. Core refuses
+  // every dial option not declared here before the backend sees it, so declare only what
+  // dial() really uses: the template takes credentials and can pause in retry_authentication;
+  // it has no phone number to override, no callback, no watch and no hang-up by id.
+  [[nodiscard]] dialkit::Capabilities capabilities() const override;
   // A real backend checks here, cheaply and without side effects, whether its platform is
   // present (the daemon answers, the binary is installed) and says what is missing if not.
   [[nodiscard]] dialkit::Result<void> probe() const override;

@@ -219,6 +219,9 @@ class MockFactory : public BackendFactory {
   [[nodiscard]] std::string name() const override;
   [[nodiscard]] std::string description() const override;
   [[nodiscard]] bool is_fake() const override { return true; }
+  // Every dial option and every pause a scenario can script, a polling watch of the registry,
+  // hang-up by id. A scenario that cannot honour a phone or callback number refuses it itself.
+  [[nodiscard]] Capabilities capabilities() const override;
   [[nodiscard]] Result<void> probe() const override;
   Result<std::unique_ptr<Backend>> create(const BackendContext& context) override;
 
