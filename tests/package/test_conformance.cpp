@@ -116,7 +116,7 @@ class UnavailableFactory final : public BackendFactory {
 
 }  // namespace
 
-TEST_CASE("the template backend declares credentials and retry_authentication; core refuses the rest",
+TEST_CASE("the template backend declares credentials and retry_authentication, and core refuses the rest",
           "[conformance][capabilities]") {
   auto factory = std::make_shared<dialkit_template::TemplateFactory>();
   CHECK(factory->capabilities() ==

@@ -105,7 +105,7 @@ TEST_CASE("core refuses each dial option a backend does not declare, naming opti
   CHECK(log->count() == 1);
 }
 
-TEST_CASE("a declared dial option reaches the backend; an undeclared one beside it is still refused",
+TEST_CASE("a declared dial option reaches the backend, and an undeclared one beside it is still refused",
           "[capabilities]") {
   auto log = std::make_shared<BackendLog>();
   const auto declared = Capabilities{}.with(DialOption::credentials).with(DialOption::phone_number);
