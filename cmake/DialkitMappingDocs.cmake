@@ -42,3 +42,23 @@ function(dialkit_mapping_docs name generator)
     set_tests_properties(docs.mapping.${name} PROPERTIES LABELS docs)
   endif()
 endfunction()
+
+# dialkit_backend_mapping_docs(NAME HEADER header FUNCTION qualified::name
+#                              [LINK targets...] BLOCKS FILE:BLOCK...)
+#
+# The same, with the tree's one generator (tests/doc/mapping_doc.cpp) built for this backend:
+# HEADER (relative to the backend's src/) declares FUNCTION, which returns the backend's
+# dialkit::plugin::MappingDoc items (an array or a vector); LINK is what FUNCTION needs.
+function(dialkit_backend_mapping_docs name)
+  cmake_parse_arguments(M "" "HEADER;FUNCTION" "LINK;BLOCKS" ${ARGN})
+  if(CMAKE_CROSSCOMPILING OR WIN32 OR NOT PROJECT_IS_TOP_LEVEL)
+    return()  # the generator must run on the build machine
+  endif()
+  set(generator dialkit_${name}_mapping_doc)
+  add_executable(${generator} ${PROJECT_SOURCE_DIR}/tests/doc/mapping_doc.cpp)
+  target_include_directories(${generator} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_compile_definitions(${generator} PRIVATE
+    "DIALKIT_MAPPING_HEADER=\"${M_HEADER}\"" "DIALKIT_MAPPING_DOCS=${M_FUNCTION}")
+  target_link_libraries(${generator} PRIVATE dialkit::plugin_kit dialkit::core dialkit_warnings ${M_LINK})
+  dialkit_mapping_docs(${name} ${generator} ${M_BLOCKS})
+endfunction()

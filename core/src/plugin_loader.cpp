@@ -5,6 +5,7 @@
 #include <dialkit/plugin_loader.hpp>
 
 #include <dialkit/install_dirs.hpp>
+#include <dialkit/search_path.hpp>
 
 #include "capabilities_internal.hpp"
 #include "plugin_loader_internal.hpp"
@@ -47,12 +48,6 @@ using EntryFunction = PluginEntryFunction;
 constexpr std::string_view entry_alias_prefix = plugin_entry_alias_prefix;
 constexpr std::string_view key_separator = "__";
 
-#if defined(_WIN32)
-constexpr char path_list_separator = ';';
-#else
-constexpr char path_list_separator = ':';
-#endif
-
 constexpr std::string_view insecure_hint =
     "; pass allow_insecure / --allow-insecure-plugins to load it anyway";
 
@@ -73,14 +68,6 @@ bool is_candidate_name(std::string_view name) {
          name.ends_with(suffix);
 }
 
-const char* environment(const char* name) {
-#if defined(__GLIBC__)
-  // A set-user-ID program must not load code from a directory its caller chose.
-  return ::secure_getenv(name);
-#else
-  return std::getenv(name);
-#endif
-}
 
 #if !defined(_WIN32)
 
@@ -572,12 +559,9 @@ Result<std::string> choose_entry_alias(std::vector<std::string> symbols, std::st
 std::vector<std::filesystem::path> plugin_search_dirs(const PluginSearchOptions& options) {
   std::vector<fs::path> dirs = options.paths;
   if (options.use_environment) {
-    if (const char* list = environment("DIALKIT_PLUGIN_PATH")) {
-      // An empty entry would mean the current directory; loading code from wherever the
-      // program happens to run is never what the user meant, so it is skipped.
-      for (auto& entry : split(list, std::string_view(&path_list_separator, 1)))
-        if (!entry.empty()) dirs.emplace_back(std::move(entry));
-    }
+    // An empty entry would mean the current directory; loading code from wherever the
+    // program happens to run is never what the user meant, so it is skipped.
+    for (auto& entry : environment_search_path("DIALKIT_PLUGIN_PATH")) dirs.push_back(std::move(entry));
   }
   // Found from libdialkit-core's own place (install_dirs.cpp): an installed library has an
   // install directory and no build tree; a build tree's library only its tree's directory.

@@ -67,3 +67,17 @@ TEST_CASE("RAS values are RASCONNSTATE's and round-trip", "[state]") {
   CHECK_FALSE(state_from_ras_value(25).has_value());
   CHECK_FALSE(state_from_ras_value(0x1005).has_value());
 }
+
+TEST_CASE("every state with a RAS value has its RASCONNSTATE name, written once in core", "[state]") {
+  for (const auto& info : state_table) {
+    if (info.ras_value == no_ras_value) {
+      CHECK(ras_state_name(info.state).empty());
+      continue;
+    }
+    CAPTURE(info.name);
+    CHECK(ras_state_name(info.state).starts_with("RASCS_"));
+    CHECK(ras_state_name(info.state).size() > 6);
+  }
+  CHECK(ras_state_name(State::retry_authentication) == "RASCS_RetryAuthentication");
+  CHECK(ras_state_name(State::disconnected) == "RASCS_Disconnected");
+}

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <dialkit/expected.hpp>
 
@@ -118,6 +119,16 @@ struct Error {
 
 /// Shorthand for the common case: `return fail(make_error(Errc::x, "detail"));`.
 [[nodiscard]] Error make_error(Errc code, std::string detail = {});
+
+/// An Error with the native code and text a backend saw (what backends' errors carry):
+/// `make_error(Errc::line_busy, 676, "ERROR_LINE_BUSY", "port 2")`.
+[[nodiscard]] inline Error make_error(Errc code, std::int64_t native_code, std::string native_text,
+                                      std::string detail = {}) {
+  Error error = make_error(code, std::move(detail));
+  error.native_code = native_code;
+  error.native_text = std::move(native_text);
+  return error;
+}
 
 /// What functions that can fail return: a T, or the Error.
 template <class T>

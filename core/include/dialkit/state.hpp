@@ -71,61 +71,62 @@ struct StateInfo {
   std::string_view name;  ///<its stable machine name
   std::string_view display;  ///<its display text for people
   std::int32_t ras_value;  ///<its RASCONNSTATE value, or no_ras_value
+  std::string_view ras_name;  ///<its RASCONNSTATE name ("RASCS_OpenPort"), empty for `disconnecting`
 };
 
 /// The table, in numbering order; state_table[n - 1] describes State(n).
 inline constexpr std::array<StateInfo, 33> state_table{{
-    {State::opening_port, StateGroup::running, "opening_port", "Opening port...", 0},
-    {State::port_opened, StateGroup::running, "port_opened", "Port opened.", 1},
-    {State::connecting_device, StateGroup::running, "connecting_device", "Connecting device...", 2},
-    {State::device_connected, StateGroup::running, "device_connected", "Device connected.", 3},
+    {State::opening_port, StateGroup::running, "opening_port", "Opening port...", 0, "RASCS_OpenPort"},
+    {State::port_opened, StateGroup::running, "port_opened", "Port opened.", 1, "RASCS_PortOpened"},
+    {State::connecting_device, StateGroup::running, "connecting_device", "Connecting device...", 2, "RASCS_ConnectDevice"},
+    {State::device_connected, StateGroup::running, "device_connected", "Device connected.", 3, "RASCS_DeviceConnected"},
     {State::all_devices_connected, StateGroup::running, "all_devices_connected",
-     "All devices connected; negotiating the link...", 4},
+     "All devices connected; negotiating the link...", 4, "RASCS_AllDevicesConnected"},
     {State::authenticating, StateGroup::running, "authenticating",
-     "Verifying user name and password...", 5},
-    {State::auth_notify, StateGroup::running, "auth_notify", "Authentication event.", 6},
-    {State::auth_retry, StateGroup::running, "auth_retry", "Retrying authentication...", 7},
+     "Verifying user name and password...", 5, "RASCS_Authenticate"},
+    {State::auth_notify, StateGroup::running, "auth_notify", "Authentication event.", 6, "RASCS_AuthNotify"},
+    {State::auth_retry, StateGroup::running, "auth_retry", "Retrying authentication...", 7, "RASCS_AuthRetry"},
     {State::auth_callback, StateGroup::running, "auth_callback",
-     "The server asked for a callback number.", 8},
+     "The server asked for a callback number.", 8, "RASCS_AuthCallback"},
     {State::auth_change_password, StateGroup::running, "auth_change_password",
-     "Sending the new password...", 9},
+     "Sending the new password...", 9, "RASCS_AuthChangePassword"},
     {State::auth_project, StateGroup::running, "auth_project",
-     "Registering on the network...", 10},
-    {State::auth_link_speed, StateGroup::running, "auth_link_speed", "Measuring link speed...", 11},
-    {State::auth_ack, StateGroup::running, "auth_ack", "Authentication acknowledged.", 12},
+     "Registering on the network...", 10, "RASCS_AuthProject"},
+    {State::auth_link_speed, StateGroup::running, "auth_link_speed", "Measuring link speed...", 11, "RASCS_AuthLinkSpeed"},
+    {State::auth_ack, StateGroup::running, "auth_ack", "Authentication acknowledged.", 12, "RASCS_AuthAck"},
     {State::reauthenticating, StateGroup::running, "reauthenticating",
-     "Authenticating again after the callback...", 13},
-    {State::authenticated, StateGroup::running, "authenticated", "Authenticated.", 14},
+     "Authenticating again after the callback...", 13, "RASCS_ReAuthenticate"},
+    {State::authenticated, StateGroup::running, "authenticated", "Authenticated.", 14, "RASCS_Authenticated"},
     {State::preparing_for_callback, StateGroup::running, "preparing_for_callback",
-     "Dropping the line to wait for the callback...", 15},
+     "Dropping the line to wait for the callback...", 15, "RASCS_PrepareForCallback"},
     {State::waiting_for_modem_reset, StateGroup::running, "waiting_for_modem_reset",
-     "Waiting for the modem to reset...", 16},
+     "Waiting for the modem to reset...", 16, "RASCS_WaitForModemReset"},
     {State::waiting_for_callback, StateGroup::running, "waiting_for_callback",
-     "Waiting for the server to call back...", 17},
-    {State::projected, StateGroup::running, "projected", "Network protocols negotiated.", 18},
+     "Waiting for the server to call back...", 17, "RASCS_WaitForCallback"},
+    {State::projected, StateGroup::running, "projected", "Network protocols negotiated.", 18, "RASCS_Projected"},
     {State::starting_authentication, StateGroup::running, "starting_authentication",
-     "Starting authentication...", 19},
-    {State::callback_complete, StateGroup::running, "callback_complete", "Callback received.", 20},
+     "Starting authentication...", 19, "RASCS_StartAuthentication"},
+    {State::callback_complete, StateGroup::running, "callback_complete", "Callback received.", 20, "RASCS_CallbackComplete"},
     {State::logging_on_network, StateGroup::running, "logging_on_network",
-     "Logging on to the network...", 21},
+     "Logging on to the network...", 21, "RASCS_LogonNetwork"},
     {State::subentry_connected, StateGroup::running, "subentry_connected",
-     "A link of the bundle connected.", 22},
+     "A link of the bundle connected.", 22, "RASCS_SubEntryConnected"},
     {State::subentry_disconnected, StateGroup::running, "subentry_disconnected",
-     "A link of the bundle disconnected.", 23},
+     "A link of the bundle disconnected.", 23, "RASCS_SubEntryDisconnected"},
     {State::applying_settings, StateGroup::running, "applying_settings",
-     "Applying connection settings...", 24},
-    {State::disconnecting, StateGroup::running, "disconnecting", "Disconnecting...", no_ras_value},
+     "Applying connection settings...", 24, "RASCS_ApplySettings"},
+    {State::disconnecting, StateGroup::running, "disconnecting", "Disconnecting...", no_ras_value, ""},
     {State::interactive, StateGroup::paused, "interactive",
-     "Waiting for a terminal session with the peer.", 0x1000},
+     "Waiting for a terminal session with the peer.", 0x1000, "RASCS_Interactive"},
     {State::retry_authentication, StateGroup::paused, "retry_authentication",
-     "User name and password needed.", 0x1001},
+     "User name and password needed.", 0x1001, "RASCS_RetryAuthentication"},
     {State::callback_set_by_caller, StateGroup::paused, "callback_set_by_caller",
-     "Callback number needed.", 0x1002},
+     "Callback number needed.", 0x1002, "RASCS_CallbackSetByCaller"},
     {State::password_expired, StateGroup::paused, "password_expired",
-     "The password has expired; a new one is needed.", 0x1003},
-    {State::invoke_eap_ui, StateGroup::paused, "invoke_eap_ui", "EAP input needed.", 0x1004},
-    {State::connected, StateGroup::terminal, "connected", "Connected.", 0x2000},
-    {State::disconnected, StateGroup::terminal, "disconnected", "Disconnected.", 0x2001},
+     "The password has expired; a new one is needed.", 0x1003, "RASCS_PasswordExpired"},
+    {State::invoke_eap_ui, StateGroup::paused, "invoke_eap_ui", "EAP input needed.", 0x1004, "RASCS_InvokeEapUI"},
+    {State::connected, StateGroup::terminal, "connected", "Connected.", 0x2000, "RASCS_Connected"},
+    {State::disconnected, StateGroup::terminal, "disconnected", "Disconnected.", 0x2001, "RASCS_Disconnected"},
 }};
 
 /// How many states there are.
@@ -157,6 +158,10 @@ inline constexpr std::size_t state_count = state_table.size();
   if (v == no_ras_value) return std::nullopt;
   return static_cast<std::uint32_t>(v);
 }
+/// The RASCONNSTATE name of a state ("RASCS_OpenPort"); empty for `disconnecting`. The one
+/// place these names are written: the RAS backend and the mock (which speaks RAS's names in
+/// its scenarios and traces) both take them from here.
+[[nodiscard]] constexpr std::string_view ras_state_name(State s) noexcept { return state_info(s).ras_name; }
 /// The stable name of a group ("running").
 [[nodiscard]] constexpr std::string_view group_name(StateGroup g) noexcept {
   switch (g) {
