@@ -45,6 +45,7 @@ using VanishedReport = std::function<NativeReport(const ObservedConnection& last
 /// clock, tested on its own.
 class WatchDiff {
  public:
+  /// A diff with no connection known yet; `vanished` builds the report of one that vanished.
   explicit WatchDiff(VanishedReport vanished) : vanished_(std::move(vanished)) {}
 
   /// Compares `now` with the last scan and reports the differences to `sink`, in the order of
@@ -78,6 +79,7 @@ class PollingWatch final : public WatchHandle {
   /// Scans the platform: the connections to watch (those this backend dialled left out).
   using Scan = std::function<Result<std::vector<ObservedConnection>>()>;
 
+  /// How the watch scans, waits and reports failures.
   struct Options {
     std::chrono::milliseconds interval{500};  ///< between scans
     std::string thread_name = "the watch thread";  ///< names the thread in a failure's text
@@ -89,6 +91,7 @@ class PollingWatch final : public WatchHandle {
     std::function<void()> interrupt{};  ///< ends a `wait` early (stop and wake())
   };
 
+  /// Starts the watch thread: the first scan runs at once and reports every connection found.
   PollingWatch(std::shared_ptr<WatchSink> sink, Scan scan, Options options)
       : sink_(std::move(sink)), scan_(std::move(scan)), options_(std::move(options)), diff_(options_.vanished) {
     thread_ = BackendThread(options_.failed, options_.thread_name, [this] { run(); });

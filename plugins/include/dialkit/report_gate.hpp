@@ -66,6 +66,7 @@ class ReportGate {
   /// Enters on construction, leaves on destruction when it got in; test it before reporting.
   class Pass {
    public:
+    /// Enters `gate` (see enter()).
     explicit Pass(ReportGate& gate) : gate_(gate), inside_(gate.enter()) {}
     ~Pass() {
       if (inside_) gate_.leave();
