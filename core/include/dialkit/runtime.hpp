@@ -7,7 +7,7 @@
 ///   dialkit::Runtime runtime;
 ///   auto dialer = runtime.dialer("mock");
 ///   auto connection = dialer->dial("success", {}, [](const dialkit::Event& e) { ... });
-///   connection->hangup();
+///   (void)connection->hangup();  // a Result: [[nodiscard]]
 #pragma once
 
 #include <chrono>
