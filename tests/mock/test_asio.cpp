@@ -74,7 +74,7 @@ TEST_CASE("asio: async_dial with use_future, events on the io_context's thread",
   runner.join();
 }
 
-TEST_CASE("asio: async_dial with a callback bound to the io_context; failure is the error", "[asio]") {
+TEST_CASE("asio: async_dial with a callback bound to the io_context, a failure is the error", "[asio]") {
   net::io_context io;
   AsioRuntime rt(io);
   std::optional<dialkit::Result<dialkit::Connection>> got;

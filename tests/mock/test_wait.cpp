@@ -49,7 +49,7 @@ struct RealTime {
 
 }  // namespace
 
-TEST_CASE("wait_for a state: the event that reached it; a state already reached answers at once",
+TEST_CASE("wait_for a state: the event that reached it, and a state already reached answers at once",
           "[wait][virtual]") {
   Harness h;
   auto c = h.dial("success");
