@@ -89,6 +89,13 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   Status status() const;
   Subscription subscribe(EventSlot slot, bool current_state_first);
   void connect_initial(EventSlot slot);
+  // --- wait.cpp: handlers that take the connection, completion, waiting ---
+  // Dialer::dial's handler and completion callback, subscribed before the first event.
+  void attach(EventHandler handler, CompletionSlot on_complete);
+  // Either slot shape as an EventSlot; a connection slot holds this connection weakly (a
+  // slot held by the connection's own signal must not keep it alive).
+  EventSlot bind(EventHandler handler);
+  WaitResult wait_for(std::function<bool(const Event&)> predicate, std::chrono::milliseconds limit);
   bool ended() const;
   bool wait_until_ended(std::chrono::milliseconds limit) const;
   // dial() failed: nothing of this connection may happen any more (its timeout included).

@@ -286,7 +286,8 @@ Result<void> RuntimeCore::validate_dial(const std::string& backend_name, const B
 }
 
 Result<std::shared_ptr<ConnectionCore>> RuntimeCore::dial(const std::string& backend_name, std::string_view entry,
-                                                          DialOptions options, EventSlot handler) {
+                                                          DialOptions options, EventHandler handler,
+                                                          CompletionSlot on_complete) {
   // Options the backend does not declare are refused before it is probed or made (section 7).
   if (auto ok = detail::check_dial_options(factory(backend_name).get(), backend_name, options); !ok)
     return fail(ok.error());
@@ -300,7 +301,7 @@ Result<std::shared_ptr<ConnectionCore>> RuntimeCore::dial(const std::string& bac
   }
   const auto timeout = options.timeout;
   auto c = make_connection(backend_name, std::string(entry), std::move(b), std::move(options), std::nullopt);
-  if (handler) c->connect_initial(std::move(handler));
+  c->attach(std::move(handler), std::move(on_complete));
   // Before the attempt starts: a backend may report (even `connected`) before dial() returns.
   if (timeout) c->arm_timeout(*timeout);
   auto started = c->start_attempt(1);
@@ -396,8 +397,8 @@ const std::string& Connection::entry() const noexcept { return core_->entry(); }
 Status Connection::status() const { return core_->status(); }
 Result<void> Connection::resume(ResumeInput input) { return core_->resume(std::move(input)); }
 Result<void> Connection::hangup() { return core_->hangup(); }
-Subscription Connection::subscribe(EventSlot slot, bool current_state_first) {
-  return core_->subscribe(std::move(slot), current_state_first);
+Subscription Connection::subscribe(EventHandler slot, bool current_state_first) {
+  return core_->subscribe(core_->bind(std::move(slot)), current_state_first);
 }
 bool Connection::ended() const { return core_->ended(); }
 bool Connection::wait_until_ended(std::chrono::milliseconds limit) const {
@@ -422,8 +423,9 @@ Dialer::Dialer(std::shared_ptr<detail::RuntimeCore> runtime, std::string backend
     : runtime_(std::move(runtime)), backend_(std::move(backend)) {}
 const std::string& Dialer::backend_name() const noexcept { return backend_; }
 
-Result<Connection> Dialer::dial(std::string_view entry, DialOptions options, EventSlot handler) {
-  auto core = runtime_->dial(backend_, entry, std::move(options), std::move(handler));
+Result<Connection> Dialer::dial(std::string_view entry, DialOptions options, EventHandler handler,
+                                CompletionSlot on_complete) {
+  auto core = runtime_->dial(backend_, entry, std::move(options), std::move(handler), std::move(on_complete));
   if (!core) return fail(core.error());
   return Connection(std::move(*core));
 }

@@ -43,7 +43,8 @@ class RuntimeCore final : public ConnectionHost, public std::enable_shared_from_
 
   // --- dials and watches ---
   Result<std::shared_ptr<ConnectionCore>> dial(const std::string& backend_name, std::string_view entry,
-                                               DialOptions options, EventSlot handler);
+                                               DialOptions options, EventHandler handler,
+                                               CompletionSlot on_complete);
   Result<std::shared_ptr<WatchCore>> watch(const std::string& backend_name, EventSlot slot);
 
   // --- runtime-wide signals ---

@@ -108,6 +108,8 @@ std::size_t VirtualScheduler::run_until_idle(std::size_t limit) {
   return ran;
 }
 
+bool VirtualScheduler::run_next() { return run_one(std::nullopt); }
+
 std::size_t VirtualScheduler::advance(Clock::duration d) {
   const auto until = now() + d;
   std::size_t ran = 0;

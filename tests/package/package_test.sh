@@ -155,7 +155,7 @@ install)
   outside="$(find "$STAGE" -mindepth 1 \( -type f -o -type l \) -not -path "$PREFIX/*")"
   [[ -z "$outside" ]] || fail "installed outside the prefix $PREFIX_NAME (an absolute DESTINATION?):
 $outside"
-  for f in runtime.hpp backend.hpp plugin.hpp mapping.hpp conformance.hpp; do
+  for f in runtime.hpp asio.hpp backend.hpp plugin.hpp mapping.hpp conformance.hpp; do
     need "$PREFIX/$INCLUDEDIR/dialkit/$f"
   done
   # A backend's own headers stay in its src/: only what users call is installed (mock.hpp).
@@ -490,7 +490,8 @@ $left_out"
   fi
   # libdialkit-dev: headers, link, CMake and pkg-config files, dialkit::mock, the tool.
   [[ "$(field "$dev_deb" Section)" == libdevel ]] || fail "libdialkit-dev is not in section libdevel"
-  for f in "./usr/$INCLUDEDIR/dialkit/runtime.hpp" "./usr/$INCLUDEDIR/dialkit/plugin.hpp" \
+  for f in "./usr/$INCLUDEDIR/dialkit/runtime.hpp" "./usr/$INCLUDEDIR/dialkit/asio.hpp" \
+           "./usr/$INCLUDEDIR/dialkit/plugin.hpp" \
            "$libdir/cmake/dialkit/dialkitConfig.cmake" "$libdir/pkgconfig/dialkit.pc" \
            "$libdir/libdialkit-core.so" "./usr/$BINDIR/dialkit-conformance"; do
     has "$dev_deb" "$f"

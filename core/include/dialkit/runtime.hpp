@@ -7,10 +7,12 @@
 ///   dialkit::Runtime runtime;
 ///   auto dialer = runtime.dialer("mock");
 ///   auto connection = dialer->dial("success", {}, [](const dialkit::Event& e) { ... });
-///   connection->hangup();
+///   (void)connection->hangup();  // a Result: [[nodiscard]]
 #pragma once
 
 #include <chrono>
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -19,6 +21,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <dialkit/capabilities.hpp>
@@ -108,6 +112,74 @@ struct Status {
   [[nodiscard]] StateGroup group() const noexcept { return state_group(state); }  ///<the state's group
 };
 
+class Connection;
+
+/// A subscriber that also receives the connection its event is about (DotRas's StateChanged
+/// sender): it can resume() a pause or hangup() without capturing a handle that did not exist
+/// yet when dial() subscribed it. The reference is valid during the call; copy it to keep it.
+using ConnectionSlot = std::function<void(Connection&, const Event&)>;
+
+/// What Dialer::dial() and Connection::subscribe() take: a slot of either shape,
+/// `(const Event&)` or `(Connection&, const Event&)`, or nothing.
+class EventHandler {
+ public:
+  EventHandler() = default;  ///<no slot
+  EventHandler(std::nullptr_t) noexcept {}  ///<no slot
+  /// A slot that takes the event.
+  template <class F>
+    requires std::is_invocable_v<F&, const Event&>
+  EventHandler(F slot) : event_(std::move(slot)) {}  // NOLINT(google-explicit-constructor)
+  /// A slot that takes the connection and the event.
+  template <class F>
+    requires(!std::is_invocable_v<F&, const Event&> && std::is_invocable_v<F&, Connection&, const Event&>)
+  EventHandler(F slot) : with_connection_(std::move(slot)) {}  // NOLINT(google-explicit-constructor)
+
+  explicit operator bool() const noexcept { return event_ || with_connection_; }  ///<holds a slot
+  [[nodiscard]] EventSlot& event_slot() noexcept { return event_; }  ///<the `(const Event&)` slot, if that shape
+  [[nodiscard]] ConnectionSlot& connection_slot() noexcept { return with_connection_; }  ///<the other shape
+
+ private:
+  EventSlot event_;
+  ConnectionSlot with_connection_;
+};
+
+/// How a dial ended up, as the completion callback (Dialer::dial's `on_complete`) says once.
+enum class DialOutcome : std::uint8_t {
+  connected,  ///< `connected` was delivered
+  timed_out,  ///< DialOptions::timeout ended the dial (Errc::timeout)
+  cancelled,  ///< hung up before `connected` (Connection::hangup, or Errc::cancelled)
+  failed,     ///< ended before `connected` with another error
+};
+/// The stable name of an outcome ("timed_out").
+[[nodiscard]] std::string_view dial_outcome_name(DialOutcome) noexcept;
+
+/// What the completion callback receives.
+struct DialCompletion {
+  DialOutcome outcome = DialOutcome::failed;  ///<how the dial ended up
+  /// failed and timed_out: the dial's error; cancelled: the error if the end carried one.
+  std::optional<Error> error;
+  Event event;  ///<the `connected` or `disconnected` that decided it
+};
+/// A one-shot completion callback (DotRas's DialCompleted): called once, on the connection's
+/// delivery strand, after the handler got the deciding event.
+using CompletionSlot = std::function<void(Connection&, const DialCompletion&)>;
+
+/// Why Connection::wait_for() returned.
+enum class WaitStatus : std::uint8_t {
+  satisfied,    ///< an event matched; WaitResult::event is it
+  ended_first,  ///< `disconnected` came without matching; WaitResult::event is it
+  timed_out,    ///< the time was up first; no event
+};
+/// The stable name of a wait status ("ended_first").
+[[nodiscard]] std::string_view wait_status_name(WaitStatus) noexcept;
+
+/// What Connection::wait_for() returns: the event that satisfied it, or why not.
+struct WaitResult {
+  WaitStatus status = WaitStatus::timed_out;  ///<why the wait returned
+  std::optional<Event> event;  ///<satisfied: the matching event; ended_first: the final `disconnected`
+  explicit operator bool() const noexcept { return status == WaitStatus::satisfied; }  ///<satisfied
+};
+
 /// A slot's link to the bus; disconnects when destroyed (like scoped_connection).
 class Subscription {
  public:
@@ -138,20 +210,30 @@ class Connection {
   [[nodiscard]] Status status() const;
   /// In a paused state: continue with the input it accepts. The wrong kind of input, or no
   /// paused state, is Errc::invalid_state / invalid_argument; nothing changes then.
-  Result<void> resume(ResumeInput input);
+  [[nodiscard]] Result<void> resume(ResumeInput input);
   /// In every state, from any thread, also from inside a slot, any number of times. Returns
   /// after the backend released the connection; the last event is then `disconnected` with
   /// reason "local hang-up" (unless the connection had already ended).
-  Result<void> hangup();
+  [[nodiscard]] Result<void> hangup();
   /// Adds a subscriber. With `current_state_first`, the subscriber first gets the latest
   /// delivered event (marked `replayed`), then every later one: nothing is missed, the end
   /// included (a subscriber added after `disconnected` was reported gets it, once).
-  Subscription subscribe(EventSlot slot, bool current_state_first = true);
+  /// The slot may take the connection too (ConnectionSlot).
+  Subscription subscribe(EventHandler slot, bool current_state_first = true);
   /// True once `disconnected` was delivered to subscribers.
   [[nodiscard]] bool ended() const;
   /// Blocks until `disconnected` was delivered or the time is up; true if it was. Real-time
   /// use only: with a virtual scheduler, run the scheduler instead.
   bool wait_until_ended(std::chrono::milliseconds limit) const;
+  /// Blocks until an event in `state` is delivered (the latest one counts: waiting for a state
+  /// the connection is in returns at once), `disconnected` comes first, or `limit` passes on
+  /// the runtime's clock. With a VirtualScheduler it runs the scheduler's tasks on this
+  /// thread meanwhile (use it from the thread that runs the scheduler, with inline delivery).
+  /// Never from inside a slot of this connection: its events wait for that slot.
+  [[nodiscard]] WaitResult wait_for(State state, std::chrono::milliseconds limit) const;
+  /// As above, until `predicate` holds for a delivered event.
+  [[nodiscard]] WaitResult wait_for(std::function<bool(const Event&)> predicate,
+                                    std::chrono::milliseconds limit) const;
 
   explicit Connection(std::shared_ptr<detail::ConnectionCore> core);  ///<made by Dialer::dial()
 
@@ -178,19 +260,28 @@ class Watch {
 class Dialer {
  public:
   [[nodiscard]] const std::string& backend_name() const noexcept;  ///<the backend's name
-  /// Returns at once; `handler` (may be empty) is subscribed before the first event.
-  Result<Connection> dial(std::string_view entry, DialOptions options = {},
-                          EventSlot handler = {});
+  /// Returns at once; `handler` (may be empty; either slot shape) is subscribed before the
+  /// first event. `on_complete` (may be empty) is called once, when the dial is `connected` or
+  /// ended before that (DialOutcome); not when dial() itself fails (its Result says why).
+  [[nodiscard]] Result<Connection> dial(std::string_view entry, DialOptions options = {},
+                                        EventHandler handler = {}, CompletionSlot on_complete = {});
+  /// rasdial's shape: dials and blocks until `connected` (the Connection) or the end (its
+  /// error; Errc::cancelled when hung up without one). `timeout` becomes the dial's
+  /// DialOptions::timeout (the shorter one wins), so a dial that runs out of time is hung up
+  /// and fails with Errc::timeout: nothing is left running. `handler` may answer pauses.
+  /// With a VirtualScheduler it runs the scheduler on this thread, as Connection::wait_for().
+  [[nodiscard]] Result<Connection> dial_and_wait(std::string_view entry, DialOptions options,
+                                                 std::chrono::milliseconds timeout, EventHandler handler = {});
   /// The entries the backend can dial.
   [[nodiscard]] Result<std::vector<Entry>> entries() const;
   /// The backend's live connections, including ones this process did not start.
   [[nodiscard]] Result<std::vector<LiveConnection>> connections() const;
   /// Hangs up a live connection by the id connections() gave.
-  Result<void> hangup(std::string_view live_id);
+  [[nodiscard]] Result<void> hangup(std::string_view live_id);
   /// Reports the events of connections this process did not start, each as a connection of
   /// its own (own id and sequence), to `slot`. Watching changes nothing it watches: only
   /// hangup(id) ends such a connection.
-  Result<Watch> watch(EventSlot slot);
+  [[nodiscard]] Result<Watch> watch(EventSlot slot);
 
   Dialer(std::shared_ptr<detail::RuntimeCore> runtime, std::string backend);  ///<made by Runtime::dialer()
 
@@ -227,7 +318,7 @@ class Runtime {
   /// same name.
   void add_backend(std::shared_ptr<BackendFactory> factory, std::string origin = "(built in)");
   /// Loads plugins from one more file (the same checks as the search).
-  Result<void> load_plugin_file(const std::filesystem::path& file, bool allow_insecure = false);
+  [[nodiscard]] Result<void> load_plugin_file(const std::filesystem::path& file, bool allow_insecure = false);
 
   /// The backends known, loaded or added, usable or not.
   [[nodiscard]] std::vector<BackendSummary> backends() const;

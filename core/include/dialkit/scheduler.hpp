@@ -69,6 +69,8 @@ class VirtualScheduler final : public Scheduler {
   /// Runs tasks in time order, moving the clock to each, until none is left (or `limit` tasks
   /// ran, against a scenario that loops forever); returns how many ran.
   std::size_t run_until_idle(std::size_t limit = 1'000'000);
+  /// Runs the earliest task, moving the clock to it; false if none waits.
+  bool run_next();
   /// Runs every task due within `d`, then sets the clock to now + d.
   std::size_t advance(Clock::duration d);
   [[nodiscard]] std::size_t pending() const;  ///<how many tasks wait
