@@ -29,6 +29,7 @@
 
 #include "exit_codes.hpp"
 #include "input.hpp"
+#include "live_line.hpp"
 #include "mailbox.hpp"
 #include "output.hpp"
 
@@ -179,6 +180,8 @@ struct LoopSettings {
   bool json = false;
   // -q: no event lines; only the outcome.
   bool quiet = false;
+  // The live status line, when stdout is a terminal (live_line.hpp).
+  bool live_line = false;
   // The connection's id across processes (Connection::status().device.native_id), put on
   // every event shown and recorded, so that the dial prints the id status, hangup and watch use.
   std::string live_id;
@@ -205,7 +208,8 @@ class DialLoop {
         mailbox_(mailbox),
         input_(input),
         settings_(std::move(settings)),
-        origin_(origin) {}
+        origin_(origin),
+        live_(settings_.live_line, origin) {}
 
   int run() {
     for (;;) {
@@ -213,7 +217,9 @@ class DialLoop {
         if (event->replayed) continue;
         if (event->live_id.empty()) event->live_id = settings_.live_id;
         if (settings_.record != nullptr) (*settings_.record)(*event);
+        live_.clear();
         show(*event);
+        live_.update(*event);
         if (event->state == State::connected) {
           ending_.was_connected = true;
           if (settings_.hangup_after) hangup_at_ = Clock::now() + *settings_.hangup_after;
@@ -233,7 +239,10 @@ class DialLoop {
         if (!hang_up()) return to_int(ending_.forced->first);
         continue;
       }
-      mailbox_.wait(hung_up_ ? std::nullopt : hangup_at_);
+      live_.draw();
+      std::optional<Clock::time_point> wake = hung_up_ ? std::nullopt : hangup_at_;
+      if (const auto redraw = live_.next_draw(); redraw && (!wake || *redraw < *wake)) wake = redraw;
+      mailbox_.wait(wake);
     }
   }
 
@@ -275,6 +284,8 @@ class DialLoop {
     std::string needed;
     Answer unavailable;
     auto ask = [&](std::string_view prompt, bool hidden) -> std::optional<Secret> {
+      // The prompt takes the line; the spinner waits until it is answered.
+      live_.clear();
       Answer a = input_.ask(prompt, hidden, give_up);
       if (a.kind == Answer::Kind::ok) return std::move(a.text);
       unavailable = std::move(a);
@@ -386,6 +397,7 @@ class DialLoop {
   LoopSettings settings_;
   Clock::time_point origin_;
   Ending ending_;
+  LiveLine live_;
   bool hung_up_ = false;
   std::optional<Clock::time_point> hangup_at_;
 };
@@ -578,6 +590,7 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   settings.record = recorder.get();
   settings.json = args.json;
   settings.quiet = args.quiet;
+  settings.live_line = !args.json && !args.quiet;
   settings.hangup_after = args.hangup_after;
   settings.callback = args.callback;
   settings.user = args.user.value_or("");
