@@ -143,6 +143,77 @@ Result<Dialer> choose_dialer(Runtime& runtime, const std::optional<std::string>&
   return mock_dialer(runtime);
 }
 
+// For status, hangup and watch: --backend B alone (that it cannot be used is an error), else
+// every usable backend that is not a fake; one that cannot be used is skipped with a note.
+// When none is usable, the mock, as choose_dialer() says.
+struct Chosen {
+  std::vector<Dialer> dialers;
+  bool named = false;
+};
+
+Result<Chosen> choose_dialers(Runtime& runtime, const std::optional<std::string>& backend) {
+  Chosen chosen;
+  if (backend) {
+    auto dialer = choose_dialer(runtime, backend);
+    if (!dialer) return fail(dialer.error());
+    chosen.named = true;
+    chosen.dialers.push_back(std::move(*dialer));
+    return chosen;
+  }
+  std::string skipped;
+  for (const auto& b : runtime.backends()) {
+    if (b.is_fake) continue;
+    auto dialer = b.unusable ? Result<Dialer>(fail(*b.unusable)) : runtime.dialer(b.name);
+    if (!dialer) {
+      skipped += (skipped.empty() ? "" : "; ") + b.name + ": " + dialer.error().message();
+      continue;
+    }
+    chosen.dialers.push_back(std::move(*dialer));
+  }
+  if (chosen.dialers.empty()) {
+    auto mock = choose_dialer(runtime, std::nullopt);  // says why, and that it is the mock
+    if (!mock) return fail(mock.error());
+    chosen.dialers.push_back(std::move(*mock));
+    return chosen;
+  }
+  if (!skipped.empty()) note("skipped the backends that are not usable here (" + skipped + ")");
+  return chosen;
+}
+
+// The names of `dialers`, for people: "pppd, networkmanager".
+std::string names_of(const std::vector<Dialer>& dialers) {
+  std::string names;
+  for (const auto& d : dialers) names += (names.empty() ? "" : ", ") + d.backend_name();
+  return names;
+}
+
+// A live connection and the backend it is on.
+struct Found {
+  Dialer* dialer;
+  LiveConnection connection;
+};
+
+// The live connections of every chosen backend. One that cannot list them is an error when it
+// was named (or is the only one), else a note.
+Result<std::vector<Found>> live_connections(Chosen& chosen) {
+  std::vector<Found> all;
+  std::optional<Error> failure;
+  std::size_t answered = 0;
+  for (auto& dialer : chosen.dialers) {
+    auto live = dialer.connections();
+    if (!live) {
+      if (chosen.dialers.size() == 1) return fail(live.error());
+      note("skipped " + dialer.backend_name() + ": cannot list its connections: " + live.error().message());
+      failure = live.error();
+      continue;
+    }
+    ++answered;
+    for (auto& c : *live) all.push_back(Found{&dialer, std::move(c)});
+  }
+  if (answered == 0 && failure) return fail(*failure);
+  return all;
+}
+
 // How a dial that reached `disconnected` ends the process.
 struct Ending {
   std::optional<std::pair<ExitCode, std::string>> forced;  // set by the CLI (input, hang-up)
@@ -402,8 +473,8 @@ class DialLoop {
   std::optional<Clock::time_point> hangup_at_;
 };
 
-std::vector<std::string> live_state_row(const LiveConnection& c) {
-  return {c.id, c.entry, std::string(state_name(c.state)), std::string(group_name(state_group(c.state))),
+std::vector<std::string> live_state_row(const std::string& backend, const LiveConnection& c) {
+  return {backend, c.id, c.entry, std::string(state_name(c.state)), std::string(group_name(state_group(c.state))),
           std::string(c.started_here ? "here" : "elsewhere") + (c.device.empty() ? "" : "  device: " + c.device)};
 }
 
@@ -421,13 +492,13 @@ std::string live_state_json(const std::string& backend, const LiveConnection& c)
 }
 
 // Connections matching an id exactly, else by entry name (every one of that entry).
-std::vector<LiveConnection> matching(const std::vector<LiveConnection>& all,
-                                     const std::string& target) {
-  std::vector<LiveConnection> found;
-  for (const auto& c : all)
-    if (c.id == target) return {c};
-  for (const auto& c : all)
-    if (c.entry == target) found.push_back(c);
+std::vector<Found> matching(const std::vector<Found>& all, const std::string& target) {
+  std::vector<Found> found;
+  for (const auto& f : all)
+    if (f.connection.id == target) found.push_back(f);
+  if (!found.empty()) return found;
+  for (const auto& f : all)
+    if (f.connection.entry == target) found.push_back(f);
   return found;
 }
 
@@ -602,21 +673,22 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
 int run_hangup(const GlobalOptions& global, const std::string& target,
                const std::optional<std::string>& backend) {
   Runtime runtime(runtime_options(global));
-  auto dialer = choose_dialer(runtime, backend);
-  if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
-  auto live = dialer->connections();
-  if (!live) return report(live.error(), "cannot list the connections of " + dialer->backend_name());
+  auto chosen = choose_dialers(runtime, backend);
+  if (!chosen) return report(chosen.error(), "cannot use backend " + backend.value_or("(default)"));
+  auto live = live_connections(*chosen);
+  if (!live) return report(live.error(), "cannot list the connections of " + names_of(chosen->dialers));
   const auto targets = matching(*live, target);
   if (targets.empty())
-    return report(make_error(Errc::unknown_entry, "no live connection has the id or entry \"" + target + "\""),
+    return report(make_error(Errc::unknown_entry, "no live connection has the id or entry \"" + target + "\" (on " +
+                                                      names_of(chosen->dialers) + ")"),
                   "cannot hang up");
   int code = to_int(ExitCode::ok);
-  for (const auto& c : targets) {
+  for (const auto& [dialer, c] : targets) {
     if (auto done = dialer->hangup(c.id); !done) {
-      code = report(done.error(), "cannot hang up " + c.id + " (" + c.entry + ")");
+      code = report(done.error(), "cannot hang up " + c.id + " (" + c.entry + ") on " + dialer->backend_name());
       continue;
     }
-    std::cout << "hung up " << c.id << " (" << c.entry << ")\n" << std::flush;
+    emit("hung up " + c.id + " (" + c.entry + ") on " + dialer->backend_name());
   }
   return code;
 }
@@ -624,24 +696,25 @@ int run_hangup(const GlobalOptions& global, const std::string& target,
 int run_status(const GlobalOptions& global, const std::optional<std::string>& target,
                const std::optional<std::string>& backend, bool json) {
   Runtime runtime(runtime_options(global));
-  auto dialer = choose_dialer(runtime, backend);
-  if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
-  auto live = dialer->connections();
-  if (!live) return report(live.error(), "cannot list the connections of " + dialer->backend_name());
+  auto chosen = choose_dialers(runtime, backend);
+  if (!chosen) return report(chosen.error(), "cannot use backend " + backend.value_or("(default)"));
+  auto live = live_connections(*chosen);
+  if (!live) return report(live.error(), "cannot list the connections of " + names_of(chosen->dialers));
   auto shown = target ? matching(*live, *target) : *live;
   if (target && shown.empty())
-    return report(make_error(Errc::unknown_entry, "no live connection has the id or entry \"" + *target + "\""),
+    return report(make_error(Errc::unknown_entry, "no live connection has the id or entry \"" + *target + "\" (on " +
+                                                      names_of(chosen->dialers) + ")"),
                   "status");
   if (json) {
-    for (const auto& c : shown) emit(live_state_json(dialer->backend_name(), c));
+    for (const auto& [dialer, c] : shown) emit(live_state_json(dialer->backend_name(), c));
     return to_int(ExitCode::ok);
   }
   if (shown.empty()) {
-    emit("No live connections on " + dialer->backend_name() + ".");
+    emit("No live connections on " + names_of(chosen->dialers) + ".");
     return to_int(ExitCode::ok);
   }
-  std::vector<std::vector<std::string>> rows{{"ID", "ENTRY", "STATE", "GROUP", "STARTED"}};
-  for (const auto& c : shown) rows.push_back(live_state_row(c));
+  std::vector<std::vector<std::string>> rows{{"BACKEND", "ID", "ENTRY", "STATE", "GROUP", "STARTED"}};
+  for (const auto& [dialer, c] : shown) rows.push_back(live_state_row(dialer->backend_name(), c));
   std::cout << format_table(rows);
   std::cout << std::flush;
   return to_int(ExitCode::ok);
@@ -649,22 +722,36 @@ int run_status(const GlobalOptions& global, const std::optional<std::string>& ta
 
 int run_watch(const GlobalOptions& global, const std::optional<std::string>& backend, bool json) {
   Runtime runtime(runtime_options(global));
-  auto dialer = choose_dialer(runtime, backend);
-  if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
+  auto chosen = choose_dialers(runtime, backend);
+  if (!chosen) return report(chosen.error(), "cannot use backend " + backend.value_or("(default)"));
   Mailbox mailbox;
-  auto watch = dialer->watch([&mailbox](const Event& event) { mailbox.post(event); });
-  if (!watch) return report(watch.error(), "cannot watch " + dialer->backend_name());
+  std::vector<Watch> watches;
+  std::vector<Dialer> watched;
+  std::optional<Error> failure;
+  for (auto& dialer : chosen->dialers) {
+    auto watch = dialer.watch([&mailbox](const Event& event) { mailbox.post(event); });
+    if (!watch) {
+      if (chosen->dialers.size() == 1) return report(watch.error(), "cannot watch " + dialer.backend_name());
+      note("skipped " + dialer.backend_name() + ": cannot watch it: " + watch.error().message());
+      failure = watch.error();
+      continue;
+    }
+    watches.push_back(std::move(*watch));
+    watched.push_back(dialer);
+  }
+  if (watches.empty()) return report(*failure, "cannot watch " + names_of(chosen->dialers));
   const auto origin = Clock::now();
   // Scripts (and the tests) wait for this line before they start what they want to see.
-  note("watching " + dialer->backend_name() + "; Ctrl-C stops");
+  note("watching " + names_of(watched) + "; Ctrl-C stops");
+  const auto show = [&](const Event& event) {
+    emit(json ? event_to_json(event, origin) : format_event(event, origin, {.show_connection = true}));
+  };
   while (!asked_to_stop()) {
-    while (auto event = mailbox.take())
-      emit(json ? event_to_json(*event, origin) : format_event(*event, origin, {.show_connection = true}));
+    while (auto event = mailbox.take()) show(*event);
     mailbox.wait(std::nullopt);
   }
-  while (auto event = mailbox.take())
-    emit(json ? event_to_json(*event, origin) : format_event(*event, origin, {.show_connection = true}));
-  watch->stop();
+  while (auto event = mailbox.take()) show(*event);
+  for (auto& watch : watches) watch.stop();
   return to_int(ExitCode::ok);
 }
 
