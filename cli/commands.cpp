@@ -583,10 +583,13 @@ int run_entries(const GlobalOptions& global, const std::optional<std::string>& b
   Runtime runtime(runtime_options(global));
   auto dialer = choose_dialer(runtime, backend);
   if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
-  auto entries = dialer->entries();
-  if (!entries) return report(entries.error(), "cannot list the entries of " + dialer->backend_name());
+  auto listing = dialer->list_entries();
+  if (!listing) return report(listing.error(), "cannot list the entries of " + dialer->backend_name());
+  // What the backend left out is said, not hidden: an entry a user expects may be among them.
+  for (const auto& skipped : listing->skipped)
+    note("warning: " + dialer->backend_name() + " skipped " + skipped.source + ": " + skipped.error.message());
   std::vector<std::vector<std::string>> rows{{"NAME", "TYPE", "DESCRIPTION"}};
-  for (const auto& e : *entries) rows.push_back({e.name, e.type, e.description});
+  for (const auto& e : listing->entries) rows.push_back({e.name, e.type, e.description});
   std::cout << format_table(rows);
   std::cout << std::flush;
   return to_int(ExitCode::ok);
