@@ -32,6 +32,7 @@
 #include "live_line.hpp"
 #include "mailbox.hpp"
 #include "output.hpp"
+#include "prompts.hpp"
 
 namespace dialkit::cli {
 
@@ -375,17 +376,18 @@ class DialLoop {
                                 "the password was rejected " + std::to_string(settings_.passwords_given) +
                                     " times; hung up");
           const int left = LoopSettings::password_tries - settings_.passwords_given;
-          told = "The password was not accepted; " + std::to_string(left) + (left == 1 ? " try" : " tries") +
+          told = std::string(prompts::rejected) + std::to_string(left) + (left == 1 ? " try" : " tries") +
                  " left.\n";
         }
         std::string user = settings_.user;
         if (user.empty() && input_.mode() == InputSource::Mode::terminal) {
-          auto typed = ask(told + "User name: ", false);
+          auto typed = ask(told + std::string(prompts::user_name), false);
           if (!typed) break;
           user = std::string(typed->reveal());
           told.clear();
         }
-        const std::string prompt = told + (user.empty() ? "Password: " : "Password for " + user + ": ");
+        const std::string prompt =
+            told + (user.empty() ? std::string(prompts::password) : std::string(prompts::password_for) + user + ": ");
         auto password = ask(prompt, true);
         if (!password) break;
         settings_.user = user;
@@ -400,7 +402,7 @@ class DialLoop {
           input = CallbackNumber{*std::exchange(settings_.callback, std::nullopt)};
           break;
         }
-        auto number = ask("Callback number: ", false);
+        auto number = ask(prompts::callback_number, false);
         if (number) input = CallbackNumber{std::string(number->reveal())};
         break;
       }
@@ -409,13 +411,13 @@ class DialLoop {
         // On a terminal it is typed twice; a mismatch is asked again, up to the tries limit.
         std::string told;
         for (int round = 1;; ++round) {
-          auto password = ask(told + "New password: ", true);
+          auto password = ask(told + std::string(prompts::new_password), true);
           if (!password) break;
           if (input_.mode() != InputSource::Mode::terminal) {
             input = NewPassword{std::move(*password)};
             break;
           }
-          auto again = ask("Retype the new password: ", true);
+          auto again = ask(prompts::retype_new_password, true);
           if (!again) break;
           if (*again == *password) {
             input = NewPassword{std::move(*password)};
@@ -424,20 +426,19 @@ class DialLoop {
           if (round >= LoopSettings::password_tries)
             return give_up_dial(ExitCode::usage, "the new passwords did not match (" + std::to_string(round) +
                                                      " tries); hung up");
-          told = "The two new passwords did not match; try again.\n";
+          told = std::string(prompts::mismatch) + "\n";
         }
         break;
       }
       case State::invoke_eap_ui: {
         needed = "EAP input";
-        auto data = ask("EAP input: ", false);
+        auto data = ask(prompts::eap_input, false);
         if (data) input = EapInput{std::string(data->reveal())};
         break;
       }
       case State::interactive: {
         needed = "a terminal session with the peer";
-        if (ask("A terminal session with the peer is needed; press Enter when it is done: ",
-                false))
+        if (ask(prompts::terminal_session, false))
           input = TerminalDone{};
         break;
       }
@@ -600,7 +601,7 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   DialOptions options;
   options.handle_paused_states = true;
   if (args.password_stdin) {
-    Answer first = input.ask("Password: ", true, [] { return asked_to_stop(); });
+    Answer first = input.ask(prompts::password, true, [] { return asked_to_stop(); });
     if (first.kind == Answer::Kind::interrupted) {
       error_message("interrupted before dialing", ExitCode::cancelled);
       return to_int(ExitCode::cancelled);
@@ -613,7 +614,7 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   } else if (args.user && input.mode() == InputSource::Mode::terminal) {
     // `rasdial ENTRY USER *`: with a user name and a terminal, the password is asked before
     // dialling (an empty line dials with no password: the backend's stored one, if any).
-    Answer typed = input.ask("Password for " + *args.user + ": ", true, [] { return asked_to_stop(); });
+    Answer typed = input.ask(std::string(prompts::password_for) + *args.user + ": ", true, [] { return asked_to_stop(); });
     if (typed.kind == Answer::Kind::interrupted) {
       error_message("interrupted before dialing", ExitCode::cancelled);
       return to_int(ExitCode::cancelled);
