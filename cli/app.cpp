@@ -38,7 +38,9 @@ CommandLine::CommandLine()
       "terminal\n(/dev/tty; passwords are not echoed), or with --password-stdin from further "
       "lines of stdin. With no\ninput available the dial is hung up (exit code 12). Ctrl-C, "
       "SIGTERM or a closed stdout hang up:\nexit 8 before `connected`, 0 after. After "
-      "`connected`, dialkit stays up until the link ends\nor --hangup-after.\n\n" +
+      "`connected`, dialkit stays up until the link ends\nor --hangup-after. On a terminal "
+      "a live line under the events shows the state and the time\nso far, then how to hang up; "
+      "not with --json or -q, nor when stdout is not a terminal.\n\n" +
       exit_code_help());
   dial->add_option("entry", dial_entry, "Entry to dial (see `dialkit entries`)")->required()->type_name("ENTRY");
   dial_backend_opt = dial->add_option("--backend", dial_backend, "Backend to use (default: the platform's)")->type_name("B");
