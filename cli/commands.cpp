@@ -149,7 +149,6 @@ Result<Dialer> choose_dialer(Runtime& runtime, const std::optional<std::string>&
 // When none is usable, the mock, as choose_dialer() says.
 struct Chosen {
   std::vector<Dialer> dialers;
-  bool named = false;
 };
 
 Result<Chosen> choose_dialers(Runtime& runtime, const std::optional<std::string>& backend) {
@@ -157,7 +156,6 @@ Result<Chosen> choose_dialers(Runtime& runtime, const std::optional<std::string>
   if (backend) {
     auto dialer = choose_dialer(runtime, backend);
     if (!dialer) return fail(dialer.error());
-    chosen.named = true;
     chosen.dialers.push_back(std::move(*dialer));
     return chosen;
   }
