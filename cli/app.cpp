@@ -38,7 +38,9 @@ CommandLine::CommandLine()
       "terminal\n(/dev/tty; passwords are not echoed), or with --password-stdin from further "
       "lines of stdin. With no\ninput available the dial is hung up (exit code 12). Ctrl-C, "
       "SIGTERM or a closed stdout hang up:\nexit 8 before `connected`, 0 after. After "
-      "`connected`, dialkit stays up until the link ends\nor --hangup-after.\n\n" +
+      "`connected`, dialkit stays up until the link ends\nor --hangup-after. On a terminal "
+      "a live line under the events shows the state and the time\nso far, then how to hang up; "
+      "not with --json or -q, nor when stdout is not a terminal.\n\n" +
       exit_code_help());
   dial->add_option("entry", dial_entry, "Entry to dial (see `dialkit entries`)")->required()->type_name("ENTRY");
   dial_backend_opt = dial->add_option("--backend", dial_backend, "Backend to use (default: the platform's)")->type_name("B");
@@ -68,15 +70,18 @@ CommandLine::CommandLine()
   hangup->add_option("target", hangup_target, "Connection id or entry name (see `dialkit status`)")
       ->required()
       ->type_name("ID|ENTRY");
-  hangup_backend_opt = hangup->add_option("--backend", hangup_backend, "Backend to ask")->type_name("B");
+  hangup_backend_opt = hangup->add_option("--backend", hangup_backend, "The only backend to ask (default: every usable one)")
+                          ->type_name("B");
 
   status = app.add_subcommand("status", "Show live connections (all, or one by id or entry)");
   status_target_opt = status->add_option("target", status_target, "Connection id or entry name")->type_name("ID|ENTRY");
-  status_backend_opt = status->add_option("--backend", status_backend, "Backend to ask")->type_name("B");
+  status_backend_opt = status->add_option("--backend", status_backend, "The only backend to ask (default: every usable one)")
+                          ->type_name("B");
   status->add_flag("--json", status_json, "Print one JSON object per connection");
 
   watch = app.add_subcommand("watch", "Print the events of connections other programs start, until Ctrl-C");
-  watch_backend_opt = watch->add_option("--backend", watch_backend, "Backend to watch")->type_name("B");
+  watch_backend_opt = watch->add_option("--backend", watch_backend, "The only backend to watch (default: every usable one)")
+                          ->type_name("B");
   watch->add_flag("--json", watch_json, "Print one JSON object per event");
 
   replay = app.add_subcommand(

@@ -29,8 +29,10 @@
 
 #include "exit_codes.hpp"
 #include "input.hpp"
+#include "live_line.hpp"
 #include "mailbox.hpp"
 #include "output.hpp"
+#include "prompts.hpp"
 
 namespace dialkit::cli {
 
@@ -142,6 +144,75 @@ Result<Dialer> choose_dialer(Runtime& runtime, const std::optional<std::string>&
   return mock_dialer(runtime);
 }
 
+// For status, hangup and watch: --backend B alone (that it cannot be used is an error), else
+// every usable backend that is not a fake; one that cannot be used is skipped with a note.
+// When none is usable, the mock, as choose_dialer() says.
+struct Chosen {
+  std::vector<Dialer> dialers;
+};
+
+Result<Chosen> choose_dialers(Runtime& runtime, const std::optional<std::string>& backend) {
+  Chosen chosen;
+  if (backend) {
+    auto dialer = choose_dialer(runtime, backend);
+    if (!dialer) return fail(dialer.error());
+    chosen.dialers.push_back(std::move(*dialer));
+    return chosen;
+  }
+  std::string skipped;
+  for (const auto& b : runtime.backends()) {
+    if (b.is_fake) continue;
+    auto dialer = b.unusable ? Result<Dialer>(fail(*b.unusable)) : runtime.dialer(b.name);
+    if (!dialer) {
+      skipped += (skipped.empty() ? "" : "; ") + b.name + ": " + dialer.error().message();
+      continue;
+    }
+    chosen.dialers.push_back(std::move(*dialer));
+  }
+  if (chosen.dialers.empty()) {
+    auto mock = choose_dialer(runtime, std::nullopt);  // says why, and that it is the mock
+    if (!mock) return fail(mock.error());
+    chosen.dialers.push_back(std::move(*mock));
+    return chosen;
+  }
+  if (!skipped.empty()) note("skipped the backends that are not usable here (" + skipped + ")");
+  return chosen;
+}
+
+// The names of `dialers`, for people: "pppd, networkmanager".
+std::string names_of(const std::vector<Dialer>& dialers) {
+  std::string names;
+  for (const auto& d : dialers) names += (names.empty() ? "" : ", ") + d.backend_name();
+  return names;
+}
+
+// A live connection and the backend it is on.
+struct Found {
+  Dialer* dialer;
+  LiveConnection connection;
+};
+
+// The live connections of every chosen backend. One that cannot list them is an error when it
+// was named (or is the only one), else a note.
+Result<std::vector<Found>> live_connections(Chosen& chosen) {
+  std::vector<Found> all;
+  std::optional<Error> failure;
+  std::size_t answered = 0;
+  for (auto& dialer : chosen.dialers) {
+    auto live = dialer.connections();
+    if (!live) {
+      if (chosen.dialers.size() == 1) return fail(live.error());
+      note("skipped " + dialer.backend_name() + ": cannot list its connections: " + live.error().message());
+      failure = live.error();
+      continue;
+    }
+    ++answered;
+    for (auto& c : *live) all.push_back(Found{&dialer, std::move(c)});
+  }
+  if (answered == 0 && failure) return fail(*failure);
+  return all;
+}
+
 // How a dial that reached `disconnected` ends the process.
 struct Ending {
   std::optional<std::pair<ExitCode, std::string>> forced;  // set by the CLI (input, hang-up)
@@ -179,6 +250,8 @@ struct LoopSettings {
   bool json = false;
   // -q: no event lines; only the outcome.
   bool quiet = false;
+  // The live status line, when stdout is a terminal (live_line.hpp).
+  bool live_line = false;
   // The connection's id across processes (Connection::status().device.native_id), put on
   // every event shown and recorded, so that the dial prints the id status, hangup and watch use.
   std::string live_id;
@@ -205,7 +278,8 @@ class DialLoop {
         mailbox_(mailbox),
         input_(input),
         settings_(std::move(settings)),
-        origin_(origin) {}
+        origin_(origin),
+        live_(settings_.live_line, origin) {}
 
   int run() {
     for (;;) {
@@ -213,7 +287,9 @@ class DialLoop {
         if (event->replayed) continue;
         if (event->live_id.empty()) event->live_id = settings_.live_id;
         if (settings_.record != nullptr) (*settings_.record)(*event);
+        live_.clear();
         show(*event);
+        live_.update(*event);
         if (event->state == State::connected) {
           ending_.was_connected = true;
           if (settings_.hangup_after) hangup_at_ = Clock::now() + *settings_.hangup_after;
@@ -233,7 +309,10 @@ class DialLoop {
         if (!hang_up()) return to_int(ending_.forced->first);
         continue;
       }
-      mailbox_.wait(hung_up_ ? std::nullopt : hangup_at_);
+      live_.draw();
+      std::optional<Clock::time_point> wake = hung_up_ ? std::nullopt : hangup_at_;
+      if (const auto redraw = live_.next_draw(); redraw && (!wake || *redraw < *wake)) wake = redraw;
+      mailbox_.wait(wake);
     }
   }
 
@@ -275,6 +354,8 @@ class DialLoop {
     std::string needed;
     Answer unavailable;
     auto ask = [&](std::string_view prompt, bool hidden) -> std::optional<Secret> {
+      // The prompt takes the line; the spinner waits until it is answered.
+      live_.clear();
       Answer a = input_.ask(prompt, hidden, give_up);
       if (a.kind == Answer::Kind::ok) return std::move(a.text);
       unavailable = std::move(a);
@@ -293,17 +374,18 @@ class DialLoop {
                                 "the password was rejected " + std::to_string(settings_.passwords_given) +
                                     " times; hung up");
           const int left = LoopSettings::password_tries - settings_.passwords_given;
-          told = "The password was not accepted; " + std::to_string(left) + (left == 1 ? " try" : " tries") +
+          told = std::string(prompts::rejected) + std::to_string(left) + (left == 1 ? " try" : " tries") +
                  " left.\n";
         }
         std::string user = settings_.user;
         if (user.empty() && input_.mode() == InputSource::Mode::terminal) {
-          auto typed = ask(told + "User name: ", false);
+          auto typed = ask(told + std::string(prompts::user_name), false);
           if (!typed) break;
           user = std::string(typed->reveal());
           told.clear();
         }
-        const std::string prompt = told + (user.empty() ? "Password: " : "Password for " + user + ": ");
+        const std::string prompt =
+            told + (user.empty() ? std::string(prompts::password) : std::string(prompts::password_for) + user + ": ");
         auto password = ask(prompt, true);
         if (!password) break;
         settings_.user = user;
@@ -318,7 +400,7 @@ class DialLoop {
           input = CallbackNumber{*std::exchange(settings_.callback, std::nullopt)};
           break;
         }
-        auto number = ask("Callback number: ", false);
+        auto number = ask(prompts::callback_number, false);
         if (number) input = CallbackNumber{std::string(number->reveal())};
         break;
       }
@@ -327,13 +409,13 @@ class DialLoop {
         // On a terminal it is typed twice; a mismatch is asked again, up to the tries limit.
         std::string told;
         for (int round = 1;; ++round) {
-          auto password = ask(told + "New password: ", true);
+          auto password = ask(told + std::string(prompts::new_password), true);
           if (!password) break;
           if (input_.mode() != InputSource::Mode::terminal) {
             input = NewPassword{std::move(*password)};
             break;
           }
-          auto again = ask("Retype the new password: ", true);
+          auto again = ask(prompts::retype_new_password, true);
           if (!again) break;
           if (*again == *password) {
             input = NewPassword{std::move(*password)};
@@ -342,20 +424,19 @@ class DialLoop {
           if (round >= LoopSettings::password_tries)
             return give_up_dial(ExitCode::usage, "the new passwords did not match (" + std::to_string(round) +
                                                      " tries); hung up");
-          told = "The two new passwords did not match; try again.\n";
+          told = std::string(prompts::mismatch) + "\n";
         }
         break;
       }
       case State::invoke_eap_ui: {
         needed = "EAP input";
-        auto data = ask("EAP input: ", false);
+        auto data = ask(prompts::eap_input, false);
         if (data) input = EapInput{std::string(data->reveal())};
         break;
       }
       case State::interactive: {
         needed = "a terminal session with the peer";
-        if (ask("A terminal session with the peer is needed; press Enter when it is done: ",
-                false))
+        if (ask(prompts::terminal_session, false))
           input = TerminalDone{};
         break;
       }
@@ -386,12 +467,13 @@ class DialLoop {
   LoopSettings settings_;
   Clock::time_point origin_;
   Ending ending_;
+  LiveLine live_;
   bool hung_up_ = false;
   std::optional<Clock::time_point> hangup_at_;
 };
 
-std::vector<std::string> live_state_row(const LiveConnection& c) {
-  return {c.id, c.entry, std::string(state_name(c.state)), std::string(group_name(state_group(c.state))),
+std::vector<std::string> live_state_row(const std::string& backend, const LiveConnection& c) {
+  return {backend, c.id, c.entry, std::string(state_name(c.state)), std::string(group_name(state_group(c.state))),
           std::string(c.started_here ? "here" : "elsewhere") + (c.device.empty() ? "" : "  device: " + c.device)};
 }
 
@@ -409,13 +491,13 @@ std::string live_state_json(const std::string& backend, const LiveConnection& c)
 }
 
 // Connections matching an id exactly, else by entry name (every one of that entry).
-std::vector<LiveConnection> matching(const std::vector<LiveConnection>& all,
-                                     const std::string& target) {
-  std::vector<LiveConnection> found;
-  for (const auto& c : all)
-    if (c.id == target) return {c};
-  for (const auto& c : all)
-    if (c.entry == target) found.push_back(c);
+std::vector<Found> matching(const std::vector<Found>& all, const std::string& target) {
+  std::vector<Found> found;
+  for (const auto& f : all)
+    if (f.connection.id == target) found.push_back(f);
+  if (!found.empty()) return found;
+  for (const auto& f : all)
+    if (f.connection.entry == target) found.push_back(f);
   return found;
 }
 
@@ -500,10 +582,13 @@ int run_entries(const GlobalOptions& global, const std::optional<std::string>& b
   Runtime runtime(runtime_options(global));
   auto dialer = choose_dialer(runtime, backend);
   if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
-  auto entries = dialer->entries();
-  if (!entries) return report(entries.error(), "cannot list the entries of " + dialer->backend_name());
+  auto listing = dialer->list_entries();
+  if (!listing) return report(listing.error(), "cannot list the entries of " + dialer->backend_name());
+  // What the backend left out is said, not hidden: an entry a user expects may be among them.
+  for (const auto& skipped : listing->skipped)
+    note("warning: " + dialer->backend_name() + " skipped " + skipped.source + ": " + skipped.error.message());
   std::vector<std::vector<std::string>> rows{{"NAME", "TYPE", "DESCRIPTION"}};
-  for (const auto& e : *entries) rows.push_back({e.name, e.type, e.description});
+  for (const auto& e : listing->entries) rows.push_back({e.name, e.type, e.description});
   std::cout << format_table(rows);
   std::cout << std::flush;
   return to_int(ExitCode::ok);
@@ -514,7 +599,7 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   DialOptions options;
   options.handle_paused_states = true;
   if (args.password_stdin) {
-    Answer first = input.ask("Password: ", true, [] { return asked_to_stop(); });
+    Answer first = input.ask(prompts::password, true, [] { return asked_to_stop(); });
     if (first.kind == Answer::Kind::interrupted) {
       error_message("interrupted before dialing", ExitCode::cancelled);
       return to_int(ExitCode::cancelled);
@@ -527,7 +612,7 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   } else if (args.user && input.mode() == InputSource::Mode::terminal) {
     // `rasdial ENTRY USER *`: with a user name and a terminal, the password is asked before
     // dialling (an empty line dials with no password: the backend's stored one, if any).
-    Answer typed = input.ask("Password for " + *args.user + ": ", true, [] { return asked_to_stop(); });
+    Answer typed = input.ask(std::string(prompts::password_for) + *args.user + ": ", true, [] { return asked_to_stop(); });
     if (typed.kind == Answer::Kind::interrupted) {
       error_message("interrupted before dialing", ExitCode::cancelled);
       return to_int(ExitCode::cancelled);
@@ -578,6 +663,7 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
   settings.record = recorder.get();
   settings.json = args.json;
   settings.quiet = args.quiet;
+  settings.live_line = !args.json && !args.quiet;
   settings.hangup_after = args.hangup_after;
   settings.callback = args.callback;
   settings.user = args.user.value_or("");
@@ -589,21 +675,22 @@ int run_dial(const GlobalOptions& global, const DialArgs& args) {
 int run_hangup(const GlobalOptions& global, const std::string& target,
                const std::optional<std::string>& backend) {
   Runtime runtime(runtime_options(global));
-  auto dialer = choose_dialer(runtime, backend);
-  if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
-  auto live = dialer->connections();
-  if (!live) return report(live.error(), "cannot list the connections of " + dialer->backend_name());
+  auto chosen = choose_dialers(runtime, backend);
+  if (!chosen) return report(chosen.error(), "cannot use backend " + backend.value_or("(default)"));
+  auto live = live_connections(*chosen);
+  if (!live) return report(live.error(), "cannot list the connections of " + names_of(chosen->dialers));
   const auto targets = matching(*live, target);
   if (targets.empty())
-    return report(make_error(Errc::unknown_entry, "no live connection has the id or entry \"" + target + "\""),
+    return report(make_error(Errc::unknown_entry, "no live connection has the id or entry \"" + target + "\" (on " +
+                                                      names_of(chosen->dialers) + ")"),
                   "cannot hang up");
   int code = to_int(ExitCode::ok);
-  for (const auto& c : targets) {
+  for (const auto& [dialer, c] : targets) {
     if (auto done = dialer->hangup(c.id); !done) {
-      code = report(done.error(), "cannot hang up " + c.id + " (" + c.entry + ")");
+      code = report(done.error(), "cannot hang up " + c.id + " (" + c.entry + ") on " + dialer->backend_name());
       continue;
     }
-    std::cout << "hung up " << c.id << " (" << c.entry << ")\n" << std::flush;
+    emit("hung up " + c.id + " (" + c.entry + ") on " + dialer->backend_name());
   }
   return code;
 }
@@ -611,24 +698,25 @@ int run_hangup(const GlobalOptions& global, const std::string& target,
 int run_status(const GlobalOptions& global, const std::optional<std::string>& target,
                const std::optional<std::string>& backend, bool json) {
   Runtime runtime(runtime_options(global));
-  auto dialer = choose_dialer(runtime, backend);
-  if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
-  auto live = dialer->connections();
-  if (!live) return report(live.error(), "cannot list the connections of " + dialer->backend_name());
+  auto chosen = choose_dialers(runtime, backend);
+  if (!chosen) return report(chosen.error(), "cannot use backend " + backend.value_or("(default)"));
+  auto live = live_connections(*chosen);
+  if (!live) return report(live.error(), "cannot list the connections of " + names_of(chosen->dialers));
   auto shown = target ? matching(*live, *target) : *live;
   if (target && shown.empty())
-    return report(make_error(Errc::unknown_entry, "no live connection has the id or entry \"" + *target + "\""),
+    return report(make_error(Errc::unknown_entry, "no live connection has the id or entry \"" + *target + "\" (on " +
+                                                      names_of(chosen->dialers) + ")"),
                   "status");
   if (json) {
-    for (const auto& c : shown) emit(live_state_json(dialer->backend_name(), c));
+    for (const auto& [dialer, c] : shown) emit(live_state_json(dialer->backend_name(), c));
     return to_int(ExitCode::ok);
   }
   if (shown.empty()) {
-    emit("No live connections on " + dialer->backend_name() + ".");
+    emit("No live connections on " + names_of(chosen->dialers) + ".");
     return to_int(ExitCode::ok);
   }
-  std::vector<std::vector<std::string>> rows{{"ID", "ENTRY", "STATE", "GROUP", "STARTED"}};
-  for (const auto& c : shown) rows.push_back(live_state_row(c));
+  std::vector<std::vector<std::string>> rows{{"BACKEND", "ID", "ENTRY", "STATE", "GROUP", "STARTED"}};
+  for (const auto& [dialer, c] : shown) rows.push_back(live_state_row(dialer->backend_name(), c));
   std::cout << format_table(rows);
   std::cout << std::flush;
   return to_int(ExitCode::ok);
@@ -636,22 +724,36 @@ int run_status(const GlobalOptions& global, const std::optional<std::string>& ta
 
 int run_watch(const GlobalOptions& global, const std::optional<std::string>& backend, bool json) {
   Runtime runtime(runtime_options(global));
-  auto dialer = choose_dialer(runtime, backend);
-  if (!dialer) return report(dialer.error(), "cannot use backend " + backend.value_or("(default)"));
+  auto chosen = choose_dialers(runtime, backend);
+  if (!chosen) return report(chosen.error(), "cannot use backend " + backend.value_or("(default)"));
   Mailbox mailbox;
-  auto watch = dialer->watch([&mailbox](const Event& event) { mailbox.post(event); });
-  if (!watch) return report(watch.error(), "cannot watch " + dialer->backend_name());
+  std::vector<Watch> watches;
+  std::vector<Dialer> watched;
+  std::optional<Error> failure;
+  for (auto& dialer : chosen->dialers) {
+    auto watch = dialer.watch([&mailbox](const Event& event) { mailbox.post(event); });
+    if (!watch) {
+      if (chosen->dialers.size() == 1) return report(watch.error(), "cannot watch " + dialer.backend_name());
+      note("skipped " + dialer.backend_name() + ": cannot watch it: " + watch.error().message());
+      failure = watch.error();
+      continue;
+    }
+    watches.push_back(std::move(*watch));
+    watched.push_back(dialer);
+  }
+  if (watches.empty()) return report(*failure, "cannot watch " + names_of(chosen->dialers));
   const auto origin = Clock::now();
   // Scripts (and the tests) wait for this line before they start what they want to see.
-  note("watching " + dialer->backend_name() + "; Ctrl-C stops");
+  note("watching " + names_of(watched) + "; Ctrl-C stops");
+  const auto show = [&](const Event& event) {
+    emit(json ? event_to_json(event, origin) : format_event(event, origin, {.show_connection = true}));
+  };
   while (!asked_to_stop()) {
-    while (auto event = mailbox.take())
-      emit(json ? event_to_json(*event, origin) : format_event(*event, origin, {.show_connection = true}));
+    while (auto event = mailbox.take()) show(*event);
     mailbox.wait(std::nullopt);
   }
-  while (auto event = mailbox.take())
-    emit(json ? event_to_json(*event, origin) : format_event(*event, origin, {.show_connection = true}));
-  watch->stop();
+  while (auto event = mailbox.take()) show(*event);
+  for (auto& watch : watches) watch.stop();
   return to_int(ExitCode::ok);
 }
 

@@ -31,27 +31,53 @@ bool is_zero_width(char32_t c) {
 
 }  // namespace
 
+namespace {
+
+// One code point of UTF-8 `text` at `i`: its length in bytes and its columns on a terminal (a
+// byte that is not valid UTF-8 is one column long and wide).
+struct Glyph {
+  std::size_t length = 1;
+  std::size_t columns = 1;
+};
+
+Glyph glyph_at(std::string_view text, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(text[i]);
+  const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  bool valid = length != 0 && i + length <= text.size();
+  char32_t c = length == 1 ? lead : length == 0 ? 0 : static_cast<char32_t>(lead & (0x7F >> length));
+  for (std::size_t k = 1; valid && k < length; ++k) {
+    const auto next = static_cast<unsigned char>(text[i + k]);
+    valid = (next & 0xC0) == 0x80;
+    c = (c << 6) | (next & 0x3F);
+  }
+  if (!valid) return {};
+  return {length, is_zero_width(c) ? 0U : is_wide(c) ? 2U : 1U};
+}
+
+}  // namespace
+
 std::size_t display_width(std::string_view text) {
   std::size_t width = 0;
   for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-    bool valid = length != 0 && i + length <= text.size();
-    char32_t c = length == 1 ? lead : length == 0 ? 0 : static_cast<char32_t>(lead & (0x7F >> length));
-    for (std::size_t k = 1; valid && k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      valid = (next & 0xC0) == 0x80;
-      c = (c << 6) | (next & 0x3F);
-    }
-    if (!valid) {
-      ++width;
-      ++i;
-      continue;
-    }
-    width += is_zero_width(c) ? 0U : is_wide(c) ? 2U : 1U;
-    i += length;
+    const Glyph g = glyph_at(text, i);
+    width += g.columns;
+    i += g.length;
   }
   return width;
+}
+
+std::string fit_width(std::string_view text, std::size_t columns) {
+  std::size_t width = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const Glyph g = glyph_at(text, i);
+    if (width + g.columns > columns) break;
+    width += g.columns;
+    i += g.length;
+  }
+  // Marks that combine with the last character kept stay with it.
+  while (i < text.size() && glyph_at(text, i).columns == 0) i += glyph_at(text, i).length;
+  return std::string(text.substr(0, i));
 }
 
 std::string format_table(const std::vector<std::vector<std::string>>& rows) {
@@ -99,12 +125,15 @@ std::string format_event(const Event& e, Clock::time_point origin, EventLineOpti
 
 namespace {
 bool json_mode = false;
+void (*before_message)() = nullptr;
 }  // namespace
 
 void set_json_messages(bool on) noexcept { json_mode = on; }
 bool json_messages() noexcept { return json_mode; }
+void set_before_message(void (*hook)()) noexcept { before_message = hook; }
 
 void note(std::string_view text) {
+  if (before_message != nullptr) before_message();
   if (json_mode) {
     std::cerr << nlohmann::json{{"note", std::string(text)}}.dump() << '\n' << std::flush;
     return;
@@ -113,6 +142,7 @@ void note(std::string_view text) {
 }
 
 void error_message(std::string_view text, ExitCode exit_code, const Error* error) {
+  if (before_message != nullptr) before_message();
   if (json_mode) {
     nlohmann::json e{{"message", std::string(text)}, {"exit_code", to_int(exit_code)}};
     if (error != nullptr) {

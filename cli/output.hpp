@@ -28,6 +28,9 @@ struct EventLineOptions {
 // a byte that is not valid UTF-8 counts one.
 [[nodiscard]] std::size_t display_width(std::string_view text);
 
+// The longest start of `text` that takes at most `columns` columns on a terminal.
+[[nodiscard]] std::string fit_width(std::string_view text, std::size_t columns);
+
 // Rows as lines, each column as wide as its widest cell on a terminal (display_width), two
 // spaces between columns; the last column is not padded.
 [[nodiscard]] std::string format_table(const std::vector<std::vector<std::string>>& rows);
@@ -40,6 +43,9 @@ struct EventLineOptions {
 void set_json_messages(bool on) noexcept;
 [[nodiscard]] bool json_messages() noexcept;
 void note(std::string_view text);
+// Runs before each message goes to stderr (the live status line clears itself: live_line.hpp);
+// nullptr for none.
+void set_before_message(void (*hook)()) noexcept;
 void error_message(std::string_view text, ExitCode exit_code, const Error* error = nullptr);
 
 }  // namespace dialkit::cli

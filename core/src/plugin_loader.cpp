@@ -314,6 +314,10 @@ class GuardedBackend final : public Backend {
     return guarded_call<std::vector<Entry>>(name_, "entries()", Errc::backend_failed,
                                             [&] { return inner_->entries(); });
   }
+  Result<EntryListing> list_entries() override {
+    return guarded_call<EntryListing>(name_, "list_entries()", Errc::backend_failed,
+                                      [&] { return inner_->list_entries(); });
+  }
   Result<std::unique_ptr<Session>> dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) override {
     auto made = guarded_call<std::unique_ptr<Session>>(name_, "dial()", Errc::backend_failed,
                                                        [&] { return inner_->dial(request, std::move(reporter)); });

@@ -436,6 +436,12 @@ Result<std::vector<Entry>> Dialer::entries() const {
   return (*b)->entries();
 }
 
+Result<EntryListing> Dialer::list_entries() const {
+  auto b = runtime_->backend(backend_);
+  if (!b) return fail(b.error());
+  return (*b)->list_entries();
+}
+
 Result<std::vector<LiveConnection>> Dialer::connections() const {
   auto b = runtime_->backend(backend_);
   if (!b) return fail(b.error());

@@ -217,7 +217,7 @@ Outcome run(const std::string& program, const std::vector<std::string>& args,
 }
 
 PtyChild::PtyChild(const std::string& program, const std::vector<std::string>& args,
-                   const Environment& env, bool stderr_to_pipe) {
+                   const Environment& env, bool stderr_to_pipe, unsigned short columns) {
   std::vector<std::string> argv_strings{program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   auto argv = pointers(argv_strings);
@@ -225,7 +225,10 @@ PtyChild::PtyChild(const std::string& program, const std::vector<std::string>& a
   auto envp = pointers(env_strings);
   int err[2] = {-1, -1};
   if (stderr_to_pipe && ::pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe2");
-  pid_ = ::forkpty(&master_, nullptr, nullptr, nullptr);
+  winsize size{};
+  size.ws_row = 24;
+  size.ws_col = columns;
+  pid_ = ::forkpty(&master_, nullptr, nullptr, columns == 0 ? nullptr : &size);
   if (pid_ < 0) throw_errno("forkpty");
   if (pid_ == 0) {
     // Only async-signal-safe calls between fork and exec.

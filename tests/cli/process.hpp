@@ -84,8 +84,9 @@ Outcome run(const std::string& program, const std::vector<std::string>& args,
 // person at a shell; with `stderr_to_pipe`, stderr goes to a pipe instead (`2>log`).
 class PtyChild {
  public:
+  // `columns` sets the terminal's width (0: the pseudo-terminal's default, which says none).
   PtyChild(const std::string& program, const std::vector<std::string>& args, const Environment& env,
-           bool stderr_to_pipe = false);
+           bool stderr_to_pipe = false, unsigned short columns = 0);
   ~PtyChild();
   PtyChild(const PtyChild&) = delete;
   PtyChild& operator=(const PtyChild&) = delete;

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "process.hpp"
+#include "prompts.hpp"
 #include "skip.hpp"
 
 using dialkit::test::Child;
@@ -977,6 +979,46 @@ TEST_CASE("cli/README.md documents every command and option --help lists, and no
   for (const auto& [section, options] : tables) {
     INFO(section);
     if (!options.empty() && section != "Global options") CHECK(known.count(section) == 1);
+  }
+}
+
+TEST_CASE("cli/README.md lists every exit code --help lists, and every prompt the CLI asks", "[cli][readme]") {
+  Fixture f;
+  const std::string readme = read_file(std::filesystem::path(DIALKIT_TEST_SOURCE_DIR) / "cli/README.md");
+  // --help's footer: "Exit codes:" then "   0  success ...", one a line.
+  const auto top = f.run({"--help"});
+  REQUIRE(top.code == exit_ok);
+  std::set<int> in_help;
+  bool in_codes = false;
+  for (const auto& line : lines_of(top.out)) {
+    if (line == "Exit codes:") {
+      in_codes = true;
+      continue;
+    }
+    if (!in_codes) continue;
+    std::istringstream words(line);
+    int code = -1;
+    if (words >> code) in_help.insert(code);
+  }
+  // The README's table under "## Exit codes": "| 0 | success ... |".
+  std::set<int> in_readme;
+  const auto section = readme.find("\n## Exit codes\n");
+  REQUIRE(section != std::string::npos);
+  std::istringstream rest(readme.substr(section + 1));
+  std::string line;
+  std::getline(rest, line);  // the heading
+  for (; std::getline(rest, line) && line.rfind("## ", 0) != 0;) {
+    if (line.size() < 3 || line[0] != '|' || !std::isdigit(static_cast<unsigned char>(line[2]))) continue;
+    in_readme.insert(std::stoi(line.substr(2)));
+  }
+  CHECK(in_help.size() == 13);
+  CHECK(in_readme == in_help);
+
+  for (const auto prompt : dialkit::cli::prompts::all) {
+    INFO(prompt);
+    std::string text(prompt);
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    CHECK(readme.find("`" + text) != std::string::npos);
   }
 }
 

@@ -317,3 +317,23 @@ TEST_CASE("dial -q prints only the outcome", "[cli]") {
   CHECK(both.code == exit_usage);
   CHECK(both.err.find("--json excludes --quiet") != std::string::npos);
 }
+
+TEST_CASE("entries warns on stderr about the scenario files it skipped, naming each and why", "[cli]") {
+  Fixture f;
+  TempDir scenarios;
+  std::ofstream(scenarios.path() / "broken.json") << R"({"version": 1, "name": "broken", "steps": [{"state": "conected"}]})";
+  std::ofstream(scenarios.path() / "mine.json")
+      << R"({"version": 1, "name": "mine", "description": "my own", "steps": [{"state": "opening_port"}, {"state": "connected"}]})";
+  f.env["DIALKIT_MOCK_SCENARIOS"] = scenarios.path().string();
+  const auto o = f.run({"entries", "--backend", "mock"});
+  INFO(describe(o));
+  CHECK(o.code == 0);  // the others are still listed
+  CHECK(o.out.find("mine") != std::string::npos);
+  CHECK(o.out.find("success") != std::string::npos);
+  CHECK(o.out.find("broken") == std::string::npos);
+  const std::string warning = "dialkit: warning: mock skipped " + (scenarios.path() / "broken.json").string() +
+                              ": malformed_input: ";
+  CHECK(o.err.find(warning) != std::string::npos);
+  CHECK(o.err.find("unknown state name \"conected\"") != std::string::npos);
+  CHECK(std::count(o.err.begin(), o.err.end(), '\n') == 1);
+}

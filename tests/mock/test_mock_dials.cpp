@@ -329,7 +329,7 @@ TEST_CASE("mock dial: an unknown entry is refused at dial()", "[mock][integratio
   CHECK(climb.error().code == Errc::unknown_entry);
 }
 
-TEST_CASE("mock dial: a broken scenario file is reported by dial(), and skipped by entries()", "[mock][integration]") {
+TEST_CASE("mock dial: a broken scenario file is reported by dial(), skipped by entries() and named by list_entries()", "[mock][integration]") {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("dialkit-mock-broken-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -354,6 +354,14 @@ TEST_CASE("mock dial: a broken scenario file is reported by dial(), and skipped 
   }
   CHECK_FALSE(by_name.contains("broken"));
   CHECK(by_name["mine"] == "my own");
+  // list_entries() says what it left out, with the parser's error.
+  const auto listing = h.dialer().list_entries();
+  REQUIRE(listing.has_value());
+  CHECK(listing->entries.size() == entries->size());
+  REQUIRE(listing->skipped.size() == 1);
+  CHECK(listing->skipped[0].source == (dir / "broken.json").string());
+  CHECK(listing->skipped[0].error.code == Errc::malformed_input);
+  CHECK_THAT(listing->skipped[0].error.detail, Contains("unknown state name \"conected\""));
   CHECK(by_name["busy"] == "shadow");
   for (const auto& name : shipped_scenarios()) CHECK(by_name.contains(name));
 

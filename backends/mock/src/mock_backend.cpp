@@ -844,7 +844,14 @@ class MockBackend final : public Backend {
   MockBackend& operator=(const MockBackend&) = delete;
 
   Result<std::vector<Entry>> entries() override {
-    std::vector<Entry> out;
+    auto listed = list_entries();
+    if (!listed) return fail(listed.error());
+    return std::move(listed->entries);
+  }
+
+  Result<EntryListing> list_entries() override {
+    EntryListing listing;
+    auto& out = listing.entries;
     std::set<std::string> seen;
     for (const auto& s : store_->all())
       if (seen.insert(s.name).second) out.push_back(Entry{s.name, "scenario", s.description});
@@ -857,14 +864,17 @@ class MockBackend final : public Backend {
       for (const auto& file : files) {
         const auto name = file.stem().string();
         if (seen.contains(name)) continue;
-        // A broken file is left out here; dialling it reports why.
+        // A broken file is left out, and named with the parser's error; dialling it says the same.
         auto scenario = load_scenario_file(file);
-        if (!scenario) continue;
+        if (!scenario) {
+          listing.skipped.push_back(SkippedEntry{file.string(), scenario.error()});
+          continue;
+        }
         seen.insert(name);
         out.push_back(Entry{name, "scenario", scenario->description});
       }
     }
-    return out;
+    return listing;
   }
 
   Result<std::unique_ptr<Session>> dial(const DialRequest& request,

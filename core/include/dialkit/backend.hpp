@@ -176,6 +176,14 @@ class DIALKIT_SYMBOL_VISIBLE Backend {
     (void)sink;
     return fail(make_error(Errc::not_supported, "this backend cannot watch other connections"));
   }
+  /// entries() and what it left out (SkippedEntry: a file it could not read or parse). Any
+  /// thread; may block briefly. A backend that skips nothing need not override it: the
+  /// default gives entries() and an empty `skipped`. Since plugin ABI 5.
+  virtual Result<EntryListing> list_entries() {
+    auto listed = entries();
+    if (!listed) return fail(listed.error());
+    return EntryListing{std::move(*listed), {}};
+  }
   /// Called once before destruction, after every session was hung up: stop backend threads
   /// and cancel scheduler tasks, so no backend code runs after it returns.
   virtual void shutdown() {}

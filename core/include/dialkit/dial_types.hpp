@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include <dialkit/error.hpp>
 #include <dialkit/secret.hpp>
 #include <dialkit/state.hpp>
 
@@ -58,6 +59,19 @@ struct Entry {
   std::string name;  ///<what Dialer::dial() takes
   std::string type;         ///< "modem", "pppoe", "vpn", "ethernet", "scenario", ...
   std::string description;  ///<a line for people
+};
+
+/// Something a backend left out of its entries, and why: a file it could not read or parse
+/// (a broken mock scenario), so that a user learns why an entry they expect is missing.
+struct SkippedEntry {
+  std::string source;  ///<what was left out, for people: a file's path, or an entry's name
+  Error error;  ///<why it was left out
+};
+
+/// The entries of a backend and what it left out of them (Dialer::list_entries()).
+struct EntryListing {
+  std::vector<Entry> entries;  ///<what entries() gives
+  std::vector<SkippedEntry> skipped;  ///<what it left out, in the order it met them
 };
 
 /// A connection that is up on the system, whoever started it.

@@ -18,8 +18,8 @@ namespace dialkit {
 
 /// The ABI of the plugin entry point. Bump it whenever backend.hpp (or anything a plugin
 /// shares with the host) changes incompatibly. 3: the ABI record moved from the entry point's
-/// symbol name to a PluginRecord in the ".dialkit" section. 4: BackendFactory::capabilities().
-inline constexpr unsigned plugin_abi_version = 4;
+/// symbol name to a PluginRecord in the ".dialkit" section. 4: BackendFactory::capabilities(). 5: Backend::list_entries().
+inline constexpr unsigned plugin_abi_version = 5;
 
 /// The name of the section that holds a plugin's PluginRecord (at most 8 characters, so that
 /// a PE file can carry it as well as an ELF file).

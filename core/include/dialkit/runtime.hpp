@@ -274,6 +274,8 @@ class Dialer {
                                                  std::chrono::milliseconds timeout, EventHandler handler = {});
   /// The entries the backend can dial.
   [[nodiscard]] Result<std::vector<Entry>> entries() const;
+  /// The entries, and what the backend left out of them and why (a file it could not parse).
+  [[nodiscard]] Result<EntryListing> list_entries() const;
   /// The backend's live connections, including ones this process did not start.
   [[nodiscard]] Result<std::vector<LiveConnection>> connections() const;
   /// Hangs up a live connection by the id connections() gave.

@@ -29,7 +29,7 @@
 /// The ABI version compiled into a plugin; must equal dialkit::plugin_abi_version. A test may
 /// define it differently to build a mismatching plugin.
 #ifndef DIALKIT_PLUGIN_ABI
-#define DIALKIT_PLUGIN_ABI 4
+#define DIALKIT_PLUGIN_ABI 5
 #endif
 
 /// The build key as an identifier; CMake (dialkit_add_plugin) defines it.
