@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <dialkit/conformance.hpp>
@@ -22,13 +23,25 @@ int main() {
     return 1;
   }
   const fs::path peers = made;
-  fs::copy(source_dir / "fake-peers", peers);
+  fs::copy(source_dir / "fake-peers", peers / "peers");
+  // The live listing (and so hang-up by id) finds a process named pppd that wrote
+  // run/ppp0.pid, with net/ppp0 present: the fake through a link of that name, and the "ok"
+  // peer writing its pid file first (as in test_session.cpp).
+  for (const char* d : {"run", "net/ppp0", "bin"}) fs::create_directories(peers / d);
+  fs::create_symlink(source_dir / "fake-pppd.sh", peers / "bin/pppd");
+  {
+    std::ofstream peer(peers / "peers/ok", std::ios::trunc);
+    peer << "printf '%s\\nppp0\\n' $$ > '" << (peers / "run/ppp0.pid").string() << "'\n"
+         << std::ifstream(source_dir / "fake-peers/ok").rdbuf();
+  }
 
   dialkit::conformance::Options options;
   options.time = dialkit::conformance::Options::Time::real_time;
-  options.backend_options = {{"peers_dir", peers.string()},
-                             {"pppd", (source_dir / "fake-pppd.sh").string()},
+  options.backend_options = {{"peers_dir", (peers / "peers").string()},
+                             {"pppd", (peers / "bin/pppd").string()},
                              {"pppd_plugin", DIALKIT_PPPD_HELPER},
+                             {"run_dir", (peers / "run").string()},
+                             {"sys_class_net", (peers / "net").string()},
                              {"kill_timeout_ms", "3000"}};
   // A connection, a refused password (a pause, then pppd again with the right one), a peer
   // that never answers and one that refuses IPCP.
@@ -38,7 +51,7 @@ int main() {
   options.fixture.pauses = "ok";
   options.fixture.right_password = "right";
   options.fixture.user = "client";
-  const auto report = dialkit::conformance::run(dialkit::pppd::make_factory(source_dir / "fake-pppd.sh"), options);
+  const auto report = dialkit::conformance::run(dialkit::pppd::make_factory(peers / "bin/pppd"), options);
   std::cout << report.summary();
   std::error_code ignored;
   fs::remove_all(peers, ignored);

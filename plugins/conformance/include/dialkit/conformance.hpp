@@ -655,6 +655,7 @@ inline void check_capabilities(Harness& h, Dialer& dialer, const std::vector<std
     const std::string name(info.name);
     const auto chosen = fixture.option_entries.find(name);
     const std::string& entry = chosen != fixture.option_entries.end() ? chosen->second : any_entry;
+    h.log("capabilities: dial " + entry + " with " + name);
     auto d = start_dial(dialer, entry, o);
     if (!declared.honours(info.option)) {
       const bool refused = d.refused && d.refused->code == Errc::not_supported &&
@@ -688,6 +689,7 @@ inline void check_capabilities(Harness& h, Dialer& dialer, const std::vector<std
            " not exercised: the fixture names no entry that produces it");
   }
   if (!fixture.pauses.empty()) {
+    h.log("capabilities: pause in " + fixture.pauses);
     DialOptions o = bare_options();
     if (fixture.refuses_wrong_password)
       o.credentials = Credentials{fixture.user, Secret("dialkit-conformance-wrong"), ""};
@@ -704,10 +706,11 @@ inline void check_capabilities(Harness& h, Dialer& dialer, const std::vector<std
         if (paused) {
           const std::string right =
               fixture.right_password.empty() ? std::string("dialkit-conformance") : fixture.right_password;
+          // Counted first: what the resume causes may all arrive before resume() returns.
+          const std::size_t before = d.rec->snapshot().size();
           auto resumed = d.connection->resume(Credentials{fixture.user, Secret(right), ""});
           h.check(resumed.has_value(), "capabilities", fixture.pauses,
                   resumed ? std::string() : "resume() in retry_authentication failed: " + resumed.error().message());
-          const std::size_t before = d.rec->snapshot().size();
           h.drive(*d.rec, [before](Recorder& r) { return r.events.size() > before && settled(r.events); });
           h.check(last_state(*d.rec) == State::connected, "capabilities", fixture.pauses,
                   "resumed with the right password, the dial did not connect (" +
@@ -720,6 +723,7 @@ inline void check_capabilities(Harness& h, Dialer& dialer, const std::vector<std
 
   // Watch: works if declared, not_supported if not.
   {
+    h.log("capabilities: watch");
     auto watch = dialer.watch([](const Event&) {});
     if (declared.watch == WatchKind::none) {
       h.check(!watch && watch.error().code == Errc::not_supported, "capabilities", {},
@@ -759,6 +763,7 @@ inline void check_capabilities(Harness& h, Dialer& dialer, const std::vector<std
     h.note("live connections and hang-up by id of a dial not checked: the fixture names no entry that connects");
     return;
   }
+  h.log("capabilities: live connection of " + fixture.connects);
   DialOptions o = dial_options(h.options());
   auto d = start_dial(dialer, fixture.connects, o);
   if (d.refused) {
@@ -894,6 +899,7 @@ inline void check_secrets(Harness& h, Dialer& dialer, const std::vector<std::str
       std::lock_guard lock(heard->m);
       heard->said += d.message + "|" + d.native_name + "\n";
     });
+    h.log("secrets: dial " + entry);
     DialOptions o = bare_options();
     o.credentials = Credentials{fixture.user, Secret(first), ""};
     auto d = start_dial(dialer, entry, o);
@@ -932,6 +938,7 @@ inline void check_secrets(Harness& h, Dialer& dialer, const std::vector<std::str
     diagnostics.disconnect();
   }
   const std::string logged = captured.stop();
+  h.log("secrets: checked");
   std::string said, trace;
   {
     std::lock_guard lock(heard->m);
