@@ -166,6 +166,155 @@ struct Report {
   }
 };
 
+namespace detail {
+
+// What the process wrote to stderr while it lived (POSIX; elsewhere nothing is captured).
+class StderrCapture {
+ public:
+  StderrCapture() {
+#if !defined(_WIN32)
+    std::fflush(stderr);
+    file_ = std::tmpfile();
+    if (file_ == nullptr) return;
+    saved_ = ::dup(2);
+    if (saved_ < 0 || ::dup2(::fileno(file_), 2) < 0) {
+      if (saved_ >= 0) ::close(saved_);
+      saved_ = -1;
+    }
+    capturing_ = saved_ >= 0;
+#endif
+  }
+  ~StderrCapture() { (void)stop(); }
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+  [[nodiscard]] bool capturing() const { return capturing_; }
+  // Restores stderr and returns what was written meanwhile.
+  std::string stop() {
+    std::string out;
+#if !defined(_WIN32)
+    if (saved_ >= 0) {
+      std::fflush(stderr);
+      (void)::dup2(saved_, 2);
+      ::close(saved_);
+      saved_ = -1;
+    }
+    if (file_ != nullptr) {
+      std::rewind(file_);
+      char buffer[4096];
+      std::size_t n = 0;
+      while ((n = std::fread(buffer, 1, sizeof buffer, file_)) > 0) out.append(buffer, n);
+      std::fclose(file_);
+      file_ = nullptr;
+    }
+#endif
+    return out;
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  int saved_ = -1;
+  bool capturing_ = false;
+};
+
+inline std::string status_text(const Status& s) {
+  std::string out = s.native_name + "|" + s.reason + "|" + s.device.native_id + "|" + s.device.device_name + "|" +
+                    s.device.device_type + "|" + s.device.phone_number + "|" + s.device.interface;
+  for (const auto& a : s.device.addresses) out += "|" + a;
+  if (s.error) out += "|" + s.error->message();
+  return out;
+}
+
+}  // namespace detail
+
+/// Hears everything a runtime says while it lives (every event, as text and as a trace line;
+/// every diagnostic), what the caller adds (status and error texts) and, on POSIX, what the
+/// process writes to stderr meanwhile; then says where a secret appears. The suite's secret
+/// check uses it, and a backend's own tests use it for the places only they can drive (a
+/// platform's own password prompts and pauses).
+class SecretWitness {
+ public:
+  /// Starts listening (and capturing stderr).
+  explicit SecretWitness(Runtime& runtime) : heard_(std::make_shared<Heard>()) {
+    events_ = runtime.on_event([heard = heard_](const Event& e) {
+      std::lock_guard lock(heard->m);
+      heard->recorder(e);
+      heard->said += e.backend + "|" + e.entry + "|" + e.live_id + "|" + e.native_name + "|" + e.reason + "|" +
+                     (e.error ? e.error->message() : std::string()) + "\n";
+      if (e.state == State::disconnected) heard->ended = true;
+      heard->changed.notify_all();
+    });
+    diagnostics_ = runtime.on_diagnostic([heard = heard_](const Diagnostic& d) {
+      std::lock_guard lock(heard->m);
+      heard->said += d.message + "|" + d.native_name + "\n";
+    });
+  }
+  ~SecretWitness() {
+    events_.disconnect();
+    diagnostics_.disconnect();
+  }
+  SecretWitness(const SecretWitness&) = delete;
+  SecretWitness& operator=(const SecretWitness&) = delete;
+
+  /// A status to search too.
+  void add(const Status& s) { texts_ += detail::status_text(s) + "\n"; }
+  /// An error to search too (a failed dial(), resume(), ...).
+  void add(const Error& e) { texts_ += e.message() + "|" + e.native_text + "\n"; }
+  /// Any other text to search.
+  void add(const std::string& text) { texts_ += text + "\n"; }
+  /// Waits until a `disconnected` was heard (the runtime-wide slot may hear the end after a
+  /// connection's own slot did); false when the limit passed.
+  bool wait_for_end(std::chrono::milliseconds limit) {
+    std::unique_lock lock(heard_->m);
+    return heard_->changed.wait_for(lock, limit, [&] { return heard_->ended; });
+  }
+  /// Stops listening and capturing, and names every place `secret` appears in: "an event or
+  /// diagnostic", "the trace", "a status or error text", "stderr". Empty: nowhere. Also when
+  /// nothing was heard at all, which proves nothing: that is "nothing heard".
+  std::vector<std::string> leaks(std::string_view secret) {
+    events_.disconnect();
+    diagnostics_.disconnect();
+    if (!stopped_) {
+      logged_ = capture_.stop();
+      stopped_ = true;
+    }
+    std::string said, trace;
+    {
+      std::lock_guard lock(heard_->m);
+      said = heard_->said;
+      trace = heard_->trace.str();
+    }
+    std::vector<std::string> out;
+    if (said.empty() || trace.empty()) out.emplace_back("nothing heard (no event reached the runtime-wide slot)");
+    const std::pair<const char*, const std::string*> places[] = {
+        {"an event or diagnostic", &said}, {"the trace", &trace}, {"a status or error text", &texts_},
+        {"stderr", &logged_}};
+    for (const auto& [where, text] : places)
+      if (text->find(secret) != std::string::npos) out.emplace_back(where);
+    return out;
+  }
+  /// Whether stderr was captured (POSIX).
+  [[nodiscard]] bool searched_stderr() const { return capture_.capturing(); }
+
+ private:
+  // Owned by the slots too: a slot already running on a dispatcher thread when its
+  // subscription goes finishes on its own.
+  struct Heard {
+    std::mutex m;
+    std::condition_variable changed;
+    std::ostringstream trace;
+    TraceRecorder recorder{trace};
+    std::string said;
+    bool ended = false;
+  };
+  std::shared_ptr<Heard> heard_;
+  detail::StderrCapture capture_;
+  Subscription events_;
+  Subscription diagnostics_;
+  std::string texts_;
+  std::string logged_;
+  bool stopped_ = false;
+};
+
 /// Implementation details of the suite; not part of its interface.
 namespace detail {
 
@@ -799,62 +948,6 @@ inline void check_capabilities(Harness& h, Dialer& dialer, const std::vector<std
   (void)finish(h, d, fixture.connects, "live connection");
 }
 
-// What the process wrote to stderr while it lived (POSIX; elsewhere nothing is captured).
-class StderrCapture {
- public:
-  StderrCapture() {
-#if !defined(_WIN32)
-    std::fflush(stderr);
-    file_ = std::tmpfile();
-    if (file_ == nullptr) return;
-    saved_ = ::dup(2);
-    if (saved_ < 0 || ::dup2(::fileno(file_), 2) < 0) {
-      if (saved_ >= 0) ::close(saved_);
-      saved_ = -1;
-    }
-    capturing_ = saved_ >= 0;
-#endif
-  }
-  ~StderrCapture() { (void)stop(); }
-  StderrCapture(const StderrCapture&) = delete;
-  StderrCapture& operator=(const StderrCapture&) = delete;
-  [[nodiscard]] bool capturing() const { return capturing_; }
-  // Restores stderr and returns what was written meanwhile.
-  std::string stop() {
-    std::string out;
-#if !defined(_WIN32)
-    if (saved_ >= 0) {
-      std::fflush(stderr);
-      (void)::dup2(saved_, 2);
-      ::close(saved_);
-      saved_ = -1;
-    }
-    if (file_ != nullptr) {
-      std::rewind(file_);
-      char buffer[4096];
-      std::size_t n = 0;
-      while ((n = std::fread(buffer, 1, sizeof buffer, file_)) > 0) out.append(buffer, n);
-      std::fclose(file_);
-      file_ = nullptr;
-    }
-#endif
-    return out;
-  }
-
- private:
-  std::FILE* file_ = nullptr;
-  int saved_ = -1;
-  bool capturing_ = false;
-};
-
-inline std::string status_text(const Status& s) {
-  std::string out = s.native_name + "|" + s.reason + "|" + s.device.native_id + "|" + s.device.device_name + "|" +
-                    s.device.device_type + "|" + s.device.phone_number + "|" + s.device.interface;
-  for (const auto& a : s.device.addresses) out += "|" + a;
-  if (s.error) out += "|" + s.error->message();
-  return out;
-}
-
 // Secrets never in events, traces, diagnostics, status, error texts or logs: canary passwords
 // given at dial and at resume, searched for in everything the runtime and the backend said.
 inline void check_secrets(Harness& h, Dialer& dialer, const std::vector<std::string>& entries) {
@@ -873,88 +966,45 @@ inline void check_secrets(Harness& h, Dialer& dialer, const std::vector<std::str
   }
   const std::string first = "CANARY-dk-first-5d3a91";
   const std::string second = "CANARY-dk-second-7c20e4";
-  // Owned by the slots too: a slot already running on a dispatcher thread when its
-  // subscription goes finishes on its own.
-  struct Heard {
-    std::mutex m;
-    std::ostringstream trace;
-    TraceRecorder recorder{trace};
-    std::string said;
-    std::condition_variable changed;
-    bool ended = false;
-  };
-  auto heard = std::make_shared<Heard>();
-  std::string texts;  // status and error texts
-  StderrCapture captured;
-  {
-    auto events = h.runtime().on_event([heard](const Event& e) {
-      std::lock_guard lock(heard->m);
-      heard->recorder(e);
-      heard->said += e.backend + "|" + e.entry + "|" + e.live_id + "|" + e.native_name + "|" + e.reason + "|" +
-                     (e.error ? e.error->message() : std::string()) + "\n";
-      if (e.state == State::disconnected) heard->ended = true;
-      heard->changed.notify_all();
-    });
-    auto diagnostics = h.runtime().on_diagnostic([heard](const Diagnostic& d) {
-      std::lock_guard lock(heard->m);
-      heard->said += d.message + "|" + d.native_name + "\n";
-    });
-    h.log("secrets: dial " + entry);
-    DialOptions o = bare_options();
-    o.credentials = Credentials{fixture.user, Secret(first), ""};
-    auto d = start_dial(dialer, entry, o);
-    if (d.refused) {
-      texts += d.refused->message() + "\n";
-    } else {
-      h.drive(*d.rec, [](Recorder& r) { return settled(r.events); });
-      texts += status_text(d.connection->status()) + "\n";
-      bool refused_at_dial = false;
-      if (last_state(*d.rec) == State::retry_authentication) {
-        refused_at_dial = true;
-        const std::size_t before = d.rec->snapshot().size();
-        auto resumed = d.connection->resume(Credentials{fixture.user, Secret(second), ""});
-        if (!resumed) texts += resumed.error().message() + "\n";
-        h.drive(*d.rec, [before](Recorder& r) { return r.events.size() > before && settled(r.events); });
-        texts += status_text(d.connection->status()) + "\n";
-      }
-      if (!fixture.pauses.empty() && fixture.refuses_wrong_password)
-        h.check(refused_at_dial, "secrets", entry,
-                "the canary password was not refused (no retry_authentication), so it may never have "
-                "reached the platform (" +
-                    sequence_text(d.rec->snapshot()) + ")");
-      (void)finish(h, d, entry, "secrets");
-      {
-        // The runtime-wide slot hears the end too, maybe after the connection's own slot.
-        std::unique_lock lock(heard->m);
-        heard->changed.wait_for(lock, h.options().real_time_limit, [&] { return heard->ended; });
-      }
-      texts += status_text(d.connection->status()) + "\n";
-      // What a resume after the end says.
-      auto late = d.connection->resume(Credentials{fixture.user, Secret(first), ""});
-      h.check(!late.has_value(), "secrets", entry, "resume() after the end succeeded");
-      if (!late) texts += late.error().message() + "\n";
+  SecretWitness witness(h.runtime());
+  h.log("secrets: dial " + entry);
+  DialOptions o = bare_options();
+  o.credentials = Credentials{fixture.user, Secret(first), ""};
+  auto d = start_dial(dialer, entry, o);
+  if (d.refused) {
+    witness.add(*d.refused);
+  } else {
+    h.drive(*d.rec, [](Recorder& r) { return settled(r.events); });
+    witness.add(d.connection->status());
+    bool refused_at_dial = false;
+    if (last_state(*d.rec) == State::retry_authentication) {
+      refused_at_dial = true;
+      const std::size_t before = d.rec->snapshot().size();
+      auto resumed = d.connection->resume(Credentials{fixture.user, Secret(second), ""});
+      if (!resumed) witness.add(resumed.error());
+      h.drive(*d.rec, [before](Recorder& r) { return r.events.size() > before && settled(r.events); });
+      witness.add(d.connection->status());
     }
-    events.disconnect();
-    diagnostics.disconnect();
+    if (!fixture.pauses.empty() && fixture.refuses_wrong_password)
+      h.check(refused_at_dial, "secrets", entry,
+              "the canary password was not refused (no retry_authentication), so it may never have "
+              "reached the platform (" +
+                  sequence_text(d.rec->snapshot()) + ")");
+    (void)finish(h, d, entry, "secrets");
+    h.check(witness.wait_for_end(h.options().real_time_limit), "secrets", entry,
+            "the runtime-wide slot did not hear the end");
+    witness.add(d.connection->status());
+    // What a resume after the end says.
+    auto late = d.connection->resume(Credentials{fixture.user, Secret(first), ""});
+    h.check(!late.has_value(), "secrets", entry, "resume() after the end succeeded");
+    if (!late) witness.add(late.error());
   }
-  const std::string logged = captured.stop();
-  h.log("secrets: checked");
-  std::string said, trace;
-  {
-    std::lock_guard lock(heard->m);
-    said = heard->said;
-    trace = heard->trace.str();
-  }
-  h.check(!said.empty() && !trace.empty(), "secrets", entry, "the runtime-wide slot heard nothing");
-  const std::pair<const char*, const std::string*> places[] = {
-      {"an event or diagnostic", &said}, {"the trace", &trace}, {"a status or error text", &texts},
-      {"stderr", &logged}};
   const std::pair<const std::string*, const char*> canaries[] = {{&first, "dial()"}, {&second, "resume()"}};
   for (const auto& [canary, given_to] : canaries)
-    for (const auto& [where, text] : places)
-      h.check(text->find(*canary) == std::string::npos, "secrets", entry,
-              "a password given to " + std::string(given_to) + " appears in " + where);
-  if (!captured.capturing()) h.note("stderr not searched for secrets on this platform");
+    for (const auto& where : witness.leaks(*canary))
+      h.check(false, "secrets", entry, "a password given to " + std::string(given_to) + " appears in " + where);
+  h.log("secrets: checked");
+  if (!witness.searched_stderr()) h.note("stderr not searched for secrets on this platform");
 }
 
 }  // namespace detail
