@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--allow-insecure-plugins") {
       allow_insecure = true;
     } else if (arg == "--verbose") {
-      options.log = [](const std::string& line) { std::cout << "  " << line << '\n'; };
+      options.log = [](const std::string& line) { std::cout << "  " << line << std::endl; };
     } else if (!arg.empty() && arg.front() == '-') {
       return bad("unknown option " + std::string(arg));
     } else if (file.empty()) {
