@@ -2,6 +2,7 @@
 // plugin file, loaded by the real loader. Exit 0: passed; 1: a check failed or the plugin did
 // not load; 2: bad arguments; 77: the backend's probe failed, so nothing was dialled (ctest's
 // SKIP_RETURN_CODE).
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -20,6 +21,14 @@ constexpr std::string_view usage =
     "  --entry NAME                dial only NAME (repeatable; default: every listed entry)\n"
     "  --option KEY=VALUE          a backend option (RuntimeOptions::backend_options)\n"
     "  --no-entries-ok             an empty entry list is not a failure\n"
+    "  --connects ENTRY            the fixture: ENTRY connects\n"
+    "  --pauses ENTRY              the fixture: ENTRY pauses in retry_authentication for a\n"
+    "                              refused password; the password it accepts comes from the\n"
+    "                              environment variable DIALKIT_CONFORMANCE_PASSWORD (never\n"
+    "                              the command line; empty or unset: any)\n"
+    "  --pauses-without-password   the fixture: ENTRY pauses only when dialled without one\n"
+    "  --user NAME                 the user name of the suite's credentials\n"
+    "  --option-entry OPTION=ENTRY the fixture: try the declared dial OPTION on ENTRY\n"
     "  --no-hangup-in-every-state  skip the hang-up in every state\n"
     "  --allow-insecure-plugins    load the file even if others can write to it\n"
     "  --verbose                   print every dial's events\n"
@@ -55,12 +64,25 @@ int main(int argc, char** argv) {
       options.backend_options[std::string(v, eq)] = std::string(eq + 1);
     } else if (arg == "--no-entries-ok") {
       options.require_entries = false;
+    } else if (arg == "--connects" || arg == "--pauses" || arg == "--user") {
+      const char* v = value();
+      if (v == nullptr) return bad(std::string(arg) + " needs a value");
+      (arg == "--connects" ? options.fixture.connects
+       : arg == "--pauses" ? options.fixture.pauses
+                           : options.fixture.user) = v;
+    } else if (arg == "--option-entry") {
+      const char* v = value();
+      const char* eq = v == nullptr ? nullptr : std::strchr(v, '=');
+      if (eq == nullptr) return bad("--option-entry needs OPTION=ENTRY");
+      options.fixture.option_entries[std::string(v, eq)] = std::string(eq + 1);
+    } else if (arg == "--pauses-without-password") {
+      options.fixture.refuses_wrong_password = false;
     } else if (arg == "--no-hangup-in-every-state") {
       options.hang_up_in_every_state = false;
     } else if (arg == "--allow-insecure-plugins") {
       allow_insecure = true;
     } else if (arg == "--verbose") {
-      options.log = [](const std::string& line) { std::cout << "  " << line << '\n'; };
+      options.log = [](const std::string& line) { std::cout << "  " << line << std::endl; };
     } else if (!arg.empty() && arg.front() == '-') {
       return bad("unknown option " + std::string(arg));
     } else if (file.empty()) {
@@ -70,6 +92,7 @@ int main(int argc, char** argv) {
     }
   }
   if (file.empty()) return bad("no plugin file given");
+  if (const char* password = std::getenv("DIALKIT_CONFORMANCE_PASSWORD")) options.fixture.right_password = password;
   const auto report = dialkit::conformance::run_plugin_file(file, options, allow_insecure);
   std::cout << report.summary();
   if (report.skipped()) return 77;

@@ -1,10 +1,14 @@
 // The backend conformance suite (plugins/conformance) in the tree: the mock and the template
 // backend pass it in-process, and a backend that breaks the contract in known ways fails it
 // with exactly those failures (so a green run means something). Also the plugin kit's
-// mapping helpers (plugins/include/dialkit/mapping.hpp).
+// mapping helpers (plugins/include/dialkit/mapping.hpp). The platform backends run the suite
+// next to their own tests (tests/pppd, tests/networkmanager, tests/ras: label conformance).
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -101,6 +105,79 @@ class BrokenFactory final : public BackendFactory {
   }
 };
 
+// The template backend behind a factory that misdeclares it, or a backend that misbehaves,
+// one way per Lie: each must fail exactly the check that catches it.
+enum class Lie {
+  undeclared_pause,     // declares no pause; demo-login pauses in retry_authentication
+  declared_watch,       // declares a watch it does not have
+  declared_hangup_by_id,  // declares hang-up by id it does not have
+  refused_option,       // declares phone_number, and the backend refuses it
+  no_hangup_by_id,      // does not declare hang-up by id, yet hangs up by id
+  leaky,                // puts the password into an error's text
+};
+
+class LyingBackend final : public Backend {
+ public:
+  LyingBackend(std::unique_ptr<Backend> inner, Lie lie) : inner_(std::move(inner)), lie_(lie) {}
+  Result<std::vector<Entry>> entries() override { return inner_->entries(); }
+  Result<std::unique_ptr<Session>> dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) override {
+    if (lie_ == Lie::refused_option && request.phone_number)
+      return fail(make_error(Errc::not_supported, "no phone numbers here"));
+    if (lie_ == Lie::leaky && request.credentials)
+      return fail(make_error(Errc::authentication_failed,
+                             "refused " + std::string(request.credentials->password.reveal())));
+    return inner_->dial(request, std::move(reporter));
+  }
+  Result<std::vector<LiveConnection>> live_connections() override { return inner_->live_connections(); }
+  Result<void> hangup_live(std::string_view) override {
+    if (lie_ == Lie::no_hangup_by_id) return {};
+    return inner_->hangup_live("");
+  }
+  void shutdown() override { inner_->shutdown(); }
+
+ private:
+  std::unique_ptr<Backend> inner_;
+  Lie lie_;
+};
+
+class LyingFactory final : public BackendFactory {
+ public:
+  explicit LyingFactory(Lie lie) : lie_(lie) {}
+  std::string name() const override { return "liar"; }
+  std::string description() const override { return "the template backend, misdeclared"; }
+  Capabilities capabilities() const override {
+    Capabilities c = inner_.capabilities();
+    switch (lie_) {
+      case Lie::undeclared_pause: c.paused_states = 0; break;
+      case Lie::declared_watch: c.with_watch(WatchKind::polling); break;
+      case Lie::declared_hangup_by_id: c.with_hangup_by_id(); break;
+      case Lie::refused_option: c.with(DialOption::phone_number); break;
+      case Lie::no_hangup_by_id:
+      case Lie::leaky: break;
+    }
+    return c;
+  }
+  Result<void> probe() const override { return inner_.probe(); }
+  Result<std::unique_ptr<Backend>> create(const BackendContext& context) override {
+    auto inner = inner_.create(context);
+    if (!inner) return fail(inner.error());
+    return std::unique_ptr<Backend>(new LyingBackend(std::move(*inner), lie_));
+  }
+
+ private:
+  Lie lie_;
+  mutable dialkit_template::TemplateFactory inner_;
+};
+
+// What the template's entries do (its README's phone book).
+conformance::Options template_options() {
+  conformance::Options options;
+  options.fixture.connects = "demo";
+  options.fixture.pauses = "demo-login";
+  options.fixture.refuses_wrong_password = false;
+  return options;
+}
+
 class UnavailableFactory final : public BackendFactory {
  public:
   std::string name() const override { return "absent"; }
@@ -139,7 +216,7 @@ TEST_CASE("the template backend declares credentials and retry_authentication, a
 
 TEST_CASE("the template backend passes the conformance suite in virtual time", "[conformance]") {
   dialkit_template::TemplateFactory factory;
-  const auto report = conformance::run(factory);
+  const auto report = conformance::run(factory, template_options());
   INFO(report.summary());
   CHECK(report.passed());
   CHECK_FALSE(report.skipped());
@@ -150,7 +227,7 @@ TEST_CASE("the template backend passes the conformance suite in virtual time", "
 
 TEST_CASE("the template backend passes the conformance suite in real time", "[conformance]") {
   dialkit_template::TemplateFactory factory;
-  conformance::Options options;
+  conformance::Options options = template_options();
   options.time = conformance::Options::Time::real_time;
   options.backend_options["step_ms"] = "2";
   const auto report = conformance::run(factory, options);
@@ -216,7 +293,17 @@ TEST_CASE("the template backend: a hang-up waits for the link's own last report 
 #if defined(DIALKIT_TEST_HAVE_MOCK)
 TEST_CASE("the mock backend passes the conformance suite in virtual time", "[conformance]") {
   auto factory = mock::make_factory();
-  const auto report = conformance::run(factory);
+  conformance::Options options;
+  options.fixture.connects = "success";
+  options.fixture.pauses = "wrong-password";
+  options.fixture.right_password = "letmein";  // the scenario's (test data)
+  options.fixture.option_entries["callback_number"] = "callback";
+  // Its watch and hang-up by id of other processes' dials go through a registry directory.
+  const auto registry = std::filesystem::temp_directory_path() /
+                        ("dialkit-conformance-mock-" + std::to_string(::getpid()));
+  options.backend_options["registry_dir"] = registry.string();
+  const auto report = conformance::run(factory, options);
+  std::filesystem::remove_all(registry);
   INFO(report.summary());
   CHECK(report.passed());
   // The shipped scenarios: at least ten entries, each hung up in several states.
@@ -238,6 +325,33 @@ TEST_CASE("the conformance suite fails a backend that breaks the contract", "[co
   for (const auto& f : report.failures)
     chatty_named = chatty_named || (f.entry == "chatty" && f.check == "diagnostics");
   CHECK(chatty_named);
+}
+
+TEST_CASE("the conformance suite fails a backend that breaks its capability declaration", "[conformance]") {
+  struct Case {
+    Lie lie;
+    const char* check;
+    const char* says;
+  };
+  for (const auto& c : {Case{Lie::undeclared_pause, "capabilities", "which the backend does not declare"},
+                        Case{Lie::declared_watch, "capabilities", "declares a watch"},
+                        Case{Lie::declared_hangup_by_id, "capabilities", "declares hang-up by id"},
+                        Case{Lie::refused_option, "capabilities", "declared dial option phone_number was refused"},
+                        Case{Lie::no_hangup_by_id, "capabilities", "does not declare hang-up by id"},
+                        Case{Lie::leaky, "secrets", "appears in a status or error text"}}) {
+    LyingFactory factory(c.lie);
+    const auto report = conformance::run(factory, template_options());
+    INFO(report.summary());
+    CHECK_FALSE(report.passed());
+    bool named = false;
+    for (const auto& f : report.failures)
+      named = named || (f.check == c.check && f.message.find(c.says) != std::string::npos);
+    CHECK(named);
+  }
+  // The truthful declaration passes: the failures above are the lies'.
+  const auto honest = conformance::run(std::make_shared<dialkit_template::TemplateFactory>(), template_options());
+  INFO(honest.summary());
+  CHECK(honest.passed());
 }
 
 TEST_CASE("the conformance suite skips a backend whose platform is absent", "[conformance]") {

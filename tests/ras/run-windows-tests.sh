@@ -6,17 +6,22 @@
 #     DLL through core's loader, the header checks);
 #   - dialkit.exe backends / entries / dial on the stand-in and on the mock.
 # Missing tools are a failure with the reason, never a silent pass.
-# Usage: run-windows-tests.sh [--source DIR] [--build DIR] [--debug]
+# With --conformance it builds and runs only the conformance suite against the stand-in
+# (ctest conformance.ras_wine in the cross tree), and missing tools are a skip (exit 77) with
+# the reason, as for every other conformance peer.
+# Usage: run-windows-tests.sh [--source DIR] [--build DIR] [--debug] [--conformance]
 set -euo pipefail
 
 SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD=""
 TYPE=Release
+CONFORMANCE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --source) SRC="$2"; shift 2 ;;
     --build) BUILD="$2"; shift 2 ;;
     --debug) TYPE=Debug; shift ;;
+    --conformance) CONFORMANCE=1; shift ;;
     *) echo "run-windows-tests.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -30,6 +35,10 @@ missing=()
 command -v x86_64-w64-mingw32-g++-posix >/dev/null || missing+=("x86_64-w64-mingw32-g++-posix (g++-mingw-w64-x86-64-posix)")
 [ -x "$WINE" ] || missing+=("$WINE (wine64)")
 [ -x "$WINESERVER" ] || missing+=("$WINESERVER (wine64)")
+if [ ${#missing[@]} -gt 0 ] && [ "$CONFORMANCE" = 1 ]; then
+  echo "run-windows-tests.sh: SKIPPED: missing ${missing[*]}; install backends/ras/debian-packages.txt (./dev setup)"
+  exit 77
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "run-windows-tests.sh: FAIL: missing ${missing[*]}; install backends/ras/debian-packages.txt (./dev setup)" >&2
   exit 1
@@ -40,9 +49,13 @@ cmake -S "$SRC" -B "$BUILD" -G Ninja \
   -DCMAKE_TOOLCHAIN_FILE="$SRC/cmake/toolchain-mingw-w64-x86_64.cmake" \
   -DCMAKE_BUILD_TYPE="$TYPE" -DDIALKIT_BUILD_BENCH=OFF >"$BUILD.configure.log" 2>&1 ||
   { cat "$BUILD.configure.log" >&2; echo "run-windows-tests.sh: FAIL: configure" >&2; exit 1; }
-# Only what the Windows suite needs: the RAS tests (which pull in the stand-in and both
+# Only what the Windows suite needs: the RAS tests and the conformance suite (which pull in the stand-in and both
 # plugins) and the CLI.
-cmake --build "$BUILD" -j"$JOBS" --target dialkit_ras_windows_tests dialkit
+if [ "$CONFORMANCE" = 1 ]; then
+  cmake --build "$BUILD" -j"$JOBS" --target dialkit_ras_conformance
+else
+  cmake --build "$BUILD" -j"$JOBS" --target dialkit_ras_windows_tests dialkit_ras_conformance dialkit
+fi
 t1=$(date +%s)
 
 # A prefix of our own, and a persistent wineserver started here: wine's services must not be
@@ -56,6 +69,13 @@ trap '"$WINESERVER" -k >/dev/null 2>&1 || true' EXIT
 t2=$(date +%s)
 
 rc=0
+if [ "$CONFORMANCE" = 1 ]; then
+  echo "==> conformance suite against the stand-in (under wine)"
+  (cd "$BUILD" && ctest -R '^conformance\.ras_wine$' --output-on-failure --timeout 600 </dev/null) || rc=1
+  t3=$(date +%s)
+  echo "timing: build $((t1 - t0))s, wine prefix $((t2 - t1))s, suite $((t3 - t2))s"
+  exit "$rc"
+fi
 echo "==> ctest -L windows (under wine)"
 (cd "$BUILD" && ctest -L windows --output-on-failure --timeout 600 </dev/null) || rc=1
 

@@ -308,12 +308,16 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   void hangup() {
     bool had_handle = false;
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
       if (hung_) return;
       hung_ = true;
       ending_ = true;
       had_handle = handle_ != nullptr;
       phase_ = Phase::ended;
+      // A report of the worker already on its way to core goes first: after `disconnecting`
+      // it would be an illegal transition. Not when the report is this thread's own (a slot
+      // delivered inline hangs up from inside it).
+      reported_.wait(lock, [&] { return !reporting_ || *reporting_ == std::this_thread::get_id(); });
     }
     if (had_handle) {
       NativeReport r;
@@ -535,9 +539,15 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
         std::lock_guard lock(mutex_);
         fill_status(cached_status_, s);
       }
-      end_with(s.dwError != ERROR_SUCCESS
-                   ? ras_error(api_, s.dwError, "the link dropped")
-                   : make_error(Errc::link_dropped, "RAS reports RASCS_Disconnected without an error"));
+      if (s.dwError != ERROR_SUCCESS) {
+        end_with(ras_error(api_, s.dwError, "the link dropped"));
+      } else {
+        // No error code to keep: the native value is the state that ended it.
+        Error e = make_error(Errc::link_dropped, "RAS reports RASCS_Disconnected without an error");
+        e.native_code = RASCS_Disconnected;
+        e.native_text = "RASCS_Disconnected";
+        end_with(std::move(e));
+      }
     }
   }
 
@@ -600,8 +610,14 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
       std::lock_guard lock(mutex_);
       if (hung_) return;
       reported_any_ = true;
+      reporting_ = std::this_thread::get_id();
     }
     reporter_->report(std::move(r));
+    {
+      std::lock_guard lock(mutex_);
+      reporting_.reset();
+    }
+    reported_.notify_all();
   }
 
   const RasApi api_;
@@ -626,6 +642,8 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   DWORD last_subentry_ = 0;
   bool ending_ = false;
   bool hung_ = false;
+  std::optional<std::thread::id> reporting_;  // the worker's report in progress, if any
+  std::condition_variable reported_;           // a report in progress finished
   bool stop_ = false;
   bool hangup_timed_out_ = false;
   bool reported_any_ = false;

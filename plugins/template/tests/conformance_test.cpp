@@ -11,12 +11,20 @@ int main(int argc, char** argv) {
     std::cerr << "usage: template_conformance PLUGIN_FILE\n";
     return 2;
   }
+  // What the example link's entries do: the suite's capability and secret checks dial them.
+  dialkit::conformance::Fixture fixture;
+  fixture.connects = "demo";
+  fixture.pauses = "demo-login";
+  fixture.refuses_wrong_password = false;  // it pauses when dialled without a password
+
   dialkit::conformance::Options virtual_time;
+  virtual_time.fixture = fixture;
   const auto first = dialkit::conformance::run_plugin_file(argv[1], virtual_time);
   std::cout << "virtual time: " << first.summary();
 
   dialkit::conformance::Options real_time;
   real_time.time = dialkit::conformance::Options::Time::real_time;
+  real_time.fixture = fixture;
   real_time.backend_options["step_ms"] = "2";  // the simulated platform's pace
   const auto second = dialkit::conformance::run_plugin_file(argv[1], real_time);
   std::cout << "real time: " << second.summary();

@@ -18,6 +18,9 @@
                                            the same call made by this process, not by NM: what a
                                            secret agent must refuse
   mockctl.py allow [ACTION...]             polkitd mock: set the allowed actions
+  mockctl.py auto                          from now on an activation of a device profile walks
+                                           to ACTIVATED by itself (40 50 70 100, then the active
+                                           connection's ACTIVATED), as NM would
 '''
 import sys
 
@@ -128,6 +131,8 @@ def main():
                     print('%s.%s=%s' % (s, k, dict(v) if isinstance(v, dbus.Dictionary) else v))
         except dbus.exceptions.DBusException as e:
             print('error ' + e.get_dbus_name())
+    elif cmd == 'auto':
+        mock().AddProperty('org.dialkit.Test', 'Auto', dbus.Boolean(True))
     elif cmd == 'allow':
         dbus.Interface(obj('/org/freedesktop/PolicyKit1/Authority', 'org.freedesktop.PolicyKit1'),
                        'org.freedesktop.DBus.Mock').SetAllowed(dbus.Array(args, signature='s'))

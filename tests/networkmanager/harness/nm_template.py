@@ -4,10 +4,12 @@ an ActivateConnection that starts in ACTIVATING (the harness drives every later 
 as NM would), asks polkit (the dbusmock polkitd template) like NM does, a
 DeactivateConnection that walks DEACTIVATING -> DEACTIVATED and removes only its own object,
 and org.dialkit.Test.AskSecrets: NM calling a secret agent's GetSecrets from NM's own bus
-connection (a secret agent answers NetworkManager's unique name only).
+connection (a secret agent answers NetworkManager's unique name only). With the Auto
+property of org.dialkit.Test set (mockctl.py auto), an activation walks to ACTIVATED by itself.
 '''
 import dbus
 import dbusmock
+from gi.repository import GLib
 from dbusmock.templates import networkmanager as nm
 from dbusmock.templates.networkmanager import *  # noqa: F401,F403  BUS_NAME, MAIN_OBJ, ...
 
@@ -61,7 +63,32 @@ def activate(self, conn, dev, specific):
     actives = self.Get(nm.MANAGER_IFACE, 'ActiveConnections')
     actives.append(dbus.ObjectPath(path))
     self.Set(nm.MANAGER_IFACE, 'ActiveConnections', dbus.Array(actives, signature='o'))
+    if self.props.get(TEST_IFACE, {}).get('Auto', False) and not vpn and str(dev) != '/':
+        GLib.idle_add(_walk_to_activated, str(dev), path)
     return dbus.ObjectPath(path)
+
+
+# `mockctl.py auto`: an activation walks by itself, as NM would, through the device states
+# 40 50 70 100 and then the active connection's ACTIVATED (for the conformance suite, which
+# dials without driving the mock). One state per main-loop turn, so calls in between are
+# answered.
+def _walk_to_activated(dev, path, steps=None):
+    steps = [40, 50, 70, 100] if steps is None else steps
+    try:
+        ac = dbusmock.get_object(path)
+    except KeyError:
+        return False  # deactivated meanwhile
+    if steps:
+        d = dbusmock.get_object(dev)
+        new, old = dbus.UInt32(steps[0]), d.Get(nm.DEVICE_IFACE, 'State')
+        d.Set(nm.DEVICE_IFACE, 'State', new)
+        d.Set(nm.DEVICE_IFACE, 'StateReason', dbus.Struct((new, dbus.UInt32(0)), signature='uu'))
+        d.EmitSignal(nm.DEVICE_IFACE, 'StateChanged', 'uuu', [new, dbus.UInt32(old), dbus.UInt32(0)])
+        GLib.idle_add(_walk_to_activated, dev, path, steps[1:])
+        return False
+    ac.Set(AC_IFACE, 'State', dbus.UInt32(2))
+    ac.EmitSignal(AC_IFACE, 'StateChanged', 'uu', [dbus.UInt32(2), dbus.UInt32(0)])
+    return False
 
 
 def deactivate(self, path):

@@ -11,7 +11,18 @@
 /// - every error carries its native code and native text;
 /// - a hang-up in every state the backend reaches (and before its first event) ends in
 ///   `disconnected` with reason "local hang-up", no error, and nothing after it;
-/// - a dial of an entry that does not exist fails cleanly with Errc::unknown_entry.
+/// - a dial of an entry that does not exist fails cleanly with Errc::unknown_entry;
+/// - the backend keeps its own capability declaration (DESIGN.md section 7): every dial
+///   option it does not declare is refused by core with Errc::not_supported naming the option
+///   and the backend, every one it declares is accepted, it pauses only in the paused states
+///   it declares (and in retry_authentication where its Fixture names an entry that does),
+///   its watch and hang-up by id work if declared and fail with not_supported if not, and a
+///   connected dial shows among its live connections;
+/// - a password never leaks: canary passwords given at dial and at resume appear in no event,
+///   trace line, diagnostic, status, error text or (POSIX) anything written to stderr.
+///
+/// What a backend's entries do differs per platform: a Fixture (plain data) says which entry
+/// connects, which pauses for a refused password and which password gets it past.
 ///
 /// It is header-only and needs no test framework: run() returns a Report, which a Catch2 or
 /// GoogleTest case checks with one assertion, and the `dialkit-conformance` tool prints.
@@ -31,21 +42,50 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include <dialkit/backend.hpp>
+#include <dialkit/capabilities.hpp>
 #include <dialkit/error.hpp>
 #include <dialkit/event.hpp>
 #include <dialkit/plugin_loader.hpp>
 #include <dialkit/runtime.hpp>
 #include <dialkit/scheduler.hpp>
 #include <dialkit/state.hpp>
+#include <dialkit/trace.hpp>
+
+#if !defined(_WIN32)
+#include <unistd.h>
+#endif
 
 /// The backend conformance suite (see conformance.hpp).
 namespace dialkit::conformance {
+
+/// What a backend's entries do, so that the suite can drive the scenarios its capability
+/// checks need. Plain data: each backend's conformance test gives its own (an empty field
+/// leaves the checks that need it out, with a note in the Report).
+struct Fixture {
+  /// An entry that reaches `connected` when dialled with Options::credentials (or none).
+  std::string connects;
+  /// An entry that pauses in retry_authentication because its password is refused.
+  std::string pauses;
+  /// Whether `pauses` refuses any password but `right_password` (pppd, RAS, the mock); if
+  /// not, it pauses only when dialled without a password (the template).
+  bool refuses_wrong_password = true;
+  /// The password that gets `pauses` past its pause to `connected`; empty: any.
+  std::string right_password;
+  /// The user name the suite's own credentials carry.
+  std::string user = "dialkit-conformance";
+  /// Where a declared dial option is honoured only on some entries (the mock takes a callback
+  /// number only for a scenario with a callback): the entry to try it on, by the option's name
+  /// in dial_option_table ("callback_number"); by default `connects`, else the first entry.
+  std::map<std::string, std::string> option_entries;
+};
 
 /// How run() drives a backend.
 struct Options {
@@ -83,6 +123,11 @@ struct Options {
   std::chrono::milliseconds quiet_period{100};
   /// Virtual time: the most scheduler tasks one dial may run (a scenario that loops).
   std::size_t virtual_task_limit = 100000;
+  /// Virtual time: how far the clock may move while the suite waits for one step of a dial
+  /// (a backend that polls something for as long as a connection lives is never idle).
+  std::chrono::milliseconds virtual_time_limit{60000};
+  /// What the backend's entries do (for the capability and secret checks).
+  Fixture fixture;
   /// Progress lines (one per dial); empty: silent.
   std::function<void(const std::string&)> log;
 };
@@ -122,6 +167,155 @@ struct Report {
     for (const auto& n : notes) out += "  note: " + n + "\n";
     return out;
   }
+};
+
+namespace detail {
+
+// What the process wrote to stderr while it lived (POSIX; elsewhere nothing is captured).
+class StderrCapture {
+ public:
+  StderrCapture() {
+#if !defined(_WIN32)
+    std::fflush(stderr);
+    file_ = std::tmpfile();
+    if (file_ == nullptr) return;
+    saved_ = ::dup(2);
+    if (saved_ < 0 || ::dup2(::fileno(file_), 2) < 0) {
+      if (saved_ >= 0) ::close(saved_);
+      saved_ = -1;
+    }
+    capturing_ = saved_ >= 0;
+#endif
+  }
+  ~StderrCapture() { (void)stop(); }
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+  [[nodiscard]] bool capturing() const { return capturing_; }
+  // Restores stderr and returns what was written meanwhile.
+  std::string stop() {
+    std::string out;
+#if !defined(_WIN32)
+    if (saved_ >= 0) {
+      std::fflush(stderr);
+      (void)::dup2(saved_, 2);
+      ::close(saved_);
+      saved_ = -1;
+    }
+    if (file_ != nullptr) {
+      std::rewind(file_);
+      char buffer[4096];
+      std::size_t n = 0;
+      while ((n = std::fread(buffer, 1, sizeof buffer, file_)) > 0) out.append(buffer, n);
+      std::fclose(file_);
+      file_ = nullptr;
+    }
+#endif
+    return out;
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  int saved_ = -1;
+  bool capturing_ = false;
+};
+
+inline std::string status_text(const Status& s) {
+  std::string out = s.native_name + "|" + s.reason + "|" + s.device.native_id + "|" + s.device.device_name + "|" +
+                    s.device.device_type + "|" + s.device.phone_number + "|" + s.device.interface;
+  for (const auto& a : s.device.addresses) out += "|" + a;
+  if (s.error) out += "|" + s.error->message();
+  return out;
+}
+
+}  // namespace detail
+
+/// Hears everything a runtime says while it lives (every event, as text and as a trace line;
+/// every diagnostic), what the caller adds (status and error texts) and, on POSIX, what the
+/// process writes to stderr meanwhile; then says where a secret appears. The suite's secret
+/// check uses it, and a backend's own tests use it for the places only they can drive (a
+/// platform's own password prompts and pauses).
+class SecretWitness {
+ public:
+  /// Starts listening (and capturing stderr).
+  explicit SecretWitness(Runtime& runtime) : heard_(std::make_shared<Heard>()) {
+    events_ = runtime.on_event([heard = heard_](const Event& e) {
+      std::lock_guard lock(heard->m);
+      heard->recorder(e);
+      heard->said += e.backend + "|" + e.entry + "|" + e.live_id + "|" + e.native_name + "|" + e.reason + "|" +
+                     (e.error ? e.error->message() : std::string()) + "\n";
+      if (e.state == State::disconnected) heard->ended = true;
+      heard->changed.notify_all();
+    });
+    diagnostics_ = runtime.on_diagnostic([heard = heard_](const Diagnostic& d) {
+      std::lock_guard lock(heard->m);
+      heard->said += d.message + "|" + d.native_name + "\n";
+    });
+  }
+  ~SecretWitness() {
+    events_.disconnect();
+    diagnostics_.disconnect();
+  }
+  SecretWitness(const SecretWitness&) = delete;
+  SecretWitness& operator=(const SecretWitness&) = delete;
+
+  /// A status to search too.
+  void add(const Status& s) { texts_ += detail::status_text(s) + "\n"; }
+  /// An error to search too (a failed dial(), resume(), ...).
+  void add(const Error& e) { texts_ += e.message() + "|" + e.native_text + "\n"; }
+  /// Any other text to search.
+  void add(const std::string& text) { texts_ += text + "\n"; }
+  /// Waits until a `disconnected` was heard (the runtime-wide slot may hear the end after a
+  /// connection's own slot did); false when the limit passed.
+  bool wait_for_end(std::chrono::milliseconds limit) {
+    std::unique_lock lock(heard_->m);
+    return heard_->changed.wait_for(lock, limit, [&] { return heard_->ended; });
+  }
+  /// Stops listening and capturing, and names every place `secret` appears in: "an event or
+  /// diagnostic", "the trace", "a status or error text", "stderr". Empty: nowhere. Also when
+  /// nothing was heard at all, which proves nothing: that is "nothing heard".
+  std::vector<std::string> leaks(std::string_view secret) {
+    events_.disconnect();
+    diagnostics_.disconnect();
+    if (!stopped_) {
+      logged_ = capture_.stop();
+      stopped_ = true;
+    }
+    std::string said, trace;
+    {
+      std::lock_guard lock(heard_->m);
+      said = heard_->said;
+      trace = heard_->trace.str();
+    }
+    std::vector<std::string> out;
+    if (said.empty() || trace.empty()) out.emplace_back("nothing heard (no event reached the runtime-wide slot)");
+    const std::pair<const char*, const std::string*> places[] = {
+        {"an event or diagnostic", &said}, {"the trace", &trace}, {"a status or error text", &texts_},
+        {"stderr", &logged_}};
+    for (const auto& [where, text] : places)
+      if (text->find(secret) != std::string::npos) out.emplace_back(where);
+    return out;
+  }
+  /// Whether stderr was captured (POSIX).
+  [[nodiscard]] bool searched_stderr() const { return capture_.capturing(); }
+
+ private:
+  // Owned by the slots too: a slot already running on a dispatcher thread when its
+  // subscription goes finishes on its own.
+  struct Heard {
+    std::mutex m;
+    std::condition_variable changed;
+    std::ostringstream trace;
+    TraceRecorder recorder{trace};
+    std::string said;
+    bool ended = false;
+  };
+  std::shared_ptr<Heard> heard_;
+  detail::StderrCapture capture_;
+  Subscription events_;
+  Subscription diagnostics_;
+  std::string texts_;
+  std::string logged_;
+  bool stopped_ = false;
 };
 
 /// Implementation details of the suite; not part of its interface.
@@ -221,7 +415,7 @@ inline bool settled(const std::vector<Event>& events) {
 class Harness {
  public:
   Harness(std::shared_ptr<BackendFactory> factory, const Options& options, Report& report)
-      : options_(options), report_(report), name_(factory->name()) {
+      : options_(options), report_(report), name_(factory->name()), declared_(factory->capabilities()) {
     RuntimeOptions ro;
     ro.load_plugins = false;
     if (options.time == Options::Time::virtual_time) {
@@ -270,7 +464,8 @@ class Harness {
   void drive(Recorder& rec, Pred done) {
     if (clock_) {
       std::size_t ran = 0;
-      while (ran < options_.virtual_task_limit) {
+      const auto start = clock_->now();
+      while (ran < options_.virtual_task_limit && clock_->now() - start <= options_.virtual_time_limit) {
         {
           std::lock_guard lock(rec.mutex);
           if (done(rec)) return;
@@ -285,9 +480,9 @@ class Harness {
   }
 
   // After the end: nothing more may come, and core must have dropped nothing.
-  void quiet(Recorder&) {
+  void quiet(Recorder& rec) {
     if (clock_) {
-      clock_->run_until_idle(options_.virtual_task_limit);
+      drive(rec, [](Recorder&) { return false; });
     } else {
       std::this_thread::sleep_for(options_.quiet_period);
     }
@@ -306,6 +501,8 @@ class Harness {
     return diag_;
   }
   std::uint64_t illegal_transitions() const { return runtime_->illegal_transitions(); }
+  Runtime& runtime() { return *runtime_; }
+  const Capabilities& declared() const { return declared_; }
 
   // The checks every delivered sequence must pass.
   void check_sequence(const std::vector<Event>& events, const std::string& entry,
@@ -329,6 +526,13 @@ class Harness {
           "an event names another connection, backend or entry" + seq);
     const auto violation = life_rule_violation(events);
     check(!violation, "life rule", entry, (violation ? *violation : std::string()) + seq);
+    for (const auto& e : events)
+      if (is_paused(e.state) && !declared_.can_pause(e.state)) {
+        check(false, "capabilities", entry,
+              "paused in " + std::string(state_name(e.state)) +
+                  ", which the backend does not declare (Capabilities::with_pause)" + seq);
+        break;
+      }
     for (const auto& e : events) {
       if (!e.error) continue;
       check(e.state == State::disconnected || e.state == State::disconnecting, "errors", entry,
@@ -392,6 +596,7 @@ class Harness {
   const Options& options_;
   Report& report_;
   std::string name_;
+  Capabilities declared_;
   std::shared_ptr<VirtualScheduler> clock_;
   std::optional<Runtime> runtime_;
   Subscription diagnostics_;
@@ -499,6 +704,313 @@ inline std::optional<std::vector<Event>> dial_once(Harness& h, Dialer& dialer,
   return events;
 }
 
+// One dial the capability and secret checks drive step by step.
+struct Dialled {
+  std::shared_ptr<Recorder> rec = std::make_shared<Recorder>();
+  std::optional<Connection> connection;
+  std::optional<Error> refused;  // dial() failed with this
+};
+
+inline Dialled start_dial(Dialer& dialer, const std::string& entry, const DialOptions& options) {
+  Dialled d;
+  auto rec = d.rec;
+  auto started = dialer.dial(entry, options, [rec](const Event& e) { rec->on_event(e); });
+  if (started)
+    d.connection = *started;
+  else
+    d.refused = started.error();
+  return d;
+}
+
+inline bool ended(const Recorder& r) {
+  return !r.events.empty() && r.events.back().state == State::disconnected;
+}
+
+// Hangs up a dial the suite started (unless it ended), waits for its end and checks what it
+// delivered; returns its events.
+inline std::vector<Event> finish(Harness& h, Dialled& d, const std::string& entry, const std::string& context) {
+  if (!d.connection) return {};
+  const bool was_ended = [&] {
+    std::lock_guard lock(d.rec->mutex);
+    return ended(*d.rec);
+  }();
+  if (!was_ended) {
+    auto done = d.connection->hangup();
+    h.check(done.has_value(), "hang-up", entry,
+            done ? std::string() : context + ": hangup() failed: " + done.error().message());
+  }
+  h.drive(*d.rec, [](Recorder& r) { return ended(r); });
+  h.quiet(*d.rec);
+  auto events = d.rec->snapshot();
+  h.check_sequence(events, entry, context);
+  return events;
+}
+
+inline bool any_error_is(const std::vector<Event>& events, Errc code) {
+  for (const auto& e : events)
+    if (e.error && e.error->code == code) return true;
+  return false;
+}
+
+inline std::optional<State> last_state(Recorder& r) {
+  std::lock_guard lock(r.mutex);
+  if (r.events.empty()) return std::nullopt;
+  return r.events.back().state;
+}
+
+// The suite's own options for a capability check: pauses handled, nothing else set.
+inline DialOptions bare_options() {
+  DialOptions d;
+  d.handle_paused_states = true;
+  return d;
+}
+
+// Sets the option `o` in `d`, if a DialOptions field expresses it.
+inline bool set_option(DialOptions& d, DialOption o, const Fixture& fixture) {
+  switch (o) {
+    case DialOption::credentials:
+      d.credentials = Credentials{fixture.user,
+                                  Secret(fixture.right_password.empty() ? std::string("dialkit-conformance")
+                                                                        : fixture.right_password),
+                                  ""};
+      return true;
+    case DialOption::phone_number:
+      d.phone_number = "5550100";
+      return true;
+    case DialOption::callback_number:
+      d.callback_number = "5550101";
+      return true;
+    case DialOption::multilink:
+    case DialOption::eap:
+      return false;
+  }
+  return false;
+}
+
+// DESIGN.md section 7: the backend against its own declaration.
+inline void check_capabilities(Harness& h, Dialer& dialer, const std::vector<std::string>& entries) {
+  const Capabilities& declared = h.declared();
+  const Fixture& fixture = h.options().fixture;
+  const std::string any_entry = !fixture.connects.empty() ? fixture.connects
+                                : !entries.empty()        ? entries.front()
+                                                          : h.options().unknown_entry;
+
+  // Dial options: the undeclared refused by core, naming option and backend; the declared
+  // accepted (never not_supported, at dial() or later).
+  for (const auto& info : dial_option_table) {
+    DialOptions o = bare_options();
+    if (!set_option(o, info.option, fixture)) {
+      if (declared.honours(info.option))
+        h.note("declared dial option " + std::string(info.name) +
+               " not exercised: no DialOptions field sets it");
+      continue;
+    }
+    const std::string name(info.name);
+    const auto chosen = fixture.option_entries.find(name);
+    const std::string& entry = chosen != fixture.option_entries.end() ? chosen->second : any_entry;
+    h.log("capabilities: dial " + entry + " with " + name);
+    auto d = start_dial(dialer, entry, o);
+    if (!declared.honours(info.option)) {
+      const bool refused = d.refused && d.refused->code == Errc::not_supported &&
+                           d.refused->message().find(name) != std::string::npos &&
+                           d.refused->message().find(h.name()) != std::string::npos;
+      h.check(refused, "capabilities", entry,
+              "the undeclared dial option " + name +
+                  " must be refused with not_supported naming the option and the backend; got " +
+                  (d.refused ? d.refused->message() : std::string("a dial that started")));
+      (void)finish(h, d, entry, "undeclared " + name);
+      continue;
+    }
+    if (d.refused) {
+      h.check(d.refused->code != Errc::not_supported, "capabilities", entry,
+              "the declared dial option " + name + " was refused: " + d.refused->message());
+      continue;
+    }
+    h.drive(*d.rec, [](Recorder& r) { return settled(r.events); });
+    const auto events = finish(h, d, entry, "declared " + name);
+    h.check(!any_error_is(events, Errc::not_supported), "capabilities", entry,
+            "the declared dial option " + name + " ended the dial with not_supported (" +
+                sequence_text(events) + ")");
+  }
+
+  // Paused states: every dial checks that none comes undeclared (check_sequence); the one the
+  // fixture names is produced where declared, and resumed.
+  for (const auto& info : state_table) {
+    if (info.group != StateGroup::paused || !declared.can_pause(info.state)) continue;
+    if (info.state == State::retry_authentication && !fixture.pauses.empty()) continue;
+    h.note("declared pause " + std::string(info.name) +
+           " not exercised: the fixture names no entry that produces it");
+  }
+  if (!fixture.pauses.empty()) {
+    h.log("capabilities: pause in " + fixture.pauses);
+    DialOptions o = bare_options();
+    if (fixture.refuses_wrong_password)
+      o.credentials = Credentials{fixture.user, Secret("dialkit-conformance-wrong"), ""};
+    auto d = start_dial(dialer, fixture.pauses, o);
+    if (d.refused) {
+      h.check(false, "capabilities", fixture.pauses, "dial() failed: " + d.refused->message());
+    } else {
+      h.drive(*d.rec, [](Recorder& r) { return settled(r.events); });
+      const bool paused = last_state(*d.rec) == State::retry_authentication;
+      if (declared.can_pause(State::retry_authentication)) {
+        h.check(paused, "capabilities", fixture.pauses,
+                "the entry the fixture names did not pause in retry_authentication (" +
+                    sequence_text(d.rec->snapshot()) + ")");
+        if (paused) {
+          const std::string right =
+              fixture.right_password.empty() ? std::string("dialkit-conformance") : fixture.right_password;
+          // Counted first: what the resume causes may all arrive before resume() returns.
+          const std::size_t before = d.rec->snapshot().size();
+          auto resumed = d.connection->resume(Credentials{fixture.user, Secret(right), ""});
+          h.check(resumed.has_value(), "capabilities", fixture.pauses,
+                  resumed ? std::string() : "resume() in retry_authentication failed: " + resumed.error().message());
+          h.drive(*d.rec, [before](Recorder& r) { return r.events.size() > before && settled(r.events); });
+          h.check(last_state(*d.rec) == State::connected, "capabilities", fixture.pauses,
+                  "resumed with the right password, the dial did not connect (" +
+                      sequence_text(d.rec->snapshot()) + ")");
+        }
+      }
+      (void)finish(h, d, fixture.pauses, "pause in retry_authentication");
+    }
+  }
+
+  // Watch: works if declared, not_supported if not.
+  {
+    h.log("capabilities: watch");
+    auto watch = dialer.watch([](const Event&) {});
+    if (declared.watch == WatchKind::none) {
+      h.check(!watch && watch.error().code == Errc::not_supported, "capabilities", {},
+              "the backend declares no watch, but watch() " +
+                  (watch ? std::string("succeeded") : "failed with " + watch.error().message()) +
+                  " instead of failing with not_supported");
+    } else {
+      h.check(watch.has_value(), "capabilities", {},
+              "the backend declares a watch (" + std::string(watch_kind_name(declared.watch)) +
+                  "), but watch() failed: " + (watch ? std::string() : watch.error().message()));
+      if (watch) watch->stop();
+    }
+  }
+
+  // Hang-up by id: not_supported if undeclared; an unknown id is another error if declared.
+  {
+    auto unknown = dialer.hangup("dialkit-conformance-no-such-id");
+    if (!declared.hangup_by_id) {
+      h.check(!unknown && unknown.error().code == Errc::not_supported, "capabilities", {},
+              "the backend does not declare hang-up by id, but hangup(id) " +
+                  (unknown ? std::string("succeeded") : "failed with " + unknown.error().message()) +
+                  " instead of failing with not_supported");
+    } else {
+      h.check(!unknown && unknown.error().code != Errc::not_supported, "capabilities", {},
+              "the backend declares hang-up by id, but hangup() of an unknown id " +
+                  (unknown ? std::string("succeeded") : "failed with " + unknown.error().message()));
+    }
+  }
+
+  // A backend that sees the platform's connections (it declares a watch or hang-up by id)
+  // lists a connected dial among them, and hang-up by id (if declared) ends it.
+  if (!declared.hangup_by_id && declared.watch == WatchKind::none) {
+    h.note("live connections not checked: the backend declares neither a watch nor hang-up by id");
+    return;
+  }
+  if (fixture.connects.empty()) {
+    h.note("live connections and hang-up by id of a dial not checked: the fixture names no entry that connects");
+    return;
+  }
+  h.log("capabilities: live connection of " + fixture.connects);
+  DialOptions o = dial_options(h.options());
+  auto d = start_dial(dialer, fixture.connects, o);
+  if (d.refused) {
+    h.check(false, "dial", fixture.connects, "dial() failed: " + d.refused->message());
+    return;
+  }
+  h.drive(*d.rec, [](Recorder& r) { return settled(r.events); });
+  if (last_state(*d.rec) != State::connected) {
+    h.check(false, "capabilities", fixture.connects,
+            "the entry the fixture says connects did not (" + sequence_text(d.rec->snapshot()) + ")");
+    (void)finish(h, d, fixture.connects, "connects");
+    return;
+  }
+  std::string live_id;
+  auto live = dialer.connections();
+  if (live)
+    for (const auto& c : *live)
+      if (c.entry == fixture.connects) live_id = c.id;
+  h.check(!live_id.empty(), "capabilities", fixture.connects,
+          "connected, but connections() does not list it" +
+              (live ? std::string() : ": " + live.error().message()));
+  if (declared.hangup_by_id && !live_id.empty()) {
+    auto by_id = dialer.hangup(live_id);
+    h.check(by_id.has_value(), "capabilities", fixture.connects,
+            by_id ? std::string() : "hangup(\"" + live_id + "\") failed: " + by_id.error().message());
+    if (by_id) {
+      h.drive(*d.rec, [](Recorder& r) { return ended(r); });
+      std::lock_guard lock(d.rec->mutex);
+      h.check(ended(*d.rec), "capabilities", fixture.connects,
+              "hangup(\"" + live_id + "\") did not end the dial (" + sequence_text(d.rec->events) + ")");
+    }
+  }
+  (void)finish(h, d, fixture.connects, "live connection");
+}
+
+// Secrets never in events, traces, diagnostics, status, error texts or logs: canary passwords
+// given at dial and at resume, searched for in everything the runtime and the backend said.
+inline void check_secrets(Harness& h, Dialer& dialer, const std::vector<std::string>& entries) {
+  const Fixture& fixture = h.options().fixture;
+  if (!h.declared().honours(DialOption::credentials)) {
+    h.note("secrets not checked: the backend does not take credentials");
+    return;
+  }
+  const std::string entry = !fixture.pauses.empty()   ? fixture.pauses
+                            : !fixture.connects.empty() ? fixture.connects
+                            : !entries.empty()          ? entries.front()
+                                                        : std::string();
+  if (entry.empty()) {
+    h.note("secrets not checked: no entry to dial");
+    return;
+  }
+  const std::string first = "CANARY-dk-first-5d3a91";
+  const std::string second = "CANARY-dk-second-7c20e4";
+  SecretWitness witness(h.runtime());
+  h.log("secrets: dial " + entry);
+  DialOptions o = bare_options();
+  o.credentials = Credentials{fixture.user, Secret(first), ""};
+  auto d = start_dial(dialer, entry, o);
+  if (d.refused) {
+    witness.add(*d.refused);
+  } else {
+    h.drive(*d.rec, [](Recorder& r) { return settled(r.events); });
+    witness.add(d.connection->status());
+    bool refused_at_dial = false;
+    if (last_state(*d.rec) == State::retry_authentication) {
+      refused_at_dial = true;
+      const std::size_t before = d.rec->snapshot().size();
+      auto resumed = d.connection->resume(Credentials{fixture.user, Secret(second), ""});
+      if (!resumed) witness.add(resumed.error());
+      h.drive(*d.rec, [before](Recorder& r) { return r.events.size() > before && settled(r.events); });
+      witness.add(d.connection->status());
+    }
+    if (!fixture.pauses.empty() && fixture.refuses_wrong_password)
+      h.check(refused_at_dial, "secrets", entry,
+              "the canary password was not refused (no retry_authentication), so it may never have "
+              "reached the platform (" +
+                  sequence_text(d.rec->snapshot()) + ")");
+    (void)finish(h, d, entry, "secrets");
+    h.check(witness.wait_for_end(h.options().real_time_limit), "secrets", entry,
+            "the runtime-wide slot did not hear the end");
+    witness.add(d.connection->status());
+    // What a resume after the end says.
+    auto late = d.connection->resume(Credentials{fixture.user, Secret(first), ""});
+    h.check(!late.has_value(), "secrets", entry, "resume() after the end succeeded");
+    if (!late) witness.add(late.error());
+  }
+  const std::pair<const std::string*, const char*> canaries[] = {{&first, "dial()"}, {&second, "resume()"}};
+  for (const auto& [canary, given_to] : canaries)
+    for (const auto& where : witness.leaks(*canary))
+      h.check(false, "secrets", entry, "a password given to " + std::string(given_to) + " appears in " + where);
+  h.log("secrets: checked");
+  if (!witness.searched_stderr()) h.note("stderr not searched for secrets on this platform");
+}
+
 }  // namespace detail
 
 /// Runs the suite against a backend factory (in-process, or one a plugin made: see
@@ -572,6 +1084,10 @@ inline Report run(std::shared_ptr<BackendFactory> factory, const Options& option
         h.check_sequence(rec->snapshot(), options.unknown_entry, "unknown entry");
       }
     }
+
+    // The backend against its own capability declaration, and the secret canaries.
+    detail::check_capabilities(h, *dialer, entries);
+    detail::check_secrets(h, *dialer, entries);
 
     // Each entry: a full dial, then a hang-up in every state it reached.
     for (const auto& entry : entries) {
