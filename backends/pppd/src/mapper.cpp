@@ -1,8 +1,8 @@
 // The pppd state machine: see mapper.hpp for the decisions.
 #include "mapper.hpp"
 
-#include <csignal>
 #include <algorithm>
+#include <csignal>
 #include <cstring>
 
 namespace dialkit::pppd {

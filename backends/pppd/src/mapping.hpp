@@ -86,16 +86,16 @@ inline constexpr std::string_view native_protocol_error_name = action_table[1].n
 
 // Exit codes (pppd.h EXIT_*). Over a pty the code is not reliable (notes/pppd.md), so the
 // mapper decides from the event sequence first (mapper.hpp). A clean end before `connected`
-// still failed the dial: the row's code says how.
+// still failed the dial: the row's code says how. The notes are the error details' words.
 inline constexpr std::array<NativeErrorMapping<int>, 22> exit_table{{
-    {0, "EXIT_OK", Errc::connect_failed, "pppd ended normally (before `connected`: connect_failed)",
+    {0, "EXIT_OK", Errc::connect_failed, "pppd ended normally",
      NativeEnd::clean},
     {1, "EXIT_FATAL_ERROR", Errc::system_error, "fatal error in pppd"},
     {2, "EXIT_OPTION_ERROR", Errc::system_error, "bad options, or a plugin failed to load"},
     {3, "EXIT_NOT_ROOT", Errc::system_error, "pppd must run as root (or setuid root)"},
     {4, "EXIT_NO_KERNEL_SUPPORT", Errc::system_error, "no kernel PPP support"},
     {5, "EXIT_USER_REQUEST", Errc::connect_failed,
-     "stopped by SIGINT, SIGTERM or SIGHUP (before `connected`: connect_failed)", NativeEnd::clean},
+     "stopped by SIGINT, SIGTERM or SIGHUP", NativeEnd::clean},
     {6, "EXIT_LOCK_FAILED", Errc::device_busy, "the serial port is locked"},
     {7, "EXIT_OPEN_FAILED", Errc::device_unavailable, "the serial port could not be opened"},
     {8, "EXIT_CONNECT_FAILED", Errc::connect_failed, "the connect script failed"},
