@@ -79,7 +79,7 @@ End last_event(const std::string& output) {
 std::string by_exit_code(int code) {
   const auto* info = dialkit::pppd::find_exit(code);
   if (info == nullptr) return "unknown";
-  return std::string(dialkit::error_name(info->error.value_or(dialkit::Errc::connect_failed)));
+  return std::string(dialkit::error_name(info->code));
 }
 
 struct SequenceClass {
@@ -144,7 +144,7 @@ TEST_CASE("every exit code with every pppd sequence class: the sequence decides 
        }},
   };
   std::vector<int> codes;
-  for (const auto& e : dialkit::pppd::exit_table) codes.push_back(e.code);
+  for (const auto& e : dialkit::pppd::exit_table) codes.push_back(e.native);
   codes.push_back(99);  // not one of pppd's
   for (const auto& cls : classes) {
     for (int code : codes) {

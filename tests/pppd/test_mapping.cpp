@@ -23,13 +23,14 @@ TEST_CASE("every pppd phase 0..12 is in the table once, in order, as DESIGN.md m
   for (std::size_t i = 0; i < phase_table.size(); ++i) {
     const auto& p = phase_table[i];
     INFO(p.name);
-    CHECK(p.phase == static_cast<int>(i));
+    CHECK(p.native == static_cast<int>(i));
     CHECK(p.name.starts_with("PHASE_"));
-    CHECK(p.state == design.at(p.phase));
-    const auto group = state_group(p.state);
-    if (p.phase == 0 || p.phase == 12) CHECK(group == StateGroup::terminal);
+    REQUIRE(p.state);
+    CHECK(*p.state == design.at(p.native));
+    const auto group = state_group(*p.state);
+    if (p.native == 0 || p.native == 12) CHECK(group == StateGroup::terminal);
     else CHECK(group == StateGroup::running);
-    CHECK(find_phase(p.phase) == &p);
+    CHECK(find_phase(p.native) == &p);
   }
   CHECK(find_phase(13) == nullptr);
   CHECK(find_phase(-1) == nullptr);
@@ -41,17 +42,18 @@ TEST_CASE("every notifier is in the table once, indexed by its enum", "[pppd][ma
   for (std::size_t i = 0; i < notifier_table.size(); ++i) {
     const auto& n = notifier_table[i];
     INFO(n.name);
-    CHECK(static_cast<std::size_t>(n.notifier) == i);
-    CHECK(codes.insert(n.native_code).second);
+    CHECK(&notifier_info(n.native) == &n);
+    CHECK(codes.insert(plugin::native_code(n.native)).second);
     CHECK(names.insert(n.name).second);
-    CHECK(n.native_code > 21);  // apart from phases and exit codes
+    CHECK(plugin::native_code(n.native) > 21);  // apart from phases and exit codes
+    REQUIRE(n.state);
   }
   CHECK(notifier_info(Notifier::auth_up).state == State::authenticated);
   CHECK(notifier_info(Notifier::ip_up).state == State::connected);
   CHECK(notifier_info(Notifier::ipv6_up).state == State::connected);
   CHECK(notifier_info(Notifier::exit).state == State::disconnected);
   for (auto n : {Notifier::ip_down, Notifier::ipv6_down, Notifier::link_down})
-    CHECK(state_group(notifier_info(n).state) == StateGroup::running);
+    CHECK(state_group(*notifier_info(n).state) == StateGroup::running);
 }
 
 TEST_CASE("every pppd exit code 0..21 maps to the error DESIGN.md names", "[pppd][mapping]") {
@@ -67,11 +69,14 @@ TEST_CASE("every pppd exit code 0..21 maps to the error DESIGN.md names", "[pppd
   for (std::size_t i = 0; i < exit_table.size(); ++i) {
     const auto& e = exit_table[i];
     INFO(e.name);
-    CHECK(e.code == static_cast<int>(i));
+    CHECK(e.native == static_cast<int>(i));
     CHECK(e.name.starts_with("EXIT_"));
-    CHECK(e.error == design.at(e.code));
-    CHECK(find_exit(e.code) == &e);
-    CHECK_FALSE(e.meaning.empty());
+    // A clean end (no error of its own) is connect_failed before `connected`.
+    const auto error = design.at(e.native);
+    CHECK((e.end == plugin::NativeEnd::clean) == !error.has_value());
+    CHECK(e.code == error.value_or(Errc::connect_failed));
+    CHECK(find_exit(e.native) == &e);
+    CHECK_FALSE(e.note.empty());
   }
   CHECK(find_exit(22) == nullptr);
   CHECK(exit_name(4) == "EXIT_NO_KERNEL_SUPPORT");
@@ -88,14 +93,14 @@ TEST_CASE("the mapper reports each phase on the way up as the table says", "[ppp
     CHECK(first[0].state == State::opening_port);
     CHECK(first[0].native_name == "PHASE_INITIALIZE");
     (void)m.on_message(HelloMsg{1, 42, "2.4.9"});
-    const auto out = m.on_message(PhaseMsg{p.phase});
-    if (p.phase == 0) {
+    const auto out = m.on_message(PhaseMsg{p.native});
+    if (p.native == 0) {
       CHECK(out.empty());  // the exit status ends the dial, not DEAD
       continue;
     }
     REQUIRE(out.size() == 1);
     CHECK(out[0].state == p.state);
-    CHECK(out[0].native_code == p.phase);
+    CHECK(out[0].native_code == p.native);
     CHECK(out[0].native_name == p.name);
   }
 }
@@ -105,15 +110,15 @@ TEST_CASE("the mapper turns every exit code before `connected` into its end", "[
     INFO(e.name);
     Mapper m(false);
     (void)m.spawned();
-    const auto out = m.process_ended({ProcessEnd::How::exited, e.code}, "");
+    const auto out = m.process_ended({ProcessEnd::How::exited, e.native}, "");
     REQUIRE(out.size() == 1);
     CHECK(out[0].state == State::disconnected);
-    CHECK(out[0].native_code == e.code);
+    CHECK(out[0].native_code == e.native);
     CHECK(out[0].native_name == e.name);
     REQUIRE(out[0].error);
     // A clean code before the link came up is still a failed dial.
-    CHECK(out[0].error->code == e.error.value_or(Errc::connect_failed));
-    CHECK(out[0].error->native_code == e.code);
+    CHECK(out[0].error->code == e.code);
+    CHECK(out[0].error->native_code == e.native);
   }
 }
 

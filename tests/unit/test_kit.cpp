@@ -134,6 +134,23 @@ TEST_CASE("close() from inside a report on the same thread does not wait for its
   CHECK(gate.is_closed());
 }
 
+TEST_CASE("a detached backend thread ends by itself after its owner is gone", "[kit][thread]") {
+  // An owner destroyed on its own thread cannot join it (the pppd session dropped from a slot).
+  auto start = std::make_shared<std::promise<void>>();
+  auto ended = std::make_shared<std::promise<void>>();
+  auto ended_future = ended->get_future();
+  {
+    BackendThread thread({}, "the test's thread", [go = start->get_future().share(), ended] {
+      go.wait();
+      ended->set_value();
+    });
+    thread.detach();
+    CHECK_FALSE(thread.joinable());
+  }  // destroyed without a join, and without std::terminate
+  start->set_value();
+  CHECK(ended_future.wait_for(10s) == std::future_status::ready);
+}
+
 namespace {
 
 struct Recorded {

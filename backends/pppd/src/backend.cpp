@@ -10,14 +10,12 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <condition_variable>
 #include <fstream>
-#include <mutex>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include <dialkit/install_dirs.hpp>
+#include <dialkit/polling_watch.hpp>
 
 #include "session.hpp"
 
@@ -143,68 +141,44 @@ std::vector<LiveConnection> scan_live_with(const Settings& s, const std::set<pid
   return out;
 }
 
-class PppdWatch final : public WatchHandle {
- public:
-  PppdWatch(Settings s, std::shared_ptr<Registry> registry, std::shared_ptr<WatchSink> sink)
-      : settings_(std::move(s)), registry_(std::move(registry)), sink_(std::move(sink)) {
-    thread_ = std::thread([this] { run_guarded(registry_->failed, "the pppd backend's watch thread", [this] { run(); }); });
-  }
-  ~PppdWatch() override {
+// watch(): others' pppd sessions from the pid files, polled (pppd has no change signal).
+constexpr std::string_view watch_interface_prefix = "interface ";
+
+std::unique_ptr<WatchHandle> make_watch(const Settings& s, std::shared_ptr<Registry> registry,
+                                        std::shared_ptr<WatchSink> sink) {
+  auto scan = [s, registry]() -> Result<std::vector<plugin::ObservedConnection>> {
+    std::set<pid_t> ours;
     {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
+      std::lock_guard lock(registry->mutex);
+      ours = registry->pids;
     }
-    cv_.notify_all();
-    thread_.join();
-  }
-  PppdWatch(const PppdWatch&) = delete;
-  PppdWatch& operator=(const PppdWatch&) = delete;
-
- private:
-  void run() {
-    std::map<std::string, LiveConnection> known;
-    for (;;) {
-      std::set<pid_t> ours;
-      {
-        std::lock_guard lock(registry_->mutex);
-        ours = registry_->pids;
-      }
-      std::map<std::string, LiveConnection> now;
-      for (auto& c : scan_live_with(settings_, ours))
-        if (!c.started_here) now.emplace(c.id, std::move(c));
-      // Reports happen without any lock held (the sink is core's).
-      for (const auto& [id, c] : now) {
-        if (known.contains(id)) continue;
-        NativeReport r;
-        r.state = State::connected;
-        r.native_code = 8;
-        r.native_name = "PHASE_RUNNING (pid file)";
-        r.reason = "interface " + c.device;
-        sink_->report(id, c.entry, r);
-      }
-      for (const auto& [id, c] : known) {
-        if (now.contains(id)) continue;
-        NativeReport r;
-        r.state = State::disconnected;
-        r.native_code = 0;
-        r.native_name = "PHASE_DEAD (pid file gone)";
-        r.reason = "pppd on " + c.device + " ended";
-        sink_->report(id, c.entry, r);
-      }
-      known = std::move(now);
-      std::unique_lock lock(mutex_);
-      if (cv_.wait_for(lock, settings_.watch_interval, [this] { return stop_; })) return;
+    std::vector<plugin::ObservedConnection> now;
+    for (auto& c : scan_live_with(s, ours)) {
+      if (c.started_here) continue;
+      NativeReport r;
+      r.state = State::connected;
+      r.native_code = phase_running;
+      r.native_name = "PHASE_RUNNING (pid file)";
+      r.reason = std::string(watch_interface_prefix) + c.device;
+      now.push_back({std::move(c.id), std::move(c.entry), std::move(r)});
     }
-  }
-
-  Settings settings_;
-  std::shared_ptr<Registry> registry_;
-  std::shared_ptr<WatchSink> sink_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
-};
+    return now;
+  };
+  auto vanished = [](const plugin::ObservedConnection& last) {
+    NativeReport r;
+    r.state = State::disconnected;
+    r.native_code = phase_dead;
+    r.native_name = "PHASE_DEAD (pid file gone)";
+    r.reason = "pppd on " + last.report.reason.substr(watch_interface_prefix.size()) + " ended";
+    return r;
+  };
+  return std::make_unique<plugin::PollingWatch>(
+      std::move(sink), std::move(scan),
+      plugin::PollingWatch::Options{.interval = s.watch_interval,
+                                    .thread_name = "the pppd backend's watch thread",
+                                    .failed = registry->failed,
+                                    .vanished = std::move(vanished)});
+}
 
 class PppdBackend final : public Backend {
  public:
@@ -245,7 +219,7 @@ class PppdBackend final : public Backend {
   }
 
   Result<std::unique_ptr<WatchHandle>> watch(std::shared_ptr<WatchSink> sink) override {
-    return std::unique_ptr<WatchHandle>(std::make_unique<PppdWatch>(settings_, registry_, std::move(sink)));
+    return make_watch(settings_, registry_, std::move(sink));
   }
 
  private:

@@ -1,15 +1,12 @@
 // The pppd state machine: see mapper.hpp for the decisions.
 #include "mapper.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 
 namespace dialkit::pppd {
 namespace {
-
-constexpr int phase_dead = 0, phase_establish = 4, phase_authenticate = 5, phase_callback = 6,
-              phase_network = 7, phase_running = 8, phase_terminate = 9, phase_disconnect = 10,
-              phase_holdoff = 11;
 
 NativeReport report_of(State s, std::int64_t code, std::string_view name) {
   NativeReport r;
@@ -19,9 +16,9 @@ NativeReport report_of(State s, std::int64_t code, std::string_view name) {
   return r;
 }
 
-NativeReport notifier_report(Notifier n, State s) {
+NativeReport notifier_report(Notifier n) {
   const auto& info = notifier_info(n);
-  return report_of(s, info.native_code, info.name);
+  return report_of(*info.state, plugin::native_code(n), info.name);
 }
 
 // The last non-empty lines of pppd's output, joined, for an error's detail.
@@ -64,17 +61,17 @@ std::vector<NativeReport> Mapper::spawned() {
   protocol_error_.reset();
   exit_notified_.reset();
   link_ = {};
-  const auto& init = phase_table[1];  // PHASE_INITIALIZE: the table is indexed by phase
-  return {report_of(init.state, init.phase, init.name)};
+  const auto& init = *find_phase(phase_initialize);
+  return {report_of(*init.state, init.native, init.name)};
 }
 
-NativeReport Mapper::phase_report(const PhaseMapping& info) {
-  const int phase = info.phase;
-  NativeReport r = report_of(info.state, phase, info.name);
+NativeReport Mapper::phase_report(const NativeMapping<int>& info) {
+  const int phase = info.native;
+  NativeReport r = report_of(*info.state, phase, info.name);
   const bool up_phase = phase >= phase_establish && phase <= phase_running;
-  if (phase == phase_terminate || phase == phase_disconnect || phase == phase_holdoff) teardown_ = true;
+  if (info.state == State::disconnecting) teardown_ = true;  // TERMINATE, DISCONNECT, HOLDOFF
   if (up_phase && phase < highest_) teardown_ = true;  // going back down is teardown
-  if (phase == 2 && highest_ >= phase_establish) teardown_ = true;
+  if (phase == phase_serialconn && highest_ >= phase_establish) teardown_ = true;
   if (teardown_ || connected_) {
     r.state = State::disconnecting;
     teardown_ = true;
@@ -107,7 +104,7 @@ std::vector<NativeReport> Mapper::on_message(const Message& m) {
   } else if (std::holds_alternative<AuthUpMsg>(m)) {
     if (!teardown_ && !connected_) {
       saw_auth_up_ = true;
-      out.push_back(notifier_report(Notifier::auth_up, State::authenticated));
+      out.push_back(notifier_report(Notifier::auth_up));
     }
   } else if (auto* up = std::get_if<UpMsg>(&m)) {
     if (teardown_) return out;  // an NCP coming up during teardown connects nothing
@@ -116,20 +113,19 @@ std::vector<NativeReport> Mapper::on_message(const Message& m) {
     link_.addresses.push_back("remote " + up->remote);
     if (!connected_) {
       connected_ = true;
-      auto r = notifier_report(up->ipv6 ? Notifier::ipv6_up : Notifier::ip_up, State::connected);
+      auto r = notifier_report(up->ipv6 ? Notifier::ipv6_up : Notifier::ip_up);
       r.reason = "interface " + up->interface + ", local " + up->local + ", remote " + up->remote;
       out.push_back(std::move(r));
     }
   } else if (auto* down = std::get_if<DownMsg>(&m)) {
     if (connected_) {
       teardown_ = true;
-      out.push_back(notifier_report(down->ipv6 ? Notifier::ipv6_down : Notifier::ip_down,
-                                    State::disconnecting));
+      out.push_back(notifier_report(down->ipv6 ? Notifier::ipv6_down : Notifier::ip_down));
     }
   } else if (std::holds_alternative<LinkDownMsg>(m)) {
     if ((saw_establish_ || connected_) && !pause_pending()) {
       teardown_ = true;
-      out.push_back(notifier_report(Notifier::link_down, State::disconnecting));
+      out.push_back(notifier_report(Notifier::link_down));
     }
   } else if (auto* ex = std::get_if<ExitMsg>(&m)) {
     exit_notified_ = ex->status;
@@ -165,34 +161,22 @@ Error Mapper::decide_error(const ProcessEnd& end, std::string_view output_tail) 
     if (!output.empty()) detail += ": " + output;
     return detail;
   };
-  if (protocol_error_) {
-    Error e = *protocol_error_;
-    e.native_code = native_protocol_error;
-    e.native_text = std::string(native_protocol_error_name);
-    return e;
-  }
-  if (end.how == ProcessEnd::How::signaled) {
-    Error e = make_error(Errc::system_error,
-                         "pppd was killed by " + signal_name(end.code) +
-                             (connected_ ? " while connected" : " while dialing"));
-    e.native_code = -end.code;
-    e.native_text = signal_name(end.code);
-    return e;
-  }
+  if (protocol_error_)
+    return make_error(protocol_error_->code, native_protocol_error, std::string(native_protocol_error_name),
+                      protocol_error_->detail);
+  if (end.how == ProcessEnd::How::signaled)
+    return make_error(Errc::system_error, -end.code, signal_name(end.code),
+                      "pppd was killed by " + signal_name(end.code) +
+                          (connected_ ? " while connected" : " while dialing"));
   if (end.how == ProcessEnd::How::unknown) {
     Error e = make_error(Errc::system_error, "pppd's exit status could not be read");
-    if (exit_notified_) {
-      e.native_code = *exit_notified_;
-      e.native_text = exit_name(*exit_notified_);
-    }
+    if (exit_notified_) e = make_error(e.code, *exit_notified_, exit_name(*exit_notified_), e.detail);
     return e;
   }
   const int code = end.code;
   const auto* info = find_exit(code);
-  Error e;
-  e.native_code = code;
-  e.native_text = exit_name(code);
-  const std::string meaning = info ? std::string(info->meaning) : "unknown exit code";
+  Error e = make_error(Errc::unknown, code, exit_name(code), "");
+  const std::string meaning = info ? std::string(info->note) : "unknown exit code";
   // "pppd exit 16: the modem or pty hung up": the code stays beside the sequence's verdict.
   const std::string exit_said = "pppd exit " + std::to_string(code) + ": " + meaning;
   // The sequence decides first, for every exit code (DESIGN.md section 4).
@@ -201,9 +185,9 @@ Error Mapper::decide_error(const ProcessEnd& end, std::string_view output_tail) 
       // pppd did not start the teardown: the peer did (or the line dropped under it).
       e.code = Errc::peer_hung_up;
       e.detail = "the peer hung up (" + exit_said + ")";
-    } else if (code == 12 || code == 13 || code == 15 || code == 20) {
+    } else if (std::ranges::find(pppd_ended_link_codes, code) != pppd_ended_link_codes.end()) {
       // pppd ended the link itself: the code says why.
-      e.code = *info->error;
+      e.code = info->code;
       e.detail = meaning;
     } else {
       e.code = Errc::link_dropped;
@@ -234,11 +218,11 @@ Error Mapper::decide_error(const ProcessEnd& end, std::string_view output_tail) 
   }
   // The sequence never reached ESTABLISH (an early exit, the connect script or pty command
   // failed): only the exit code can tell.
-  if (info && info->error) {
-    e.code = *info->error;
+  if (info && info->end == NativeEnd::failure) {
+    e.code = info->code;
     e.detail = with_output("pppd exited " + std::to_string(code) + " (" + meaning + ")");
   } else if (info) {
-    e.code = Errc::connect_failed;
+    e.code = info->code;  // a clean end before the link came up (connect_failed)
     e.detail = with_output("pppd exited " + std::to_string(code) + " before the link came up");
   } else {
     e.code = Errc::unknown;
@@ -251,8 +235,9 @@ std::vector<NativeReport> Mapper::process_ended(ProcessEnd end, std::string_view
   if (local_hangup_) return {};  // core reports `disconnected` with "local hang-up"
   // A clean exit after `connected` that someone else asked for (SIGTERM from `poff`): pppd
   // started the teardown (TERMINATE) and exited 5 or 0.
-  if (connected_ && !protocol_error_ && end.how == ProcessEnd::How::exited && saw_terminate_ &&
-      (end.code == 5 || end.code == 0)) {
+  const auto* info = find_exit(end.code);
+  if (connected_ && !protocol_error_ && end.how == ProcessEnd::How::exited && saw_terminate_ && info &&
+      info->end == NativeEnd::clean) {
     NativeReport r = report_of(State::disconnected, end.code, exit_name(end.code));
     r.reason = "hung up outside dialkit (pppd exit " + std::to_string(end.code) + ")";
     return {r};

@@ -71,7 +71,7 @@ class Mapper {
   [[nodiscard]] std::optional<int> exit_notified() const noexcept { return exit_notified_; }
 
  private:
-  NativeReport phase_report(const PhaseMapping& info);
+  NativeReport phase_report(const NativeMapping<int>& info);
   [[nodiscard]] bool pause_pending() const noexcept;
   // AUTHENTICATE was entered and nothing says it passed (auth_up, CALLBACK, NETWORK, RUNNING).
   [[nodiscard]] bool authentication_rejected() const noexcept;

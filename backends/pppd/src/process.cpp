@@ -30,9 +30,7 @@ void Fd::reset() noexcept {
 namespace {
 
 Error sys_error(const std::string& what, int err) {
-  Error e = make_error(Errc::system_error, what + ": " + std::strerror(err));
-  e.native_code = err;
-  return e;
+  return make_error(Errc::system_error, err, {}, what + ": " + std::strerror(err));
 }
 
 // pppd died without cleaning up: its helpers (pty command, charshunt) may still be in its

@@ -1,6 +1,8 @@
 // Wire protocol v1 parser: see protocol.hpp.
 #include "protocol.hpp"
 
+#include "mapping.hpp"
+
 #include <charconv>
 
 #include <dialkit/secret.hpp>
@@ -54,8 +56,8 @@ std::string_view message_name(const Message& m) noexcept {
 }
 
 Error Parser::error(std::string detail) {
-  Error e = make_error(Errc::protocol_error, "pppd plugin channel, line " +
-                                                 std::to_string(lines_) + ": " + std::move(detail));
+  Error e = make_error(Errc::protocol_error, native_protocol_error, std::string(native_protocol_error_name),
+                       "pppd plugin channel, line " + std::to_string(lines_) + ": " + std::move(detail));
   failed_ = e;
   return e;
 }

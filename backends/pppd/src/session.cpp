@@ -38,17 +38,15 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
     // An exception that escapes the session's loop (out of memory, a bug of ours) must not
     // end the user's process: pppd is stopped first, then core is told (BackendContext::failed),
     // which ends the connection with backend_failed.
-    thread_ = std::thread([self = shared_from_this()] {
-      run_guarded(self->registry_ ? self->registry_->failed : BackendFailure{},
-                  "the pppd session thread of \"" + self->entry_ + "\"", [&self] {
-                    try {
-                      self->run();
-                    } catch (...) {
-                      self->abandon();
-                      throw;
-                    }
-                  });
-    });
+    thread_ = BackendThread(registry_ ? registry_->failed : BackendFailure{},
+                            "the pppd session thread of \"" + entry_ + "\"", [self = shared_from_this()] {
+                              try {
+                                self->run();
+                              } catch (...) {
+                                self->abandon();
+                                throw;
+                              }
+                            });
   }
   void request_stop_and_join();
   void hangup();
@@ -92,10 +90,12 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
   bool hangup_requested_ = false;           // guarded by mutex_
   bool resume_pending_ = false;             // guarded by mutex_
   SessionStatus status_;                    // guarded by mutex_
-  std::atomic<bool> stop_now_{false};       // an inline hang-up finished everything
+  // Closed when an inline hang-up finished everything (or the loop threw): nothing reports
+  // after that. Only the session's thread reports, so closing never waits.
+  plugin::ReportGate gate_;
 
   // Touched by the session's thread only (an inline hang-up runs on that thread too).
-  std::thread thread_;
+  BackendThread thread_;
   Mapper mapper_;
   Child child_;
   Fd channel_, output_, wake_read_, wake_write_;
@@ -158,11 +158,12 @@ Result<void> SessionCore::spawn() {
 
 bool SessionCore::emit(std::vector<NativeReport> reports) {
   for (auto& r : reports) {
-    if (stop_now_) return false;
+    plugin::ReportGate::Pass pass(gate_);
+    if (!pass) return false;
     // No lock is held here: with inline delivery a slot may call resume() or hangup().
     reporter_->report(std::move(r));
   }
-  return !stop_now_;
+  return !gate_.is_closed();
 }
 
 void SessionCore::update_status() {
@@ -192,7 +193,7 @@ void SessionCore::start_termination() {
 }
 
 void SessionCore::abandon() {
-  stop_now_ = true;
+  gate_.close();
   if (child_.running()) (void)child_.terminate(settings_.kill_timeout);
   unregister();
   channel_.reset();
@@ -297,8 +298,8 @@ void SessionCore::run_pppd() {
       }
     }
     if (channel_index != 99 && (fds[channel_index].revents & (POLLIN | POLLHUP | POLLERR)))
-      if (!read_channel(false) && stop_now_) return;
-    if (stop_now_) return;
+      if (!read_channel(false) && gate_.is_closed()) return;
+    if (gate_.is_closed()) return;
     if (output_index != 99 && (fds[output_index].revents & (POLLIN | POLLHUP | POLLERR)))
       read_output(false);
     if (kill_at_ && std::chrono::steady_clock::now() >= *kill_at_) {
@@ -310,7 +311,7 @@ void SessionCore::run_pppd() {
     if (!end) continue;
     // Whatever pppd wrote before it died is still in the socket and the pipe.
     if (channel_open_) (void)read_channel(true);
-    if (stop_now_) return;
+    if (gate_.is_closed()) return;
     if (output_open_) read_output(true);
     if (end->how == ProcessEnd::How::exited) {
       if (auto done = parser_.finish(); !done && parser_.hello_seen()) mapper_.protocol_failed(done.error());
@@ -326,7 +327,7 @@ void SessionCore::run_pppd() {
 void SessionCore::run() {
   for (;;) {
     run_pppd();
-    if (stop_now_ || !mapper_.paused()) return;
+    if (gate_.is_closed() || !mapper_.paused()) return;
     {
       std::unique_lock lock(mutex_);
       cv_.wait(lock, [this] { return hangup_requested_ || resume_pending_; });
@@ -353,7 +354,7 @@ void SessionCore::hangup() {
     for (auto& r : reports) reporter_->report(std::move(r));
     (void)child_.terminate(settings_.kill_timeout);
     unregister();
-    stop_now_ = true;
+    gate_.close();
     return;
   }
   request_stop_and_join();

@@ -3,14 +3,13 @@
 // reports, so events keep pppd's order; hangup() from elsewhere asks it to stop and joins.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include <dialkit/backend.hpp>
+#include <dialkit/report_gate.hpp>
 
 #include "backend.hpp"
 #include "mapper.hpp"

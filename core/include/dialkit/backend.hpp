@@ -142,6 +142,9 @@ class BackendThread {
   [[nodiscard]] bool joinable() const noexcept { return thread_.joinable(); }  ///<a thread to join
   [[nodiscard]] std::thread::id get_id() const noexcept { return thread_.get_id(); }  ///<its id
   void join();  ///<waits for the body to return (not from the thread itself)
+  /// Lets the thread end by itself: for an owner destroyed on its own thread (the thread holds
+  /// the last reference to it), which cannot join itself.
+  void detach() { thread_.detach(); }
 
  private:
   std::thread thread_;
