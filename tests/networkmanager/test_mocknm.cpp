@@ -18,7 +18,7 @@
 
 #include <dialkit/trace.hpp>
 
-#include "networkmanager.hpp"
+#include "backend.hpp"
 
 #include "harness.hpp"
 

@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "networkmanager.hpp"
+#include "backend.hpp"
 
 #include "tables.hpp"
 
