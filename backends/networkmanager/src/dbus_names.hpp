@@ -9,7 +9,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "tables.hpp"
+#include "mapping.hpp"
 
 namespace dialkit::networkmanager {
 

@@ -563,8 +563,7 @@ Result<std::vector<LiveConnection>> Client::live_connections() {
       try {
         c.entry = property<std::string>(path, active_iface, "Id");
         const auto state = property<std::uint32_t>(path, active_iface, "State");
-        const auto* row = nm::find_state(nm::active_states, state);
-        c.state = row && row->state ? *row->state : State::opening_port;
+        c.state = plugin::map_state(nm::active_states, state, State::opening_port).state;
       } catch (const sdbus::Error&) {
         continue;  // gone meanwhile
       }
