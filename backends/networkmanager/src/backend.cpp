@@ -10,6 +10,13 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// The `bus_address` option; nothing: the system bus.
+std::optional<std::string> bus_address(const BackendContext& context) {
+  const auto it = context.options.find("bus_address");
+  if (it == context.options.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
 milliseconds option_ms(const std::map<std::string, std::string>& options, const std::string& key,
                        milliseconds fallback) {
   const auto it = options.find(key);
@@ -79,8 +86,7 @@ class NmBackend final : public Backend {
   ~NmBackend() override { client_->stop(); }
 
   Result<std::vector<Entry>> entries() override {
-    Result<std::vector<Profile>> list = fail(client_->loop().gone());
-    if (!client_->loop().run([&] { list = client_->profiles(); })) return fail(client_->loop().gone());
+    const auto list = on_bus([&] { return client_->profiles(); });
     if (!list) return fail(list.error());
     std::vector<Entry> out;
     for (const auto& p : *list) {
@@ -92,22 +98,17 @@ class NmBackend final : public Backend {
   }
 
   Result<std::unique_ptr<Session>> dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) override {
-    Result<std::shared_ptr<DialState>> started = fail(client_->loop().gone());
-    if (!client_->loop().run([&] { started = client_->dial(request, std::move(reporter)); })) return fail(client_->loop().gone());
+    auto started = on_bus([&] { return client_->dial(request, std::move(reporter)); });
     if (!started) return fail(started.error());
     return std::unique_ptr<Session>(new NmSession(client_, std::move(*started)));
   }
 
   Result<std::vector<LiveConnection>> live_connections() override {
-    Result<std::vector<LiveConnection>> out = fail(client_->loop().gone());
-    if (!client_->loop().run([&] { out = client_->live_connections(); })) return fail(client_->loop().gone());
-    return out;
+    return on_bus([&] { return client_->live_connections(); });
   }
 
   Result<void> hangup_live(std::string_view id) override {
-    Result<void> out = fail(client_->loop().gone());
-    if (!client_->loop().run([&] { out = client_->deactivate(std::string(id)); })) return fail(client_->loop().gone());
-    return out;
+    return on_bus([&] { return client_->deactivate(std::string(id)); });
   }
 
   Result<std::unique_ptr<WatchHandle>> watch(std::shared_ptr<WatchSink> sink) override {
@@ -120,6 +121,14 @@ class NmBackend final : public Backend {
   void shutdown() override { client_->stop(); }
 
  private:
+  // `work`'s result, run on the bus thread; gone() once that thread is.
+  template <class Work>
+  std::invoke_result_t<Work> on_bus(Work&& work) {
+    std::invoke_result_t<Work> out = fail(client_->loop().gone());
+    if (!client_->loop().run([&] { out = work(); })) return fail(client_->loop().gone());
+    return out;
+  }
+
   std::shared_ptr<Client> client_;
 };
 
@@ -140,9 +149,7 @@ std::string NetworkManagerFactory::description() const {
 Result<void> NetworkManagerFactory::probe() const { return probe_with(BackendContext{}); }
 
 Result<void> NetworkManagerFactory::probe_with(const BackendContext& context) const {
-  std::optional<std::string> address;
-  if (const auto it = context.options.find("bus_address"); it != context.options.end() && !it->second.empty())
-    address = it->second;
+  const auto address = bus_address(context);
   const std::string where = address.value_or(system_bus_address());
   try {
     auto connection = connect(address);
@@ -162,8 +169,7 @@ Result<void> NetworkManagerFactory::probe_with(const BackendContext& context) co
 
 Result<std::unique_ptr<Backend>> NetworkManagerFactory::create(const BackendContext& context) {
   Config config;
-  if (const auto it = context.options.find("bus_address"); it != context.options.end() && !it->second.empty())
-    config.address = it->second;
+  config.address = bus_address(context);
   config.call_timeout = option_ms(context.options, "call_timeout_ms", config.call_timeout);
   config.hangup_timeout = option_ms(context.options, "hangup_timeout_ms", config.hangup_timeout);
   config.failed = context.failed;

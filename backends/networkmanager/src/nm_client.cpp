@@ -403,11 +403,11 @@ void Client::on_signal(sdbus::Message& msg) {
     } else if (iface == active_iface && member == "StateChanged") {
       std::uint32_t state = 0, reason = 0;
       msg >> state >> reason;
-      on_active_state(path, state, reason);
+      on_active_signal(path, "active", &Tracker::active_state, state, reason);
     } else if (iface == vpn_iface && member == "VpnStateChanged") {
       std::uint32_t state = 0, reason = 0;
       msg >> state >> reason;
-      on_vpn_state(path, state, reason);
+      on_active_signal(path, "vpn", &Tracker::vpn_state, state, reason);
     } else if (iface == objmgr_iface && member == "InterfacesAdded") {
       sdbus::ObjectPath object;
       Interfaces ifaces;
@@ -481,29 +481,17 @@ void Client::on_device_state(const std::string& path, std::uint32_t now, std::ui
   }
 }
 
-void Client::on_active_state(const std::string& path, std::uint32_t state, std::uint32_t reason) {
+void Client::on_active_signal(const std::string& path, const char* kind,
+                              Reports (Tracker::*change)(std::uint32_t, std::uint32_t), std::uint32_t state,
+                              std::uint32_t reason) {
   for (auto& d : std::vector(dials_)) {
     if (d->active_path != path || !d->tracker) continue;
-    record("active " + std::to_string(state) + " " + std::to_string(reason));
-    deliver(d, d->tracker->active_state(state, reason));
+    record(std::string(kind) + " " + std::to_string(state) + " " + std::to_string(reason));
+    deliver(d, ((*d->tracker).*change)(state, reason));
   }
   for (auto& [id, w] : watchers_) {
     if (const auto it = w.connections.find(path); it != w.connections.end()) {
-      deliver_watch(w, it->second, it->second.tracker.active_state(state, reason));
-      if (it->second.tracker.ended()) w.connections.erase(it);
-    }
-  }
-}
-
-void Client::on_vpn_state(const std::string& path, std::uint32_t state, std::uint32_t reason) {
-  for (auto& d : std::vector(dials_)) {
-    if (d->active_path != path || !d->tracker) continue;
-    record("vpn " + std::to_string(state) + " " + std::to_string(reason));
-    deliver(d, d->tracker->vpn_state(state, reason));
-  }
-  for (auto& [id, w] : watchers_) {
-    if (const auto it = w.connections.find(path); it != w.connections.end()) {
-      deliver_watch(w, it->second, it->second.tracker.vpn_state(state, reason));
+      deliver_watch(w, it->second, (it->second.tracker.*change)(state, reason));
       if (it->second.tracker.ended()) w.connections.erase(it);
     }
   }

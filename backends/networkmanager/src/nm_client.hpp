@@ -49,13 +49,6 @@ struct Profile {
 
 // One dial, as the bus thread sees it.
 struct DialState {
-  DialState(std::string entry_, Profile profile_, std::optional<Credentials> credentials_,
-            std::shared_ptr<Reporter> reporter_)
-      : entry(std::move(entry_)),
-        profile(std::move(profile_)),
-        credentials(std::move(credentials_)),
-        reporter(std::move(reporter_)) {}
-
   const std::string entry;
   const Profile profile;
   // Bus thread only.
@@ -145,8 +138,10 @@ class Client final : private SecretAgent::Handler {
   void on_signal(sdbus::Message& msg);
   void on_name_owner(sdbus::Message& msg);
   void on_device_state(const std::string& path, std::uint32_t now, std::uint32_t old, std::uint32_t reason);
-  void on_active_state(const std::string& path, std::uint32_t state, std::uint32_t reason);
-  void on_vpn_state(const std::string& path, std::uint32_t state, std::uint32_t reason);
+  // Connection.Active.StateChanged or VPN.Connection.VpnStateChanged (`kind` in the recording).
+  void on_active_signal(const std::string& path, const char* kind,
+                        nm::Reports (nm::Tracker::*change)(std::uint32_t, std::uint32_t), std::uint32_t state,
+                        std::uint32_t reason);
   void on_active_added(const std::string& path, const Dict& props);
   void on_active_removed(const std::string& path);
   // `ask_device`: read the device's current state (a watch starting, or NM reappearing). Not for
