@@ -24,27 +24,16 @@ class RasBackend final : public Backend {
 
   Result<std::vector<Entry>> entries() override {
     const Wide phonebook = to_wide(settings_.phonebook);
-    std::vector<RASENTRYNAMEW> rows(8);
-    for (int round = 0; round < 4; ++round) {
-      for (auto& row : rows) row.dwSize = sizeof(RASENTRYNAMEW);
-      DWORD bytes = static_cast<DWORD>(rows.size() * sizeof(RASENTRYNAMEW));
-      DWORD count = 0;
-      const DWORD rc = api_.enum_entries(nullptr, phonebook.empty() ? nullptr : phonebook.c_str(), rows.data(),
-                                         &bytes, &count);
-      if (rc == ERROR_BUFFER_TOO_SMALL) {
-        rows.resize(bytes / sizeof(RASENTRYNAMEW) + 1);
-        continue;
-      }
-      if (rc != ERROR_SUCCESS) return fail(ras_error(api_, rc, "RasEnumEntries"));
-      std::vector<Entry> out;
-      for (DWORD i = 0; i < count && i < rows.size(); ++i) {
-        const std::string book = text_of(rows[i].szPhonebookPath);
-        out.push_back(Entry{text_of(rows[i].szEntryName), "ras",
-                            book.empty() ? std::string("default phone-book") : "phone-book " + book});
-      }
-      return out;
+    auto rows = enumerate<RASENTRYNAMEW>(api_, 8, "RasEnumEntries", [&](RASENTRYNAMEW* r, DWORD* bytes, DWORD* count) {
+      return api_.enum_entries(nullptr, phonebook.empty() ? nullptr : phonebook.c_str(), r, bytes, count);
+    });
+    if (!rows) return fail(rows.error());
+    std::vector<Entry> out;
+    for (const auto& row : *rows) {
+      const std::string book = text_of(row.szPhonebookPath);
+      out.push_back(Entry{text_of(row.szEntryName), "ras", book.empty() ? std::string("default phone-book") : "phone-book " + book});
     }
-    return fail(make_error(Errc::system_error, "RasEnumEntries kept asking for a larger buffer"));
+    return out;
   }
 
   Result<std::unique_ptr<Session>> dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) override {
@@ -106,6 +95,13 @@ bool parse_ms(const std::map<std::string, std::string>& options, const char* key
   return true;
 }
 
+// The table from `loader`, refused when a required function is missing.
+Result<RasApi> load_complete(const ApiLoader& loader) {
+  auto api = loader();
+  if (api && !is_complete(*api)) return fail(make_error(Errc::backend_unavailable, api->origin + " lacks a RAS function"));
+  return api;
+}
+
 }  // namespace
 
 Result<Settings> settings_from_options(const std::map<std::string, std::string>& options) {
@@ -143,18 +139,15 @@ Capabilities RasFactory::capabilities() const {
 }
 
 Result<void> RasFactory::probe() const {
-  auto api = loader_();
-  if (!api) return fail(api.error());
-  if (!is_complete(*api)) return fail(make_error(Errc::backend_unavailable, api->origin + " lacks a RAS function"));
+  if (auto api = load_complete(loader_); !api) return fail(api.error());
   return {};
 }
 
 Result<std::unique_ptr<Backend>> RasFactory::create(const BackendContext& context) {
   auto settings = settings_from_options(context.options);
   if (!settings) return fail(settings.error());
-  auto api = loader_();
+  auto api = load_complete(loader_);
   if (!api) return fail(api.error());
-  if (!is_complete(*api)) return fail(make_error(Errc::backend_unavailable, api->origin + " lacks a RAS function"));
   return std::unique_ptr<Backend>(new RasBackend(std::move(*api), std::move(*settings), context.failed));
 }
 

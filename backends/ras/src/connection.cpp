@@ -24,6 +24,13 @@ Error ras_error(const RasApi& api, DWORD code, std::string_view context) {
   return make_ras_error(code, error_text(api, code), context);
 }
 
+NativeReport disconnected_report(std::string reason, std::optional<Error> error) {
+  NativeReport r = plugin::native_report(state_rows, static_cast<std::uint32_t>(native_disconnected), State::disconnected);
+  r.reason = std::move(reason);
+  r.error = std::move(error);
+  return r;
+}
+
 RASCONNSTATUSW empty_status() {
   RASCONNSTATUSW s{};
   s.dwSize = sizeof s;
@@ -67,23 +74,12 @@ bool HandleBook::contains(HRASCONN h) const {
 }
 
 Result<std::vector<LiveRow>> enumerate_connections(const RasApi& api) {
-  std::vector<RASCONNW> rows(4);
-  for (int round = 0; round < 4; ++round) {
-    for (auto& row : rows) row.dwSize = sizeof(RASCONNW);
-    DWORD bytes = static_cast<DWORD>(rows.size() * sizeof(RASCONNW));
-    DWORD count = 0;
-    const DWORD rc = api.enum_connections(rows.data(), &bytes, &count);
-    if (rc == ERROR_BUFFER_TOO_SMALL) {
-      rows.resize(bytes / sizeof(RASCONNW) + 1);
-      continue;  // a connection came up meanwhile: ask again with the size RAS gave
-    }
-    if (rc != ERROR_SUCCESS) return fail(ras_error(api, rc, "RasEnumConnections"));
-    std::vector<LiveRow> out;
-    for (DWORD i = 0; i < count && i < rows.size(); ++i)
-      out.push_back(LiveRow{rows[i].hrasconn, text_of(rows[i].szEntryName), text_of(rows[i].szDeviceName)});
-    return out;
-  }
-  return fail(make_error(Errc::system_error, "RasEnumConnections kept asking for a larger buffer"));
+  auto rows = enumerate<RASCONNW>(api, 4, "RasEnumConnections",
+                                  [&api](RASCONNW* r, DWORD* bytes, DWORD* count) { return api.enum_connections(r, bytes, count); });
+  if (!rows) return fail(rows.error());
+  std::vector<LiveRow> out;
+  for (const auto& row : *rows) out.push_back(LiveRow{row.hrasconn, text_of(row.szEntryName), text_of(row.szDeviceName)});
+  return out;
 }
 
 State live_state(const RasApi& api, HRASCONN handle, std::optional<Error>* error) {

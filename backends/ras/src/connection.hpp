@@ -3,6 +3,8 @@
 // handles this backend dialled.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -23,6 +25,9 @@ inline constexpr std::int64_t native_none = -1;              // `disconnecting` 
 
 // make_ras_error with RasGetErrorString's text.
 [[nodiscard]] Error ras_error(const RasApi& api, DWORD code, std::string_view context);
+
+// The `disconnected` report (RASCS_Disconnected) a connection ends with.
+[[nodiscard]] NativeReport disconnected_report(std::string reason, std::optional<Error> error = {});
 
 // A RASCONNSTATUSW with its dwSize set.
 [[nodiscard]] RASCONNSTATUSW empty_status();
@@ -55,6 +60,27 @@ struct LiveRow {
 };
 // RasEnumConnections, asking again with the size RAS gives while connections come up.
 [[nodiscard]] Result<std::vector<LiveRow>> enumerate_connections(const RasApi& api);
+
+// A RasEnum* call into rows of `Row` (dwSize set), asking again with the size RAS gives when a
+// row came up meanwhile; `call(rows, bytes, count)` returns RAS's code.
+template <class Row, class Call>
+[[nodiscard]] Result<std::vector<Row>> enumerate(const RasApi& api, std::size_t first_size, const char* what, Call call) {
+  std::vector<Row> rows(first_size);
+  for (int round = 0; round < 4; ++round) {
+    for (auto& row : rows) row.dwSize = sizeof(Row);
+    DWORD bytes = static_cast<DWORD>(rows.size() * sizeof(Row));
+    DWORD count = 0;
+    const DWORD rc = call(rows.data(), &bytes, &count);
+    if (rc == ERROR_BUFFER_TOO_SMALL) {
+      rows.resize(bytes / sizeof(Row) + 1);
+      continue;
+    }
+    if (rc != ERROR_SUCCESS) return fail(ras_error(api, rc, what));
+    rows.resize(std::min<std::size_t>(count, rows.size()));
+    return rows;
+  }
+  return fail(make_error(Errc::system_error, std::string(what) + " kept asking for a larger buffer"));
+}
 
 // The state of a live connection (disconnected when RAS no longer knows it or it failed);
 // `error`, when given, receives the error a failed connection reports.

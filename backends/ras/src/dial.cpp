@@ -26,11 +26,6 @@
 namespace dialkit::ras {
 namespace {
 
-template <class T>
-void wipe(T& object) noexcept {
-  secure_wipe(&object, sizeof object);
-}
-
 class DialCore;
 
 // RASDIALPARAMS.dwCallbackId carries a number, not a pointer: a notification that arrives
@@ -83,7 +78,7 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
         wake_(api_.create_event()) {}
 
   ~DialCore() {
-    wipe(params_);
+    secure_wipe(&params_, sizeof params_);
     if (wake_) api_.close_event(wake_);
   }
   DialCore(const DialCore&) = delete;
@@ -236,28 +231,12 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
     }
     refresh_status();
     release_handle();
-    NativeReport r;
-    r.state = State::disconnected;
-    r.native_code = native_disconnected;
-    r.native_name = "RASCS_Disconnected";
-    r.reason = "local hang-up";
-    reporter_->report(std::move(r));
+    reporter_->report(disconnected_report("local hang-up"));
     stop_worker();
   }
 
   SessionStatus status() const {
-    HRASCONN handle = nullptr;
-    {
-      std::lock_guard lock(mutex_);
-      handle = handle_;
-    }
-    if (handle) {
-      RASCONNSTATUSW s = empty_status();
-      if (api_.get_connect_status(handle, &s) == ERROR_SUCCESS) {
-        std::lock_guard lock(mutex_);
-        fill_status(cached_status_, s);
-      }
-    }
+    refresh_status();
     std::lock_guard lock(mutex_);
     return cached_status_;
   }
@@ -299,8 +278,6 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
       stop_ = true;
     }
     (void)gate_.close_without_waiting();
-    {
-    }
     unregister();
     release_handle();
   }
@@ -470,15 +447,10 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
     }
     refresh_status();
     release_handle();
-    NativeReport r;
-    r.state = State::disconnected;
-    r.native_code = native_disconnected;
-    r.native_name = "RASCS_Disconnected";
-    r.error = std::move(error);
-    report(std::move(r));
+    report(disconnected_report("", std::move(error)));
   }
 
-  void refresh_status() {
+  void refresh_status() const {
     HRASCONN h = handle();
     if (!h) return;
     RASCONNSTATUSW s = empty_status();

@@ -42,10 +42,10 @@ class Scanner {
       if (book_->contains(row.handle)) continue;  // our own dials report themselves
       present.insert(row.handle);
       std::optional<Error> error;
-      NativeReport r;
-      r.state = live_state(api_, row.handle, &error);
-      r.native_code = r.state == State::disconnected ? native_disconnected : ras_value(r.state).value_or(0);
-      r.native_name = ras_state_name(static_cast<std::uint32_t>(r.native_code));
+      const State state = live_state(api_, row.handle, &error);
+      const auto code = state == State::disconnected ? native_disconnected : ras_value(state).value_or(0);
+      NativeReport r = plugin::native_report(state_rows, static_cast<std::uint32_t>(code), state);
+      r.state = state;
       r.error = std::move(error);
       r.reason = seen_.contains(row.handle) ? "" : "a connection this process did not start";
       out.push_back(plugin::ObservedConnection{handle_id(row.handle), row.entry, std::move(r)});
@@ -60,14 +60,7 @@ class Scanner {
   std::set<HRASCONN> seen_;  // in the last scan; only the watch thread touches it
 };
 
-NativeReport vanished(const plugin::ObservedConnection& /*last*/) {
-  NativeReport r;
-  r.state = State::disconnected;
-  r.native_code = native_disconnected;
-  r.native_name = "RASCS_Disconnected";
-  r.reason = "the connection ended";
-  return r;
-}
+NativeReport vanished(const plugin::ObservedConnection& /*last*/) { return disconnected_report("the connection ended"); }
 
 }  // namespace
 
