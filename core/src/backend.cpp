@@ -53,7 +53,14 @@ BackendThread& BackendThread::operator=(BackendThread&& other) noexcept {
   return *this;
 }
 
-BackendThread::~BackendThread() { join(); }
+// Destroyed from inside its own body (a backend's session dropped by a subscriber that runs on
+// the session's thread), the thread cannot join itself: it is let go and ends on its own.
+BackendThread::~BackendThread() {
+  if (thread_.joinable() && thread_.get_id() == std::this_thread::get_id())
+    thread_.detach();
+  else
+    join();
+}
 
 void BackendThread::join() {
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();

@@ -16,6 +16,7 @@
 #include <dialkit/runtime.hpp>
 
 #include "backend.hpp"
+#include "text.hpp"
 
 namespace dialkit::ras::test {
 

@@ -888,6 +888,6 @@ TEST_CASE("ras headers: raserror.h's codes match the mapping table's names", "[r
     CHECK(row->name == name);
   }
   for (const auto& s : dialkit::ras::ras_state_names())
-    CHECK(dialkit::state_from_ras_value(s.value).has_value());
+    CHECK(dialkit::state_from_ras_value(s.native).has_value());
 }
 

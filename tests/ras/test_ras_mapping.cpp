@@ -6,6 +6,7 @@
 
 #include "backend.hpp"
 #include "mapping.hpp"
+#include "text.hpp"
 
 using namespace dialkit;
 using namespace dialkit::ras;
@@ -25,12 +26,12 @@ TEST_CASE("ras mapping: every RASCONNSTATE maps by identity to a state of its gr
   std::set<std::string_view> names;
   for (const auto& s : ras_state_names()) {
     INFO(s.name);
-    const auto state = state_for_ras(s.value);
+    const auto state = state_for_ras(s.native);
     REQUIRE(state);
-    CHECK(ras_value(*state) == s.value);
-    CHECK(state_group(*state) == ras_group(s.value));
+    CHECK(ras_value(*state) == s.native);
+    CHECK(state_group(*state) == ras_group(s.native));
     CHECK(s.name.starts_with("RASCS_"));
-    values.insert(s.value);
+    values.insert(s.native);
     names.insert(s.name);
   }
   CHECK(values.size() == 32);
@@ -55,14 +56,14 @@ TEST_CASE("ras mapping: every RAS error 600-870 is in the table, in order, mappe
   for (std::uint32_t code = ras_error_first; code <= ras_error_last; ++code) {
     INFO(code);
     const auto& row = table[code - ras_error_first];
-    CHECK(row.code == code);
+    CHECK(row.native == code);
     CHECK((row.name.starts_with("ERROR_") || row.name == "PENDING" || row.name == "WARNING_MSG_ALIAS_NOT_ADDED"));
     CHECK(find_ras_error(code) == &row);
-    CHECK_FALSE(error_name(row.errc).empty());
-    if (code != 635) CHECK(row.errc != Errc::unknown);  // only ERROR_UNKNOWN is "unknown"
+    CHECK_FALSE(error_name(row.code).empty());
+    if (code != 635) CHECK(row.code != Errc::unknown);  // only ERROR_UNKNOWN is "unknown"
   }
   std::set<std::uint32_t> codes;
-  for (const auto& row : table) codes.insert(row.code);
+  for (const auto& row : table) codes.insert(row.native);
   CHECK(codes.size() == table.size());
   for (std::uint32_t win32 : {1u, 5u, 6u, 8u, 87u, 122u}) CHECK(find_ras_error(win32) != nullptr);
 }
@@ -108,4 +109,23 @@ TEST_CASE("ras text: UTF-8 and UTF-16 round-trip, and ids", "[ras]") {
   CHECK_FALSE(handle_from_id("ras-0x"));
   CHECK_FALSE(handle_from_id("ras-0x0"));
   CHECK_FALSE(handle_from_id("mock-1"));
+}
+
+TEST_CASE("ras mapping: the state rows are kit rows named by core, and render the README blocks", "[ras]") {
+  static_assert(plugin::has_unique_natives(state_rows));
+  for (const auto& row : state_rows) {
+    INFO(row.name);
+    REQUIRE(row.state);
+    CHECK(row.name == dialkit::ras_state_name(*row.state));
+    CHECK(ras_value(*row.state) == row.native);
+  }
+  const auto docs = mapping_docs();
+  REQUIRE(docs.size() == 2);
+  CHECK(docs[0].block == "ras-states");
+  CHECK(docs[1].block == "ras-errors");
+  const std::string states = docs[0].render();
+  CHECK(states.find("| 24 | RASCS_ApplySettings | applying_settings | running |") != std::string::npos);
+  CHECK(states.find("| 0x1000 | RASCS_Interactive | interactive | paused |") != std::string::npos);
+  const std::string errors = docs[1].render();
+  CHECK(errors.find("| `line_busy` | 676, 771 |") != std::string::npos);
 }

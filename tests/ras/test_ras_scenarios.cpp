@@ -248,13 +248,13 @@ TEST_CASE("ras: a failed RasDial reports no event and still hangs up a returned 
 
 TEST_CASE("ras: hang-up works from every state", "[ras]") {
   for (const auto& s : ras_state_names()) {
-    if (s.value == 0x2001) continue;  // Disconnected ends the dial by itself
+    if (s.native == 0x2001) continue;  // Disconnected ends the dial by itself
     DYNAMIC_SECTION(s.name) {
       Rig rig;
       Recorder r;
-      auto c = rig.dial("hold:" + std::to_string(s.value), r, pausing());
+      auto c = rig.dial("hold:" + std::to_string(s.native), r, pausing());
       REQUIRE(c);
-      const State target = *state_for_ras(s.value);
+      const State target = *state_for_ras(s.native);
       REQUIRE(r.wait_for_state(target));
       REQUIRE(c->hangup());
       require_local_hangup_end(r);

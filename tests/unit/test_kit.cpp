@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -234,6 +235,22 @@ TEST_CASE("a polling watch scans again on wake(), retries a failed scan and stop
   CHECK(after >= 3);
   std::this_thread::sleep_for(20ms);
   CHECK(scans.load() == after);  // destroyed: no scan any more
+}
+
+TEST_CASE("a BackendThread destroyed from its own body lets the thread end on its own", "[kit][thread]") {
+  std::promise<void> assigned;
+  const auto assigned_future = assigned.get_future().share();
+  std::promise<void> done;
+  auto done_future = done.get_future();
+  std::unique_ptr<BackendThread> owner;
+  owner = std::make_unique<BackendThread>(BackendFailure{}, "the self-destroying thread", [&] {
+    assigned_future.wait();
+    owner.reset();  // a subscriber on this thread dropped the session that owns it
+    done.set_value();
+  });
+  assigned.set_value();
+  REQUIRE(done_future.wait_for(10s) == std::future_status::ready);
+  CHECK_FALSE(owner);
 }
 
 TEST_CASE("search paths split at one separator and skip empty elements", "[kit][search_path]") {

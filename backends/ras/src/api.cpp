@@ -2,6 +2,7 @@
 // and loads on systems (or wine prefixes) where RAS is missing or stubbed, and says so.
 #include "api.hpp"
 #include "backend.hpp"
+#include "text.hpp"
 
 #if defined(_WIN32)
 

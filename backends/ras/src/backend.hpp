@@ -57,12 +57,4 @@ class DIALKIT_SYMBOL_VISIBLE RasFactory final : public BackendFactory {
   ApiLoader loader_;
 };
 
-// UTF-8 <-> UTF-16 for the W entry points (invalid UTF-8 becomes U+FFFD).
-[[nodiscard]] std::basic_string<WideChar> to_wide(std::string_view utf8);
-[[nodiscard]] std::string to_utf8(const WideChar* text, std::size_t max_chars);
-
-// "ras-0x1a2b": a connection handle as a live-connection id, and back.
-[[nodiscard]] std::string handle_id(HRASCONN handle);
-[[nodiscard]] std::optional<HRASCONN> handle_from_id(std::string_view id);
-
 }  // namespace dialkit::ras
