@@ -231,7 +231,7 @@ pkg_config)
   template="$PREFIX/$DATADIR/dialkit/plugin-template/src"
   # shellcheck disable=SC2046
   "$CXX" -fPIC -shared -fvisibility=hidden -fvisibility-inlines-hidden \
-    -o "$WORK/pkg_config/dialkit-backend-template.so" "$template/template_backend.cpp" "$template/plugin.cpp" \
+    -o "$WORK/pkg_config/dialkit-backend-template.so" "$template/backend.cpp" "$template/mapping.cpp" "$template/plugin.cpp" \
     -I"$template" $(pkg-config --cflags dialkit) -DBOOST_DLL_USE_STD_FS \
     -DDIALKIT_BUILD_KEY_ID="$(pkg-config --variable=build_key dialkit)" $(pkg-config --libs dialkit)
   "$PREFIX/$BINDIR/dialkit-conformance" "$WORK/pkg_config/dialkit-backend-template.so"

@@ -50,6 +50,20 @@ inline constexpr std::array<plugin::NativeErrorMapping<NativeErrorCode>, 6> erro
 }};
 static_assert(plugin::has_unique_natives(error_rows));
 
+/// What a paused state does by default (default_pause()): the running state a wrong input
+/// reports before the pause comes again, and the row of error_rows it ends with.
+struct PauseRow {
+  State paused;
+  State retry;
+  NativeErrorCode error;
+};
+inline constexpr std::array<PauseRow, 4> pause_rows{{
+    {State::retry_authentication, State::authenticating, 691},
+    {State::password_expired, State::auth_change_password, 648},
+    {State::callback_set_by_caller, State::auth_callback, 704},
+    {State::interactive, State::connecting_device, 703},
+}};
+
 /// A report of `state` with its default native code and name (state_rows), and the reason
 /// and error given.
 [[nodiscard]] NativeReport default_report(State state, std::string reason = {},

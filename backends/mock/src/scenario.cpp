@@ -246,28 +246,13 @@ Error invalid(const Scenario& sc, const std::string& path, const std::string& wh
 
 PauseSpec default_pause(State paused) {
   PauseSpec p;
-  switch (paused) {
-    case State::retry_authentication:
-      p.retry = retry_step(State::authenticating);
-      p.error = default_error(691);
-      break;
-    case State::password_expired:
-      p.retry = retry_step(State::auth_change_password);
-      p.error = default_error(648);
-      break;
-    case State::callback_set_by_caller:
-      p.retry = retry_step(State::auth_callback);
-      p.error = default_error(704);
-      break;
-    case State::interactive:
-      p.retry = retry_step(State::connecting_device);
-      p.error = default_error(703);
-      break;
-    default:
-      p.retry = retry_step(State::authenticating);
-      p.error = make_error(Errc::user_input_required);
-      break;
-  }
+  p.retry = retry_step(State::authenticating);
+  p.error = make_error(Errc::user_input_required);  // invoke_eap_ui: no RAS error of its own
+  for (const auto& row : pause_rows)
+    if (row.paused == paused) {
+      p.retry = retry_step(row.retry);
+      p.error = default_error(row.error);
+    }
   return p;
 }
 
