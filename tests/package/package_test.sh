@@ -13,7 +13,8 @@
 #   template_key     the template configured with another build type (None, as Debian builds)
 #                    is accepted: not part of the build key; with another compiler family
 #                    (clang or g++, whichever dialkit was not built with) it is refused
-#   guide            plugins/README.md's guide, its shell blocks run as written in a clean
+#   guide            plugins/README.md's guide: each line of its C++ and CMake blocks is a line
+#                    of the template; its shell blocks run as written in a clean
 #                    environment: dialkit installed, the template copied and renamed to acme,
 #                    built, installed into dialkit's prefix; then the installed CLI lists it
 #                    with no path (env -i), the installed conformance tool passes it, and a
@@ -230,7 +231,7 @@ pkg_config)
   template="$PREFIX/$DATADIR/dialkit/plugin-template/src"
   # shellcheck disable=SC2046
   "$CXX" -fPIC -shared -fvisibility=hidden -fvisibility-inlines-hidden \
-    -o "$WORK/pkg_config/dialkit-backend-template.so" "$template/template_backend.cpp" "$template/plugin.cpp" \
+    -o "$WORK/pkg_config/dialkit-backend-template.so" "$template/backend.cpp" "$template/mapping.cpp" "$template/plugin.cpp" \
     -I"$template" $(pkg-config --cflags dialkit) -DBOOST_DLL_USE_STD_FS \
     -DDIALKIT_BUILD_KEY_ID="$(pkg-config --variable=build_key dialkit)" $(pkg-config --libs dialkit)
   "$PREFIX/$BINDIR/dialkit-conformance" "$WORK/pkg_config/dialkit-backend-template.so"
@@ -322,6 +323,17 @@ guide)
     /^```sh$/ { file = sprintf("%s/%05d.sh", dir, NR + 1); inside = 1; next }
     /^```/ && inside { inside = 0; close(file); next }
     inside { print > file }' "$SRC/plugins/README.md"
+  # Every ```cpp and ```cmake block (also one indented in a list) shows the template's code as
+  # it is: each of its lines but "..." is a line of a file of plugins/template.
+  template_lines="$ROOT_DIR/template-lines"
+  find "$SRC/plugins/template" -type f -exec sed -e 's/^ *//' -e 's/ *$//' {} + >"$template_lines"
+  while IFS=$'\t' read -r line text; do
+    [[ -z "$text" || "$text" == "..." ]] && continue
+    grep -qxF -- "$text" "$template_lines" ||
+      fail "plugins/README.md:$line: the guide shows code the template does not have: $text"
+  done < <(awk '/^ *```(cpp|cmake)$/ { inside = 1; next }
+    /^ *```/ && inside { inside = 0; next }
+    inside { sub(/^ */, ""); sub(/ *$/, ""); print NR "\t" $0 }' "$SRC/plugins/README.md")
   count="$(find "$blocks" -name '*.sh' | wc -l)"
   ((count >= 4)) || fail "plugins/README.md has $count shell blocks; the guide has at least 4"
   for block in "$blocks"/*.sh; do

@@ -24,7 +24,8 @@
 #include <dialkit/mapping.hpp>
 #include <dialkit/scheduler.hpp>
 
-#include "template_backend.hpp"
+// By its path: the mock, linked beside it, has a src/backend.hpp of its own.
+#include "../../plugins/template/src/backend.hpp"
 
 #if defined(DIALKIT_TEST_HAVE_MOCK)
 #include <dialkit/mock.hpp>

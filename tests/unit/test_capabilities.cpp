@@ -185,3 +185,15 @@ TEST_CASE("capabilities: the declaration is plain data and the check knows every
   book.phone_book = 1;
   CHECK_FALSE(detail::check_declaration(book));
 }
+
+TEST_CASE("capabilities: ras_capabilities declares every option, every pause and hang-up by id, with the watch given",
+          "[capabilities]") {
+  constexpr auto events = ras_capabilities(WatchKind::events);
+  for (const auto& info : dial_option_table) CHECK(events.honours(info.option));
+  for (const auto& info : state_table) CHECK(events.can_pause(info.state) == (info.group == StateGroup::paused));
+  CHECK(events.watch == WatchKind::events);
+  CHECK(events.hangup_by_id);
+  CHECK_FALSE(events.idle_disconnect);
+  CHECK(ras_capabilities(WatchKind::polling).watch == WatchKind::polling);
+  CHECK(Capabilities{}.with_every_dial_option().dial_options == events.dial_options);
+}

@@ -1,7 +1,7 @@
-// The task gate and the mock's cross-process registry of live connections (a directory of
+// The mock's cross-process registry of live connections (a directory of
 // small JSON files), which lets `dialkit status/hangup/watch` in another process see and end
 // a demo's mock dials.
-#include "internal.hpp"
+#include "registry.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -24,41 +24,6 @@ namespace dialkit::mock::detail {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-bool TaskGate::enter() {
-  std::lock_guard lock(mutex_);
-  if (closed_) return false;
-  inside_.push_back(std::this_thread::get_id());
-  return true;
-}
-
-void TaskGate::leave() {
-  std::lock_guard lock(mutex_);
-  const auto it = std::find(inside_.begin(), inside_.end(), std::this_thread::get_id());
-  if (it != inside_.end()) inside_.erase(it);
-  left_.notify_all();
-}
-
-void TaskGate::close() {
-  std::unique_lock lock(mutex_);
-  closed_ = true;
-  const auto self = std::this_thread::get_id();
-  left_.wait(lock, [&] {
-    return std::all_of(inside_.begin(), inside_.end(), [&](auto id) { return id == self; });
-  });
-}
-
-bool TaskGate::close_without_waiting() {
-  std::lock_guard lock(mutex_);
-  closed_ = true;
-  const auto self = std::this_thread::get_id();
-  return std::any_of(inside_.begin(), inside_.end(), [&](auto id) { return id != self; });
-}
-
-bool TaskGate::is_closed() const {
-  std::lock_guard lock(mutex_);
-  return closed_;
-}
 
 Registry::Registry(fs::path dir) : dir_(std::move(dir)) {
   std::error_code ec;

@@ -2,7 +2,6 @@
 // the builder. The file format is documented in backends/mock/README.md.
 #include <dialkit/mock.hpp>
 
-#include <array>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -11,34 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mapping.hpp"
+
 namespace dialkit::mock {
 
 namespace {
 
 using nlohmann::json;
 using std::chrono::milliseconds;
-
-// RASCONNSTATE names, indexed like state_table; `disconnecting` is the mock's own.
-constexpr std::array<std::string_view, state_count> ras_names{{
-    "RASCS_OpenPort", "RASCS_PortOpened", "RASCS_ConnectDevice", "RASCS_DeviceConnected",
-    "RASCS_AllDevicesConnected", "RASCS_Authenticate", "RASCS_AuthNotify", "RASCS_AuthRetry",
-    "RASCS_AuthCallback", "RASCS_AuthChangePassword", "RASCS_AuthProject",
-    "RASCS_AuthLinkSpeed", "RASCS_AuthAck", "RASCS_ReAuthenticate", "RASCS_Authenticated",
-    "RASCS_PrepareForCallback", "RASCS_WaitForModemReset", "RASCS_WaitForCallback",
-    "RASCS_Projected", "RASCS_StartAuthentication", "RASCS_CallbackComplete",
-    "RASCS_LogonNetwork", "RASCS_SubEntryConnected", "RASCS_SubEntryDisconnected",
-    "RASCS_ApplySettings", "disconnecting", "RASCS_Interactive", "RASCS_RetryAuthentication",
-    "RASCS_CallbackSetByCaller", "RASCS_PasswordExpired", "RASCS_InvokeEapUI",
-    "RASCS_Connected", "RASCS_Disconnected",
-}};
-
-Error native_error(Errc code, std::int64_t native_code, std::string native_text) {
-  Error e;
-  e.code = code;
-  e.native_code = native_code;
-  e.native_text = std::move(native_text);
-  return e;
-}
 
 RetryStep retry_step(State state) {
   return RetryStep{state, milliseconds{0}, default_native_code(state),
@@ -265,46 +244,22 @@ Error invalid(const Scenario& sc, const std::string& path, const std::string& wh
 
 }  // namespace
 
-std::int64_t default_native_code(State state) noexcept {
-  const auto v = ras_value(state);
-  return v ? static_cast<std::int64_t>(*v) : -1;
-}
-
-std::string_view default_native_name(State state) noexcept {
-  return ras_names[static_cast<std::size_t>(state) - 1];
-}
-
 PauseSpec default_pause(State paused) {
   PauseSpec p;
-  switch (paused) {
-    case State::retry_authentication:
-      p.retry = retry_step(State::authenticating);
-      p.error = native_error(Errc::authentication_failed, 691, "ERROR_AUTHENTICATION_FAILURE");
-      break;
-    case State::password_expired:
-      p.retry = retry_step(State::auth_change_password);
-      p.error = native_error(Errc::password_expired, 648, "ERROR_PASSWD_EXPIRED");
-      break;
-    case State::callback_set_by_caller:
-      p.retry = retry_step(State::auth_callback);
-      p.error = native_error(Errc::callback_required, 704, "ERROR_BAD_CALLBACK_NUMBER");
-      break;
-    case State::interactive:
-      p.retry = retry_step(State::connecting_device);
-      p.error = native_error(Errc::user_input_required, 703, "ERROR_INTERACTIVE_MODE");
-      break;
-    default:
-      p.retry = retry_step(State::authenticating);
-      p.error = make_error(Errc::user_input_required);
-      break;
-  }
+  p.retry = retry_step(State::authenticating);
+  p.error = make_error(Errc::user_input_required);  // invoke_eap_ui: no RAS error of its own
+  for (const auto& row : pause_rows)
+    if (row.paused == paused) {
+      p.retry = retry_step(row.retry);
+      p.error = default_error(row.error);
+    }
   return p;
 }
 
 FaultSpec default_faults() {
   FaultSpec f;
-  f.drop_error = native_error(Errc::peer_hung_up, 629, "ERROR_REMOTE_DISCONNECTION");
-  f.fail_error = native_error(Errc::connect_failed, 651, "ERROR_FROM_DEVICE");
+  f.drop_error = default_error(629);
+  f.fail_error = default_error(651);
   return f;
 }
 
@@ -595,7 +550,7 @@ ScenarioBuilder& ScenarioBuilder::pause_for_callback_number(std::optional<std::s
 ScenarioBuilder& ScenarioBuilder::error_step(Errc code, std::int64_t native_code,
                                              std::string native_text, milliseconds delay) {
   step(State::disconnected, delay);
-  scenario_.steps.back().error = native_error(code, native_code, std::move(native_text));
+  scenario_.steps.back().error = make_error(code, native_code, std::move(native_text));
   return *this;
 }
 

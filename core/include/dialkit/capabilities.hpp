@@ -116,6 +116,11 @@ struct Capabilities {
       if (info.group == StateGroup::paused) with_pause(info.state);
     return *this;
   }
+  /// Declares every dial option.
+  constexpr Capabilities& with_every_dial_option() noexcept {
+    for (const auto& info : dial_option_table) with(info.option);
+    return *this;
+  }
   /// Declares how it watches.
   constexpr Capabilities& with_watch(WatchKind k) noexcept {
     watch = k;
@@ -139,5 +144,12 @@ struct Capabilities {
     return std::uint64_t{1} << static_cast<unsigned>(s);
   }
 };
+
+/// What RAS offers, declared once for the backends that offer it: every dial option, every
+/// paused state and hang-up by id, with the watch given (the RAS backend's notifications are
+/// WatchKind::events; the mock, which speaks RAS, polls its registry).
+[[nodiscard]] constexpr Capabilities ras_capabilities(WatchKind watch) noexcept {
+  return Capabilities{}.with_every_dial_option().with_every_pause().with_watch(watch).with_hangup_by_id();
+}
 
 }  // namespace dialkit

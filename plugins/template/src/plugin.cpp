@@ -4,7 +4,7 @@
 // Keep it in its own file, so that the backend's code also builds as a static library for tests.
 #include <dialkit/plugin.hpp>
 
-#include "template_backend.hpp"
+#include "backend.hpp"
 
 DIALKIT_PLUGIN(dialkit_template::TemplateFactory, dialkit_template::backend_name,
                "template backend: a simulated example link (start a new platform from it)")

@@ -196,8 +196,9 @@ class ScenarioBuilder {
   Scenario scenario_;
 };
 
-/// The scenario directories searched, in order: option "scenario_dirs" (':'-separated), then
-/// DIALKIT_MOCK_SCENARIOS, then the shipped library.
+/// The scenario directories searched, in order: option "scenario_dirs", then
+/// DIALKIT_MOCK_SCENARIOS (both search paths: dialkit::split_search_path() and
+/// environment_search_path() of <dialkit/search_path.hpp>), then the shipped library.
 [[nodiscard]] std::vector<std::filesystem::path> scenario_search_dirs(
     const std::map<std::string, std::string>& options);
 /// The shipped library's directory: `scenarios` in the data directory of the libdialkit-core in

@@ -4,34 +4,35 @@
 //
 // - Link: one dial on the platform. It walks the entry's script on the runtime's Scheduler
 //   (never a thread or a sleep of its own, so the dial also runs in virtual time) and reports
-//   each native phase through the Reporter core gave it, mapped by the tables in
-//   native_link.hpp. A real backend replaces the script with the platform's own events.
+//   each native phase through the Reporter core gave it, mapped by the tables in mapping.hpp.
+//   A real backend replaces the script (example_link.hpp) with the platform's own events.
 // - TemplateSession: what core holds for the dial (resume, hangup, status).
 // - TemplateBackend: entries, dial, live connections.
 //
 // Threading, as backend.hpp promises it to core: reports may come from any thread, and core
 // may call resume() and hangup() from any thread, also from inside a subscriber's slot that
 // runs within our own report() (inline delivery). So a Link never holds its mutex while it
-// reports, and hangup() waits for a report in progress only when it runs on another thread.
-#include "template_backend.hpp"
+// reports, and reports only through its ReportGate (dialkit/report_gate.hpp): hangup() closes
+// the gate, which waits for a report in progress on another thread, never on its own.
+#include "backend.hpp"
 
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
-#include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include <dialkit/mapping.hpp>
+#include <dialkit/report_gate.hpp>
 #include <dialkit/scheduler.hpp>
 
-#include "native_link.hpp"
+#include "example_link.hpp"
+#include "mapping.hpp"
 
 namespace dialkit_template {
 
@@ -83,17 +84,18 @@ class Link : public std::enable_shared_from_this<Link> {
 
   // Stops the script without reporting; false if the link had already ended.
   bool stop() {
-    std::unique_lock lock(mutex_);
-    const bool was_open = !closed_;
-    closed_ = true;
-    if (task_) scheduler_->cancel(*task_);
-    task_.reset();
+    bool was_open = false;
+    {
+      std::lock_guard lock(mutex_);
+      was_open = !closed_;
+      closed_ = true;
+      if (task_) scheduler_->cancel(*task_);
+      task_.reset();
+    }
     // A step reporting on another thread finishes first, so nothing is reported after
     // hangup() returns: also the link's own last step (`down`), which closes the link before
-    // it reports. On that very thread (a slot hanging up), waiting would deadlock.
-    idle_.wait(lock, [this] {
-      return !reporting_on_ || *reporting_on_ == std::this_thread::get_id();
-    });
+    // it reports.
+    gate_.close();
     return was_open;
   }
 
@@ -114,6 +116,8 @@ class Link : public std::enable_shared_from_this<Link> {
 
   // One scheduler task: the platform's next phase.
   void run_step() {
+    plugin::ReportGate::Pass pass(gate_);
+    if (!pass) return;  // hung up
     NativeReport report;
     {
       std::lock_guard lock(mutex_);
@@ -132,18 +136,12 @@ class Link : public std::enable_shared_from_this<Link> {
         schedule_locked();
       }
       if (report.state == State::disconnected) closed_ = true;
-      reporting_on_ = std::this_thread::get_id();
     }
     reporter_->report(std::move(report));
-    {
-      std::lock_guard lock(mutex_);
-      reporting_on_.reset();
-    }
-    idle_.notify_all();
   }
 
   mutable std::mutex mutex_;
-  std::condition_variable idle_;
+  plugin::ReportGate gate_;
   std::shared_ptr<Scheduler> scheduler_;
   std::shared_ptr<Reporter> reporter_;
   Script script_;
@@ -151,7 +149,6 @@ class Link : public std::enable_shared_from_this<Link> {
   bool have_credentials_;
   std::size_t next_ = 0;
   std::optional<Scheduler::TaskId> task_;
-  std::optional<std::thread::id> reporting_on_;
   bool paused_ = false;
   bool closed_ = false;
 };

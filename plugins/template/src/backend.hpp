@@ -1,6 +1,6 @@
 // The template backend's factory: what the plugin entry point (plugin.cpp) exports, and what
 // a test adds in-process with runtime.add_backend(). The backend and its sessions stay in
-// template_backend.cpp: nothing else needs to see them.
+// backend.cpp: nothing else needs to see them.
 #pragma once
 
 #include <memory>

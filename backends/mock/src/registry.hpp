@@ -1,56 +1,17 @@
-// Pieces shared by the mock's source files: the task gate and the cross-process registry.
+// The mock's cross-process registry of live connections (registry.cpp), shared by its dials
+// (session.cpp), its watch (watch.cpp) and the backend (backend.cpp).
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <dialkit/backend.hpp>
 
 namespace dialkit::mock::detail {
-
-// Lets scheduler tasks run backend code only while open. close() waits until no task is
-// running on another thread, so that after it returns nothing of ours reports any more; it
-// does not wait for a task on its own thread (a slot that hangs up from inside a report).
-// close_without_waiting() is for Session::hangup(): core calls it holding the control lock,
-// which a task's report may be waiting for (a slot that resumes), so it must not wait; it
-// tells whether a task is still running on another thread.
-class TaskGate {
- public:
-  bool enter();
-  void leave();
-  void close();
-  bool close_without_waiting();
-  [[nodiscard]] bool is_closed() const;
-
-  // Enters on construction; leaves on destruction when it got in.
-  class Pass {
-   public:
-    explicit Pass(TaskGate& gate) : gate_(gate), inside_(gate.enter()) {}
-    ~Pass() {
-      if (inside_) gate_.leave();
-    }
-    Pass(const Pass&) = delete;
-    Pass& operator=(const Pass&) = delete;
-    explicit operator bool() const noexcept { return inside_; }
-
-   private:
-    TaskGate& gate_;
-    bool inside_;
-  };
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable left_;
-  bool closed_ = false;
-  std::vector<std::thread::id> inside_;
-};
 
 // One live connection as its process published it.
 struct RegistryRecord {
