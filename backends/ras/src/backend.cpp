@@ -126,17 +126,7 @@ RasFactory::RasFactory(ApiLoader loader) : loader_(loader ? std::move(loader) : 
 std::string RasFactory::name() const { return std::string(backend_name); }
 std::string RasFactory::description() const { return "Windows Remote Access Service (rasapi32.dll)"; }
 
-Capabilities RasFactory::capabilities() const {
-  return Capabilities{}
-      .with(DialOption::credentials)
-      .with(DialOption::phone_number)
-      .with(DialOption::callback_number)
-      .with(DialOption::multilink)
-      .with(DialOption::eap)
-      .with_every_pause()
-      .with_watch(WatchKind::events)
-      .with_hangup_by_id();
-}
+Capabilities RasFactory::capabilities() const { return ras_capabilities(WatchKind::events); }
 
 Result<void> RasFactory::probe() const {
   if (auto api = load_complete(loader_); !api) return fail(api.error());

@@ -127,7 +127,8 @@ struct BackendContext {
 
 /// A backend's own thread (a D-Bus loop, a reader): runs `body`; an exception that escapes it
 /// is caught and handed to `failed` (with `name` and the exception's text) instead of ending
-/// the process through std::terminate. Joins when destroyed (or by join()). Move-only.
+/// the process through std::terminate. Joins when destroyed (or by join()); destroyed on its own
+/// thread (inside `body`), it lets the thread go to end by itself. Move-only.
 class BackendThread {
  public:
   BackendThread() = default;  ///<no thread
