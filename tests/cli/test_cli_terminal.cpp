@@ -172,7 +172,7 @@ TEST_CASE("a prompt on the terminal is not drawn over by the live line", "[cli][
   CHECK(o.err.find('\x1b') == std::string::npos);
 }
 
-TEST_CASE("no live line and no escape codes off a terminal, with TERM=dumb, --json or -q; the same exit codes",
+TEST_CASE("no live line and no escape codes off a terminal, with TERM=dumb, --json or -q, and the same exit codes",
           "[cli][terminal]") {
   Fixture f;
   struct Case {

@@ -191,7 +191,11 @@ $internal"
   [[ "$(backend_path "$out" mock)" == "$PLUGIN_DIR/dialkit-backend-mock.so" ]] ||
     fail "the installed dialkit does not list the installed mock plugin"
   # The installed conformance tool passes the installed mock, with the installed scenarios.
-  "$PREFIX/$BINDIR/dialkit-conformance" --option "scenario_dirs=$PREFIX/$DATADIR/dialkit/scenarios" \
+  # The fixture as conformance.mock gives it: the scenarios that connect and pause, the scenario
+  # that takes a callback number, and a registry for the watch the mock declares.
+  DIALKIT_CONFORMANCE_PASSWORD=letmein "$PREFIX/$BINDIR/dialkit-conformance" \
+    --option "scenario_dirs=$PREFIX/$DATADIR/dialkit/scenarios" --option "registry_dir=$WORK/install-registry" \
+    --connects success --pauses wrong-password --user user --option-entry callback_number=callback \
     "$PLUGIN_DIR/dialkit-backend-mock.so"
   ;;
 find_package)
