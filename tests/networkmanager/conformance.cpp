@@ -12,7 +12,7 @@
 
 #include <dialkit/conformance.hpp>
 
-#include "backend.hpp"
+#include "networkmanager.hpp"
 
 #include "../skip.hpp"
 #include "harness.hpp"

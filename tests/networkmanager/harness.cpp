@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "backend.hpp"
+#include "networkmanager.hpp"
 
 namespace dialkit::nm::test {
 

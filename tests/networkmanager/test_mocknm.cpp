@@ -18,7 +18,7 @@
 
 #include <dialkit/conformance.hpp>
 
-#include "backend.hpp"
+#include "networkmanager.hpp"
 
 #include "harness.hpp"
 

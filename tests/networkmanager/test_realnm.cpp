@@ -11,7 +11,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "backend.hpp"
+#include "networkmanager.hpp"
 
 #include "../process_stats.hpp"
 #include "harness.hpp"
