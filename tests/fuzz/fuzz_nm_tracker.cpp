@@ -2,7 +2,7 @@
 // reports: dialkit::nm::Tracker, driven by a sequence of the calls the backend makes when it
 // decodes a signal (Device.StateChanged, Active.StateChanged, VpnStateChanged, GetSecrets,
 // InterfacesRemoved, NameOwnerChanged, a hang-up), with arbitrary uint32 states, reasons and
-// flags; and the D-Bus error decoding (tables.hpp, dbus_error). The first byte picks the
+// flags; and the D-Bus error decoding (mapping.hpp, dbus_error). The first byte picks the
 // tracker's options; each further call takes an opcode byte and its arguments.
 //
 // Properties: the reports are a life core accepts (DESIGN.md section 2 rule 2, checked with
@@ -16,7 +16,7 @@
 
 #include "fuzz_support.hpp"
 #include "life.hpp"
-#include "tables.hpp"
+#include "mapping.hpp"
 #include "tracker.hpp"
 
 namespace {

@@ -12,7 +12,7 @@
 
 #include <dialkit/conformance.hpp>
 
-#include "networkmanager.hpp"
+#include "backend.hpp"
 
 #include "../skip.hpp"
 #include "harness.hpp"

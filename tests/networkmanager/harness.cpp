@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "networkmanager.hpp"
+#include "backend.hpp"
 
 namespace dialkit::nm::test {
 

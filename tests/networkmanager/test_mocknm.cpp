@@ -18,7 +18,7 @@
 
 #include <dialkit/conformance.hpp>
 
-#include "networkmanager.hpp"
+#include "backend.hpp"
 
 #include "harness.hpp"
 

@@ -11,7 +11,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "networkmanager.hpp"
+#include "backend.hpp"
 
 #include "../process_stats.hpp"
 #include "harness.hpp"

@@ -6,9 +6,9 @@
 
 #include <set>
 
-#include "networkmanager.hpp"
+#include "backend.hpp"
 
-#include "tables.hpp"
+#include "mapping.hpp"
 
 #if defined(DIALKIT_HAVE_NM_HEADERS)
 #include "nm_header_values.hpp"
@@ -20,12 +20,12 @@ using namespace dialkit::nm;
 namespace {
 
 template <std::size_t N>
-void check_unique_names(const std::array<StateRow, N>& t) {
+void check_unique_names(const std::array<StateMapping, N>& t) {
   std::set<std::string_view> names;
   std::set<std::uint32_t> values;
   for (const auto& r : t) {
     CHECK(names.insert(r.name).second);
-    CHECK(values.insert(r.value).second);
+    CHECK(values.insert(r.native).second);
   }
 }
 
@@ -63,7 +63,7 @@ TEST_CASE("NMDeviceState maps exactly as DESIGN section 4", "[nm][tables]") {
       {120, State::disconnected}};
   for (const auto& [value, state] : expected) {
     INFO(value);
-    const auto* row = find_state(device_states, value);
+    const auto row = plugin::find_row(device_states, value);
     REQUIRE(row);
     CHECK(row->state == state);
   }
@@ -71,32 +71,32 @@ TEST_CASE("NMDeviceState maps exactly as DESIGN section 4", "[nm][tables]") {
   for (const auto& r : device_states) {
     if (!r.state) continue;
     INFO(r.name);
-    if (r.value == 60) CHECK(state_group(*r.state) == StateGroup::paused);
-    else if (r.value >= 40 && r.value <= 90) CHECK(state_group(*r.state) == StateGroup::running);
-    else if (r.value == 110) CHECK(state_group(*r.state) == StateGroup::running);
+    if (r.native == 60) CHECK(state_group(*r.state) == StateGroup::paused);
+    else if (r.native >= 40 && r.native <= 90) CHECK(state_group(*r.state) == StateGroup::running);
+    else if (r.native == 110) CHECK(state_group(*r.state) == StateGroup::running);
     else CHECK(state_group(*r.state) == StateGroup::terminal);
   }
-  CHECK(find_state(device_states, 130) == nullptr);
+  CHECK_FALSE(plugin::find_row(device_states, 130u));
 }
 
 TEST_CASE("NMActiveConnectionState and NMVpnConnectionState map as DESIGN section 4", "[nm][tables]") {
   check_unique_names(active_states);
   check_unique_names(vpn_states);
-  CHECK(find_state(active_states, 0)->state == std::nullopt);
-  CHECK(find_state(active_states, 1)->state == State::opening_port);
-  CHECK(find_state(active_states, 2)->state == State::connected);
-  CHECK(find_state(active_states, 3)->state == State::disconnecting);
-  CHECK(find_state(active_states, 4)->state == State::disconnected);
-  CHECK(find_state(vpn_states, 0)->state == std::nullopt);
-  CHECK(find_state(vpn_states, 1)->state == State::opening_port);
-  CHECK(find_state(vpn_states, 2)->state == State::retry_authentication);
-  CHECK(find_state(vpn_states, 3)->state == State::connecting_device);
-  CHECK(find_state(vpn_states, 4)->state == State::auth_project);
-  CHECK(find_state(vpn_states, 5)->state == State::connected);
-  CHECK(find_state(vpn_states, 6)->state == State::disconnected);
-  CHECK(find_state(vpn_states, 7)->state == State::disconnected);
-  for (std::uint32_t v = 0; v < vpn_states.size(); ++v) CHECK(vpn_states[v].value == v);
-  for (std::uint32_t v = 0; v < active_states.size(); ++v) CHECK(active_states[v].value == v);
+  CHECK(plugin::find_row(active_states, 0u)->state == std::nullopt);
+  CHECK(plugin::find_row(active_states, 1u)->state == State::opening_port);
+  CHECK(plugin::find_row(active_states, 2u)->state == State::connected);
+  CHECK(plugin::find_row(active_states, 3u)->state == State::disconnecting);
+  CHECK(plugin::find_row(active_states, 4u)->state == State::disconnected);
+  CHECK(plugin::find_row(vpn_states, 0u)->state == std::nullopt);
+  CHECK(plugin::find_row(vpn_states, 1u)->state == State::opening_port);
+  CHECK(plugin::find_row(vpn_states, 2u)->state == State::retry_authentication);
+  CHECK(plugin::find_row(vpn_states, 3u)->state == State::connecting_device);
+  CHECK(plugin::find_row(vpn_states, 4u)->state == State::auth_project);
+  CHECK(plugin::find_row(vpn_states, 5u)->state == State::connected);
+  CHECK(plugin::find_row(vpn_states, 6u)->state == State::disconnected);
+  CHECK(plugin::find_row(vpn_states, 7u)->state == State::disconnected);
+  for (std::uint32_t v = 0; v < vpn_states.size(); ++v) CHECK(vpn_states[v].native == v);
+  for (std::uint32_t v = 0; v < active_states.size(); ++v) CHECK(active_states[v].native == v);
 }
 
 TEST_CASE("every NMDeviceStateReason 0-67 and NMActiveConnectionStateReason 0-14 maps to an error",
@@ -106,11 +106,11 @@ TEST_CASE("every NMDeviceStateReason 0-67 and NMActiveConnectionStateReason 0-14
   for (std::uint32_t v = 0; v < device_state_reasons.size(); ++v) {
     const auto& r = device_state_reasons[v];
     INFO(r.name);
-    CHECK(r.value == v);
+    CHECK(r.native == v);
     CHECK(r.name.starts_with("NM_DEVICE_STATE_REASON_"));
-    CHECK_FALSE(r.meaning.empty());
+    CHECK_FALSE(r.note.empty());
     const auto e = device_reason_error(v);
-    CHECK(e.code == r.error);
+    CHECK(e.code == r.code);
     CHECK(e.native_code == std::int64_t{v});
     CHECK(e.native_text == r.name);
     // A reason is never "no error at all": cleanliness is decided separately.
@@ -119,10 +119,10 @@ TEST_CASE("every NMDeviceStateReason 0-67 and NMActiveConnectionStateReason 0-14
   for (std::uint32_t v = 0; v < active_state_reasons.size(); ++v) {
     const auto& r = active_state_reasons[v];
     INFO(r.name);
-    CHECK(r.value == v);
+    CHECK(r.native == v);
     CHECK(r.name.starts_with("NM_ACTIVE_CONNECTION_STATE_REASON_"));
     const auto e = active_reason_error(v);
-    CHECK(e.code == r.error);
+    CHECK(e.code == r.code);
     CHECK(e.native_text == r.name);
   }
   // Where the failure class is the same on every platform, the error is the same too.
@@ -137,8 +137,42 @@ TEST_CASE("every NMDeviceStateReason 0-67 and NMActiveConnectionStateReason 0-14
   // Only deliberate ends are clean.
   std::set<std::uint32_t> clean;
   for (const auto& r : device_state_reasons)
-    if (r.clean) clean.insert(r.value);
+    if (r.end == NativeEnd::clean_if_connected) clean.insert(r.native);
   CHECK(clean == std::set<std::uint32_t>{37, 39, 41, 60});
+  clean.clear();
+  for (const auto& r : active_state_reasons)
+    if (r.end == NativeEnd::clean_if_connected) clean.insert(r.native);
+  CHECK(clean == std::set<std::uint32_t>{1, 2});
+  for (const auto& r : device_state_reasons) CHECK(r.end != NativeEnd::clean);
+}
+
+TEST_CASE("a deliberate reason ends a connected link cleanly, with the reason as text, and a dial with its error",
+          "[nm][tables]") {
+  const auto connected = device_reason_end(39, true);
+  CHECK_FALSE(connected.error);
+  CHECK(connected.text == "NM_DEVICE_STATE_REASON_USER_REQUESTED: disconnected by a user or client");
+  const auto dialing = device_reason_end(39, false);
+  REQUIRE(dialing.error);
+  CHECK(dialing.error->code == Errc::cancelled);
+  CHECK(dialing.error->native_code == 39);
+  CHECK(dialing.error->detail == "disconnected by a user or client");
+  REQUIRE(device_reason_end(13, true).error);
+  CHECK_FALSE(active_reason_end(2, true).error);
+  REQUIRE(active_reason_end(999, true).error);
+  CHECK(active_reason_end(999, true).error->native_text == "NM_ACTIVE_CONNECTION_STATE_REASON_999");
+}
+
+TEST_CASE("the README blocks are made from the tables", "[nm][tables]") {
+  const auto docs = mapping_docs();
+  std::set<std::string_view> blocks;
+  for (const auto& d : docs) {
+    CHECK(blocks.insert(d.block).second);
+    CHECK_FALSE(d.render().empty());
+  }
+  CHECK(blocks == std::set<std::string_view>{"nm-states", "nm-device-reasons", "nm-active-reasons", "nm-dbus-errors"});
+  const auto reasons = docs[1].render();
+  CHECK(reasons.find("| 39 | NM_DEVICE_STATE_REASON_USER_REQUESTED | cancelled; none once connected | disconnected by a user or client |") !=
+        std::string::npos);
 }
 
 TEST_CASE("an unknown native value never crashes and never lies", "[nm][tables]") {
@@ -171,7 +205,7 @@ TEST_CASE("the tables agree with NetworkManager's own headers", "[nm][tables][he
     REQUIRE(std::size(header) == table.size());
     for (std::size_t i = 0; i < table.size(); ++i) {
       INFO(header[i].name);
-      CHECK(header[i].value == table[i].value);
+      CHECK(header[i].value == table[i].native);
       CHECK(header[i].name == table[i].name);
     }
   };
@@ -181,7 +215,7 @@ TEST_CASE("the tables agree with NetworkManager's own headers", "[nm][tables][he
   same(header_active_reasons, active_state_reasons);
   same(header_vpn_states, vpn_states);
   // The VPN reasons (deprecated) are the first 12 active-connection reasons by value.
-  for (std::size_t i = 0; i < std::size(header_vpn_reasons); ++i) CHECK(header_vpn_reasons[i].value == active_state_reasons[i].value);
+  for (std::size_t i = 0; i < std::size(header_vpn_reasons); ++i) CHECK(header_vpn_reasons[i].value == active_state_reasons[i].native);
   // The last value the header knows is the last one in the table: nothing is missing.
   CHECK(NM_DEVICE_STATE_REASON_PEER_NOT_FOUND + 1 == device_state_reasons.size());
   CHECK(NM_ACTIVE_CONNECTION_STATE_REASON_DEVICE_REMOVED + 1 == active_state_reasons.size());

@@ -33,7 +33,7 @@
 #if defined(DIALKIT_SOAK_HAVE_NM)
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "networkmanager.hpp"
+#include "backend.hpp"
 
 #include "../networkmanager/harness.hpp"
 #endif

@@ -1,7 +1,7 @@
 // The NetworkManager backend's plugin entry point: only the MODULE build compiles this file.
 #include <dialkit/plugin.hpp>
 
-#include "networkmanager.hpp"
+#include "backend.hpp"
 
 DIALKIT_PLUGIN(dialkit::networkmanager::NetworkManagerFactory, dialkit::networkmanager::backend_name,
                "NetworkManager over D-Bus: connection profiles, activation, secret agent")

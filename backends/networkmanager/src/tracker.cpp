@@ -4,7 +4,7 @@
 // its end reason stands in when the device ends without saying why.
 #include "tracker.hpp"
 
-#include "tables.hpp"
+#include "mapping.hpp"
 
 namespace dialkit::nm {
 
@@ -15,10 +15,10 @@ constexpr bool terminal_device_state(std::uint32_t s) noexcept {
   return idle_device_state(s) || s == 120;
 }
 
+// A state from a table; `reported` is false for a value the table lacks or maps to no state.
 template <std::size_t N>
-bool clean_reason(const std::array<ReasonRow, N>& table, std::uint32_t value) noexcept {
-  const auto* row = find_reason(table, value);
-  return row && row->clean;
+plugin::MappedState lookup(const std::array<StateMapping, N>& table, std::uint32_t value) noexcept {
+  return plugin::map_state(table, value, State::opening_port);
 }
 
 }  // namespace
@@ -51,13 +51,11 @@ void Tracker::emit(Reports& out, State state, std::int64_t code, std::string nam
   out.push_back(NativeReport{state, code, std::move(name), std::move(error), std::move(reason), std::nullopt});
 }
 
-void Tracker::end(Reports& out, std::int64_t code, std::string name, Error cause, bool clean) {
-  if (connected_ && clean) {
-    emit(out, State::disconnected, code, std::move(name), std::nullopt,
-         cause.native_text + ": " + cause.detail);
-  } else {
-    emit(out, State::disconnected, code, std::move(name), std::move(cause));
-  }
+void Tracker::end(Reports& out, std::int64_t code, std::string name, ReasonEnd how) {
+  if (how.error)
+    emit(out, State::disconnected, code, std::move(name), std::move(how.error));
+  else
+    emit(out, State::disconnected, code, std::move(name), std::nullopt, std::move(how.text));
   ended_ = released_ = true;
 }
 
@@ -77,8 +75,8 @@ Reports Tracker::device_state(std::uint32_t new_state, std::uint32_t /*old_state
     if (started_ && terminal_device_state(new_state)) released_ = true;
     return out;
   }
-  const auto* row = find_state(device_states, new_state);
-  if (!row || !row->state) return out;
+  const auto row = lookup(device_states, new_state);
+  if (!row.reported) return out;
   if (!started_) {
     // Until PREPARE the device may still be tearing down what it had before our activation.
     if (terminal_device_state(new_state) || new_state == 110) return out;
@@ -90,15 +88,13 @@ Reports Tracker::device_state(std::uint32_t new_state, std::uint32_t /*old_state
   if (terminal_device_state(new_state)) {
     // A device that ends without saying why leaves the word to the active connection.
     if ((reason == 0 || reason == 1) && active_end_reason_) {
-      end(out, new_state, std::string(row->name), active_reason_error(*active_end_reason_),
-          clean_reason(active_state_reasons, *active_end_reason_));
+      end(out, new_state, std::string(row.name), active_reason_end(*active_end_reason_, connected_));
     } else {
-      end(out, new_state, std::string(row->name), device_reason_error(reason),
-          new_state != 120 && clean_reason(device_state_reasons, reason));
+      end(out, new_state, std::string(row.name), device_reason_end(reason, connected_ && new_state != 120));
     }
     return out;
   }
-  emit(out, *row->state, new_state, std::string(row->name));
+  emit(out, row.state, new_state, std::string(row.name));
   return out;
 }
 
@@ -109,9 +105,9 @@ Reports Tracker::active_state(std::uint32_t state, std::uint32_t reason) {
     if (state == 4) released_ = true;
     return out;
   }
-  const auto* row = find_state(active_states, state);
-  if (!row || !row->state) return out;
-  const std::string name(row->name);
+  const auto row = lookup(active_states, state);
+  if (!row.reported) return out;
+  const std::string name(row.name);
   switch (state) {
     case 1:
       if (!last_) emit(out, State::opening_port, state, name);
@@ -127,7 +123,7 @@ Reports Tracker::active_state(std::uint32_t state, std::uint32_t reason) {
         active_end_reason_ = reason;  // the device's own end follows and says more
         break;
       }
-      end(out, state, name, active_reason_error(reason), clean_reason(active_state_reasons, reason));
+      end(out, state, name, active_reason_end(reason, connected_));
       break;
     default:
       break;
@@ -142,15 +138,14 @@ Reports Tracker::vpn_state(std::uint32_t state, std::uint32_t reason) {
     if (state == 6 || state == 7) released_ = true;
     return out;
   }
-  const auto* row = find_state(vpn_states, state);
-  if (!row || !row->state) return out;
+  const auto row = lookup(vpn_states, state);
+  if (!row.reported) return out;
   if (state == vpn_need_auth && options_.mode == Mode::dial) return out;  // the agent decides
   if (state == 6 || state == 7) {
-    end(out, state, std::string(row->name), active_reason_error(reason),
-        state == 7 && clean_reason(active_state_reasons, reason));
+    end(out, state, std::string(row.name), active_reason_end(reason, connected_ && state == 7));
     return out;
   }
-  emit(out, *row->state, state, std::string(row->name));
+  emit(out, row.state, state, std::string(row.name));
   return out;
 }
 
@@ -187,13 +182,12 @@ Reports Tracker::active_removed() {
     return out;
   }
   if (active_end_reason_) {
-    end(out, 4, "NM_ACTIVE_CONNECTION_STATE_DEACTIVATED", active_reason_error(*active_end_reason_),
-        clean_reason(active_state_reasons, *active_end_reason_));
+    end(out, 4, "NM_ACTIVE_CONNECTION_STATE_DEACTIVATED", active_reason_end(*active_end_reason_, connected_));
   } else {
     end(out, 0, "InterfacesRemoved",
-        Error{Errc::link_dropped, std::nullopt, "InterfacesRemoved",
-              "the active connection left NetworkManager without a final state"},
-        false);
+        {Error{Errc::link_dropped, std::nullopt, "InterfacesRemoved",
+               "the active connection left NetworkManager without a final state"},
+         {}});
   }
   return out;
 }
@@ -204,7 +198,7 @@ Reports Tracker::service_lost(const std::string& why, const std::string& native)
     released_ = true;
     return out;
   }
-  end(out, 0, native, Error{Errc::backend_unavailable, std::nullopt, native, why}, false);
+  end(out, 0, native, {Error{Errc::backend_unavailable, std::nullopt, native, why}, {}});
   return out;
 }
 
@@ -224,13 +218,13 @@ Reports Tracker::adopt(std::uint32_t active, std::optional<std::uint32_t> device
   Reports out;
   if (!options_.vpn && device && *device >= 40 && *device <= 110) {
     started_ = true;
-    if (const auto* row = find_state(device_states, *device); row && row->state) {
-      emit(out, *row->state, *device, std::string(row->name));
+    if (const auto row = lookup(device_states, *device); row.reported) {
+      emit(out, row.state, *device, std::string(row.name));
       return out;
     }
   }
-  if (const auto* row = find_state(active_states, active); row && row->state && active != 4)
-    emit(out, *row->state, active, std::string(row->name));
+  if (const auto row = lookup(active_states, active); row.reported && active != 4)
+    emit(out, row.state, active, std::string(row.name));
   return out;
 }
 

@@ -11,6 +11,8 @@
 
 #include <dialkit/backend.hpp>
 
+#include "mapping.hpp"
+
 namespace dialkit::nm {
 
 using Reports = std::vector<NativeReport>;
@@ -67,9 +69,9 @@ class Tracker {
   bool allowed(State next) const noexcept;
   void emit(Reports& out, State state, std::int64_t code, std::string name,
             std::optional<Error> error = std::nullopt, std::string reason = {});
-  // Ends the connection from a terminal native state: an error unless an established link
-  // ended for a deliberate reason.
-  void end(Reports& out, std::int64_t code, std::string name, Error cause, bool clean);
+  // Ends the connection from a terminal native state: with `how`'s error, or without one (an
+  // established link that ended for a deliberate reason).
+  void end(Reports& out, std::int64_t code, std::string name, ReasonEnd how);
   void need_auth_report(Reports& out, State state, std::string reason);
 
   Options options_;
