@@ -1,7 +1,6 @@
 # README mapping tables generated from the backends' own tables (issue 7), so the docs never
-# drift from the code. Each backend builds a small generator (backends/NAME/tools/mapping_doc.cpp,
-# `mapping_doc BLOCK` prints one Markdown block; its main() is run_doc_blocks() of
-# tests/doc/doc_blocks.hpp) and calls
+# drift from the code. A generator program (`GENERATOR BLOCK` prints one Markdown block; the
+# backends use the tree's one generator through dialkit_backend_mapping_docs() below) is run by
 #
 #   dialkit_mapping_docs(NAME GENERATOR_TARGET FILE:BLOCK...)
 #
@@ -14,8 +13,6 @@ include_guard(GLOBAL)
 
 function(dialkit_mapping_docs name generator)
   set(script ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/dialkit_doc_blocks.cmake)
-  # The generator's main(): tests/doc/doc_blocks.hpp, a tool of this tree (never installed).
-  target_include_directories(${generator} PRIVATE ${PROJECT_SOURCE_DIR}/tests/doc)
   list(JOIN ARGN "," blocks)
   set(args
     -DNAME=${name}
