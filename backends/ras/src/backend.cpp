@@ -121,12 +121,11 @@ bool is_complete(const RasApi& api) noexcept {
 }
 
 RasFactory::RasFactory() : RasFactory(ApiLoader{}) {}
-RasFactory::RasFactory(ApiLoader loader) : loader_(loader ? std::move(loader) : ApiLoader(&load_system_api)) {}
-
-std::string RasFactory::name() const { return std::string(backend_name); }
-std::string RasFactory::description() const { return "Windows Remote Access Service (rasapi32.dll)"; }
-
-Capabilities RasFactory::capabilities() const { return ras_capabilities(WatchKind::events); }
+RasFactory::RasFactory(ApiLoader loader)
+    : Factory({.name = backend_name,
+               .description = backend_description,
+               .capabilities = ras_capabilities(WatchKind::events)}),
+      loader_(loader ? std::move(loader) : ApiLoader(&load_system_api)) {}
 
 Result<void> RasFactory::probe() const {
   if (auto api = load_complete(loader_); !api) return fail(api.error());
