@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include <dialkit/factory.hpp>
 #include <dialkit/mapping.hpp>
+#include <dialkit/options.hpp>
 #include <dialkit/polling_watch.hpp>
 #include <dialkit/report_gate.hpp>
 #include <dialkit/search_path.hpp>
@@ -153,6 +155,21 @@ TEST_CASE("a shared session forwards to its dial and drops it once, when destroy
   }
   CHECK(dial->calls == std::vector<std::string>{"resume", "hangup", "drop"});
   CHECK(dial.use_count() == 1);  // the session let go of it
+}
+
+TEST_CASE("a milliseconds option is a whole number up to an hour, or an error naming it", "[kit][options]") {
+  const std::map<std::string, std::string> options{{"poll_ms", "250"}, {"bad_ms", "12x"}, {"long_ms", "3600001"}};
+  CHECK(plugin::milliseconds_option(options, "acme", "poll_ms", 1s) == std::chrono::milliseconds(250));
+  CHECK(plugin::milliseconds_option(options, "acme", "unset_ms", 1s) == std::chrono::milliseconds(1000));
+  CHECK(plugin::milliseconds_option("acme", "x_ms", "0") == std::chrono::milliseconds(0));
+  CHECK(plugin::milliseconds_option("acme", "x_ms", "3600000") == std::chrono::milliseconds(3'600'000));
+  for (const char* key : {"bad_ms", "long_ms"}) {
+    const auto read = plugin::milliseconds_option(options, "acme", key, 1s);
+    REQUIRE_FALSE(read);
+    CHECK(read.error().code == Errc::invalid_argument);
+    CHECK(read.error().detail.find(std::string("acme option ") + key + "=\"") != std::string::npos);
+  }
+  for (const char* text : {"", "-1", " 5", "5 ", "1e3"}) CHECK_FALSE(plugin::milliseconds_option("acme", "x_ms", text));
 }
 
 TEST_CASE("a closed report gate lets nothing through and waits for a report on another thread", "[kit][gate]") {

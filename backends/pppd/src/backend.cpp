@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include <dialkit/install_dirs.hpp>
+#include <dialkit/options.hpp>
 #include <dialkit/polling_watch.hpp>
 
 #include "session.hpp"
@@ -35,15 +36,6 @@ std::string read_small_file(const fs::path& p, std::size_t limit = 4096) {
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-Result<std::chrono::milliseconds> parse_ms(const std::string& key, const std::string& text) {
-  long long v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || p != text.data() + text.size() || v < 0 || v > 3'600'000)
-    return fail(make_error(Errc::invalid_argument, "pppd option " + key + "=\"" + text +
-                                                       "\": expected milliseconds 0..3600000"));
-  return std::chrono::milliseconds(v);
 }
 
 // The peer file's first comment, as a description; its kind from what it runs.
@@ -247,7 +239,7 @@ Result<Settings> settings_from_options(const std::map<std::string, std::string>&
     else if (key == "run_dir") s.run_dir = value;
     else if (key == "sys_class_net") s.sys_class_net = value;
     else if (key == "kill_timeout_ms" || key == "watch_interval_ms") {
-      auto ms = parse_ms(key, value);
+      auto ms = plugin::milliseconds_option(backend_name, key, value);
       if (!ms) return fail(ms.error());
       (key == "kill_timeout_ms" ? s.kill_timeout : s.watch_interval) = *ms;
     } else {

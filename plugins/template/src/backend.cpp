@@ -17,18 +17,17 @@
 // the gate, which waits for a report in progress on another thread, never on its own.
 #include "backend.hpp"
 
-#include <charconv>
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include <dialkit/mapping.hpp>
+#include <dialkit/options.hpp>
 #include <dialkit/report_gate.hpp>
 #include <dialkit/shared_session.hpp>
 #include <dialkit/scheduler.hpp>
@@ -197,19 +196,6 @@ class TemplateBackend final : public Backend {
   Clock::duration step_;
 };
 
-// Backend options come from RuntimeOptions::backend_options["template"]; "step_ms" sets the
-// time between two phases of the simulated platform.
-Result<Clock::duration> step_option(const std::map<std::string, std::string>& options) {
-  const auto it = options.find("step_ms");
-  if (it == options.end()) return Clock::duration(std::chrono::milliseconds(20));
-  unsigned ms = 0;
-  const auto& text = it->second;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-  if (ec != std::errc() || end != text.data() + text.size())
-    return fail(make_error(Errc::invalid_argument, "step_ms must be a number of milliseconds, not \"" + text + "\""));
-  return Clock::duration(std::chrono::milliseconds(ms));
-}
-
 }  // namespace
 
 // What the backend can do (DESIGN.md section 7), declared without dialling. Core refuses every
@@ -230,7 +216,10 @@ dialkit::Result<std::unique_ptr<dialkit::Backend>> TemplateFactory::create(
     const dialkit::BackendContext& context) {
   if (!context.scheduler)
     return dialkit::fail(dialkit::make_error(dialkit::Errc::invalid_argument, "no scheduler given"));
-  auto step = step_option(context.options);
+  // Backend options come from RuntimeOptions::backend_options["template"]; "step_ms" sets the
+  // time between two phases of the simulated platform (dialkit/options.hpp reads it).
+  auto step = dialkit::plugin::milliseconds_option(context.options, backend_name, "step_ms",
+                                                   std::chrono::milliseconds(20));
   if (!step) return dialkit::fail(step.error());
   return std::unique_ptr<dialkit::Backend>(new TemplateBackend(context.scheduler, *step));
 }
