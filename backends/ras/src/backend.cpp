@@ -93,11 +93,11 @@ Result<RasApi> load_complete(const ApiLoader& loader) {
 Result<Settings> settings_from_options(const std::map<std::string, std::string>& options) {
   Settings s;
   if (const auto it = options.find("phonebook"); it != options.end()) s.phonebook = it->second;
-  for (auto [key, value] : {std::pair{"poll_ms", &s.poll_interval}, std::pair{"hangup_limit_ms", &s.hangup_limit},
-                             std::pair{"watch_poll_ms", &s.watch_interval}}) {
-    auto ms = plugin::milliseconds_option(options, backend_name, key, *value);
+  for (auto [key, setting] : {std::pair{"poll_ms", &s.poll_interval}, std::pair{"hangup_limit_ms", &s.hangup_limit},
+                               std::pair{"watch_poll_ms", &s.watch_interval}}) {
+    auto ms = plugin::milliseconds_option(options, backend_name, key, *setting);
     if (!ms) return fail(ms.error());
-    *value = *ms;
+    *setting = *ms;
   }
   if (s.watch_interval.count() == 0) s.watch_interval = std::chrono::milliseconds(1);
   return s;
