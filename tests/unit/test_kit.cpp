@@ -9,16 +9,20 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <dialkit/factory.hpp>
 #include <dialkit/mapping.hpp>
+#include <dialkit/options.hpp>
 #include <dialkit/polling_watch.hpp>
 #include <dialkit/report_gate.hpp>
 #include <dialkit/search_path.hpp>
+#include <dialkit/shared_session.hpp>
 
 using namespace dialkit;
 using namespace std::chrono_literals;
@@ -97,6 +101,75 @@ TEST_CASE("make_error keeps the native code and text beside the portable code", 
   CHECK(e.native_text == "ERROR_LINE_BUSY");
   CHECK(e.detail == "port 2");
   CHECK(e.message().find("ERROR_LINE_BUSY") != std::string::npos);
+}
+
+namespace {
+
+class InfoFactory final : public plugin::Factory {
+ public:
+  explicit InfoFactory(plugin::FactoryInfo info) : Factory(info) {}
+  Result<std::unique_ptr<Backend>> create(const BackendContext&) override {
+    return fail(make_error(Errc::not_supported, "not in this test"));
+  }
+};
+
+// A dial's shared state as a backend keeps it: counts what the session forwards.
+struct CountingDial {
+  std::vector<std::string> calls;
+  Result<void> resume(const ResumeInput&) {
+    calls.emplace_back("resume");
+    return {};
+  }
+  void hangup() { calls.emplace_back("hangup"); }
+  SessionStatus status() const {
+    SessionStatus s;
+    s.native_id = "dial-1";
+    return s;
+  }
+  void drop() { calls.emplace_back("drop"); }
+};
+
+}  // namespace
+
+TEST_CASE("a kit factory says what its FactoryInfo says, and a probe finds nothing missing", "[kit][factory]") {
+  const auto caps = Capabilities{}.with(DialOption::credentials).with_hangup_by_id();
+  const InfoFactory real({.name = "real", .description = "a real one", .capabilities = caps});
+  CHECK(real.name() == "real");
+  CHECK(real.description() == "a real one");
+  CHECK(real.capabilities() == caps);
+  CHECK_FALSE(real.is_fake());
+  CHECK(real.probe().has_value());
+  const InfoFactory fake({.name = "fake", .description = "", .capabilities = {}, .fake = true});
+  CHECK(fake.is_fake());
+  CHECK(fake.capabilities() == Capabilities{});
+}
+
+TEST_CASE("a shared session forwards to its dial and drops it once, when destroyed", "[kit][session]") {
+  auto dial = std::make_shared<CountingDial>();
+  {
+    std::unique_ptr<Session> session = std::make_unique<plugin::SharedSession<CountingDial>>(dial);
+    CHECK(session->resume(Credentials{}).has_value());
+    session->hangup();
+    CHECK(session->status().native_id == "dial-1");
+    CHECK(dial->calls == std::vector<std::string>{"resume", "hangup"});
+  }
+  CHECK(dial->calls == std::vector<std::string>{"resume", "hangup", "drop"});
+  CHECK(dial.use_count() == 1);  // the session let go of it
+}
+
+TEST_CASE("a milliseconds option is a whole number up to an hour, or an error naming it", "[kit][options]") {
+  const std::map<std::string, std::string> options{{"poll_ms", "250"}, {"bad_ms", "12x"}, {"long_ms", "3600001"}};
+  CHECK(plugin::milliseconds_option(options, "acme", "poll_ms", 1s) == std::chrono::milliseconds(250));
+  CHECK(plugin::milliseconds_option(options, "acme", "unset_ms", 1s) == std::chrono::milliseconds(1000));
+  CHECK(plugin::milliseconds_option("acme", "x_ms", "0") == std::chrono::milliseconds(0));
+  CHECK(plugin::milliseconds_option("acme", "x_ms", "3600000") == std::chrono::milliseconds(3'600'000));
+  for (const char* key : {"bad_ms", "long_ms"}) {
+    const auto read = plugin::milliseconds_option(options, "acme", key, 1s);
+    REQUIRE_FALSE(read);
+    CHECK(read.error().code == Errc::invalid_argument);
+    CHECK(read.error().detail.find(std::string("acme option ") + key + "=\"") != std::string::npos);
+  }
+  for (const char* text : {"", "-1", " 5", "5 ", "1e3"}) CHECK_FALSE(plugin::milliseconds_option("acme", "x_ms", text));
 }
 
 TEST_CASE("a closed report gate lets nothing through and waits for a report on another thread", "[kit][gate]") {

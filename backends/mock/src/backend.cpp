@@ -9,6 +9,7 @@
 
 #include <dialkit/install_dirs.hpp>
 #include <dialkit/search_path.hpp>
+#include <dialkit/shared_session.hpp>
 
 #include "session.hpp"
 #include "watch.hpp"
@@ -108,7 +109,7 @@ class MockBackend final : public Backend {
     if (!core_->add(run))
       return fail(make_error(Errc::invalid_state, "the mock backend is shut down"));
     run->start();
-    return std::unique_ptr<Session>(std::make_unique<detail::MockSession>(run));
+    return std::unique_ptr<Session>(std::make_unique<plugin::SharedSession<detail::Run>>(run));
   }
 
   Result<std::vector<LiveConnection>> live_connections() override {
@@ -209,24 +210,17 @@ std::vector<fs::path> scenario_search_dirs(const std::map<std::string, std::stri
   return dirs;
 }
 
-MockFactory::MockFactory() : store_(std::make_shared<ScenarioStore>()) {}
-MockFactory::~MockFactory() = default;
-
-std::string MockFactory::name() const { return std::string(backend_name); }
-
-std::string MockFactory::description() const {
-  return "scripted dials from scenario files and recorded traces (for tests and demos)";
-}
-
 // What scenarios can script: credentials (checked against the scenario's expected ones), a
 // phone number (for a scenario that dials one), a callback number (for one with a
 // callback_set_by_caller pause), multilink bundles (subentry steps), EAP (the invoke_eap_ui
 // pause) and every other pause. The registry is polled for others' dials.
-Capabilities MockFactory::capabilities() const {
-  return ras_capabilities(WatchKind::polling);
-}
-
-Result<void> MockFactory::probe() const { return {}; }
+MockFactory::MockFactory()
+    : Factory({.name = backend_name,
+               .description = backend_description,
+               .capabilities = ras_capabilities(WatchKind::polling),
+               .fake = true}),
+      store_(std::make_shared<ScenarioStore>()) {}
+MockFactory::~MockFactory() = default;
 
 Result<std::unique_ptr<Backend>> MockFactory::create(const BackendContext& context) {
   if (!context.scheduler)

@@ -3,5 +3,4 @@
 #include <dialkit/mock.hpp>
 #include <dialkit/plugin.hpp>
 
-DIALKIT_PLUGIN(dialkit::mock::MockFactory, dialkit::mock::backend_name,
-               "scripted dials from scenario files and recorded traces (for tests and demos)")
+DIALKIT_PLUGIN(dialkit::mock::MockFactory, dialkit::mock::backend_name, dialkit::mock::backend_description)

@@ -1,6 +1,6 @@
-// One mock dial (Run: a scenario's steps as scheduler tasks), the session core holds for it,
-// and what the backend and its dials share (BackendCore: the live runs, and the poller that
-// answers hang-up requests from other processes through the registry).
+// One mock dial (Run: a scenario's steps as scheduler tasks; core holds it through the kit's
+// SharedSession), and what the backend and its dials share (BackendCore: the live runs, and
+// the poller that answers hang-up requests from other processes through the registry).
 #pragma once
 
 #include <chrono>
@@ -73,8 +73,10 @@ class Run : public std::enable_shared_from_this<Run> {
   void remote_hangup(std::string_view reason);
   // Backend shutdown: stop without reporting, waiting for a task running elsewhere.
   void stop();
-  // The session is gone: stop without reporting or waiting.
-  void hangup_quietly() {
+  // The session is gone (plugin::SharedSession): stop without reporting or waiting. Core may
+  // destroy a session under its control lock; the backend's shutdown() waits for the tasks
+  // before the plugin can be unloaded.
+  void drop() {
     (void)halt(false);
     finished();
   }
@@ -221,23 +223,6 @@ class BackendCore : public std::enable_shared_from_this<BackendCore> {
   std::map<std::string, std::weak_ptr<Run>> runs_;  // live ones, by registry id
   std::vector<std::weak_ptr<Run>> every_run_;
   std::optional<Scheduler::TaskId> poll_task_;
-};
-
-class MockSession final : public Session {
- public:
-  explicit MockSession(std::shared_ptr<Run> run) : run_(std::move(run)) {}
-  // Core may destroy a session under its control lock: stop without waiting for a task (the
-  // backend's shutdown() waits for them before the plugin can be unloaded).
-  ~MockSession() override { run_->hangup_quietly(); }
-  MockSession(const MockSession&) = delete;
-  MockSession& operator=(const MockSession&) = delete;
-
-  Result<void> resume(const ResumeInput& input) override { return run_->resume(input); }
-  void hangup() override { run_->hangup(); }
-  [[nodiscard]] SessionStatus status() const override { return run_->status(); }
-
- private:
-  std::shared_ptr<Run> run_;
 };
 
 }  // namespace dialkit::mock::detail

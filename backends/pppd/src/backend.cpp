@@ -1,5 +1,5 @@
 // The pppd backend and its factory: entries from the peers directory, dials through
-// PppdSession, live connections and watch from pppd's pid files.
+// start_session, live connections and watch from pppd's pid files.
 #include "backend.hpp"
 
 #include <signal.h>
@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include <dialkit/install_dirs.hpp>
+#include <dialkit/options.hpp>
 #include <dialkit/polling_watch.hpp>
 
 #include "session.hpp"
@@ -35,15 +36,6 @@ std::string read_small_file(const fs::path& p, std::size_t limit = 4096) {
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-Result<std::chrono::milliseconds> parse_ms(const std::string& key, const std::string& text) {
-  long long v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || p != text.data() + text.size() || v < 0 || v > 3'600'000)
-    return fail(make_error(Errc::invalid_argument, "pppd option " + key + "=\"" + text +
-                                                       "\": expected milliseconds 0..3600000"));
-  return std::chrono::milliseconds(v);
 }
 
 // The peer file's first comment, as a description; its kind from what it runs.
@@ -201,9 +193,7 @@ class PppdBackend final : public Backend {
       return fail(make_error(Errc::backend_unavailable,
                              "dialkit's pppd-side plugin (pppd/dialkit-pppd.so) was not found"));
     if (auto ok = check_helper_plugin(helper); !ok) return fail(ok.error());
-    auto session = PppdSession::start(settings_, helper, request, std::move(reporter), registry_);
-    if (!session) return fail(session.error());
-    return std::unique_ptr<Session>(std::move(*session));
+    return start_session(settings_, helper, request, std::move(reporter), registry_);
   }
 
   Result<std::vector<LiveConnection>> live_connections() override { return scan_live(settings_, *registry_); }
@@ -249,7 +239,7 @@ Result<Settings> settings_from_options(const std::map<std::string, std::string>&
     else if (key == "run_dir") s.run_dir = value;
     else if (key == "sys_class_net") s.sys_class_net = value;
     else if (key == "kill_timeout_ms" || key == "watch_interval_ms") {
-      auto ms = parse_ms(key, value);
+      auto ms = plugin::milliseconds_option(backend_name, key, value);
       if (!ms) return fail(ms.error());
       (key == "kill_timeout_ms" ? s.kill_timeout : s.watch_interval) = *ms;
     } else {
@@ -348,27 +338,21 @@ std::string live_id(pid_t pid) { return "pppd:" + std::to_string(pid); }
 
 std::vector<LiveConnection> scan_live(const Settings& s) { return scan_live_with(s, {}); }
 
-PppdFactory::PppdFactory(fs::path pppd) : pppd_(std::move(pppd)) {}
-
-std::string PppdFactory::name() const { return std::string(backend_name); }
-
 // Credentials go to pppd over the helper's channel; a rejected password pauses in
 // retry_authentication. Not a phone number: pppd 2.4.9 has no phone-number option (`-T` is
 // chat's: pppd refuses it as unrecognized) and the number lives in the peer's connect (chat)
 // script, which dialkit cannot rewrite soundly. Not a callback number: pppd's `callback` option
 // asks the server to call back (CBCP), then pppd exits 14 without waiting for the call. Others'
 // sessions are found by scanning /run/ppp*.pid now and then; any of them is hung up by id.
-Capabilities PppdFactory::capabilities() const {
-  return Capabilities{}
-      .with(DialOption::credentials)
-      .with_pause(State::retry_authentication)
-      .with_watch(WatchKind::polling)
-      .with_hangup_by_id();
-}
-
-std::string PppdFactory::description() const {
-  return "Linux pppd: dials the peers in /etc/ppp/peers by running pppd with dialkit's plugin";
-}
+PppdFactory::PppdFactory(fs::path pppd)
+    : Factory({.name = backend_name,
+               .description = backend_description,
+               .capabilities = Capabilities{}
+                                   .with(DialOption::credentials)
+                                   .with_pause(State::retry_authentication)
+                                   .with_watch(WatchKind::polling)
+                                   .with_hangup_by_id()}),
+      pppd_(std::move(pppd)) {}
 
 Result<void> PppdFactory::probe() const {
   if (::access(pppd_.c_str(), X_OK) != 0)

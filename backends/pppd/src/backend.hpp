@@ -22,9 +22,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <dialkit/backend.hpp>
+#include <dialkit/factory.hpp>
 
 namespace dialkit::pppd {
 
@@ -68,15 +70,14 @@ struct CommandLine {
 // pppd sessions the system shows (/run/ppp*.pid with a live pppd and its interface).
 [[nodiscard]] std::vector<LiveConnection> scan_live(const Settings& s);
 
-class PppdFactory final : public BackendFactory {
+// A line for people: `dialkit backends` and the plugin's record show it.
+inline constexpr std::string_view backend_description =
+    "Linux pppd: dials the peers in /etc/ppp/peers by running pppd with dialkit's plugin";
+
+class PppdFactory final : public plugin::Factory {
  public:
   // `pppd` is what probe() looks for (tests point it elsewhere).
   explicit PppdFactory(std::filesystem::path pppd = "/usr/sbin/pppd");
-  [[nodiscard]] std::string name() const override;
-  [[nodiscard]] std::string description() const override;
-  // Credentials, the retry_authentication pause, a polling watch, hang-up by id; not a phone
-  // or callback number (core refuses those before anything is dialled).
-  [[nodiscard]] Capabilities capabilities() const override;
   [[nodiscard]] Result<void> probe() const override;
   Result<std::unique_ptr<Backend>> create(const BackendContext& context) override;
 

@@ -66,9 +66,7 @@ class Mapper {
 
   [[nodiscard]] const LinkInfo& link() const noexcept { return link_; }
   [[nodiscard]] bool paused() const noexcept { return paused_; }
-  [[nodiscard]] bool connected() const noexcept { return connected_; }
   [[nodiscard]] bool hangup_requested() const noexcept { return local_hangup_; }
-  [[nodiscard]] std::optional<int> exit_notified() const noexcept { return exit_notified_; }
 
  private:
   NativeReport phase_report(const NativeMapping<int>& info);

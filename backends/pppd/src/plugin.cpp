@@ -5,5 +5,4 @@
 #include "backend.hpp"
 #include "mapping.hpp"
 
-DIALKIT_PLUGIN(dialkit::pppd::PppdFactory, dialkit::pppd::backend_name,
-               "Linux pppd: dials the peers in /etc/ppp/peers by running pppd with dialkit's plugin")
+DIALKIT_PLUGIN(dialkit::pppd::PppdFactory, dialkit::pppd::backend_name, dialkit::pppd::backend_description)

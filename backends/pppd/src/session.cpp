@@ -8,7 +8,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+
+#include <dialkit/report_gate.hpp>
+#include <dialkit/shared_session.hpp>
 
 #include "protocol.hpp"
 
@@ -55,7 +59,9 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
     std::lock_guard lock(mutex_);
     return status_;
   }
-  void detach_or_join();
+  // Core dropped the session (plugin::SharedSession): stop pppd and join the thread, or, dropped
+  // from a slot on that thread, let it end by itself.
+  void drop();
 
  private:
   void run();
@@ -104,8 +110,6 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
   bool channel_open_ = false, output_open_ = false;
   std::optional<std::chrono::steady_clock::time_point> kill_at_;
   pid_t registered_pid_ = -1;
-
-  friend class PppdSession;
 };
 
 Result<void> SessionCore::spawn() {
@@ -373,7 +377,7 @@ void SessionCore::request_stop_and_join() {
   unregister();
 }
 
-void SessionCore::detach_or_join() {
+void SessionCore::drop() {
   if (thread_.joinable() && std::this_thread::get_id() == thread_.get_id()) {
     // Dropped from a slot on our own thread: the thread owns a reference and ends by itself.
     {
@@ -401,25 +405,14 @@ Result<void> SessionCore::resume(const ResumeInput& input) {
   return {};
 }
 
-Result<std::unique_ptr<PppdSession>> PppdSession::start(Settings settings, std::filesystem::path helper,
-                                                        const DialRequest& request,
-                                                        std::shared_ptr<Reporter> reporter,
-                                                        std::shared_ptr<Registry> registry) {
+Result<std::unique_ptr<Session>> start_session(Settings settings, std::filesystem::path helper,
+                                               const DialRequest& request, std::shared_ptr<Reporter> reporter,
+                                               std::shared_ptr<Registry> registry) {
   auto core = std::make_shared<SessionCore>(std::move(settings), std::move(helper), request,
                                             std::move(reporter), std::move(registry));
   if (auto started = core->spawn(); !started) return fail(started.error());
   core->start_thread();
-  return std::make_unique<PppdSession>(core);
+  return std::unique_ptr<Session>(new plugin::SharedSession(std::move(core)));
 }
-
-PppdSession::PppdSession(std::shared_ptr<SessionCore> core) : core_(std::move(core)) {}
-
-PppdSession::~PppdSession() { core_->detach_or_join(); }
-
-Result<void> PppdSession::resume(const ResumeInput& input) { return core_->resume(input); }
-
-void PppdSession::hangup() { core_->hangup(); }
-
-SessionStatus PppdSession::status() const { return core_->status(); }
 
 }  // namespace dialkit::pppd

@@ -1,15 +1,13 @@
-// One dial through pppd: the session object core holds, and the thread that runs pppd,
+// One dial through pppd: the session core holds, and the thread that runs pppd,
 // reads the plugin channel and pppd's output, and reports. That thread is the only one that
 // reports, so events keep pppd's order; hangup() from elsewhere asks it to stop and joins.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
 
 #include <dialkit/backend.hpp>
-#include <dialkit/report_gate.hpp>
 
 #include "backend.hpp"
 #include "mapper.hpp"
@@ -26,24 +24,10 @@ struct Registry {
   BackendFailure failed;  // set once, before any thread starts
 };
 
-class SessionCore;
-
-class PppdSession final : public Session {
- public:
-  // Spawns the first pppd now (a failure to start is dial()'s error) and starts the thread.
-  static Result<std::unique_ptr<PppdSession>> start(Settings settings, std::filesystem::path helper,
-                                                    const DialRequest& request,
-                                                    std::shared_ptr<Reporter> reporter,
-                                                    std::shared_ptr<Registry> registry);
-  ~PppdSession() override;
-  Result<void> resume(const ResumeInput& input) override;
-  void hangup() override;
-  [[nodiscard]] SessionStatus status() const override;
-
-  explicit PppdSession(std::shared_ptr<SessionCore> core);
-
- private:
-  std::shared_ptr<SessionCore> core_;
-};
+// Spawns the first pppd now (a failure to start is dial()'s error) and starts the session's
+// thread; core holds the dial through the kit's SharedSession.
+Result<std::unique_ptr<Session>> start_session(Settings settings, std::filesystem::path helper,
+                                               const DialRequest& request, std::shared_ptr<Reporter> reporter,
+                                               std::shared_ptr<Registry> registry);
 
 }  // namespace dialkit::pppd

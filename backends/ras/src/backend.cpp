@@ -2,9 +2,10 @@
 // id here; the dial in dial.cpp, the watch in watch.cpp, the shared RAS calls in connection.cpp.
 #include "backend.hpp"
 
-#include <charconv>
 #include <utility>
 #include <vector>
+
+#include <dialkit/options.hpp>
 
 #include "connection.hpp"
 #include "dial.hpp"
@@ -80,21 +81,6 @@ class RasBackend final : public Backend {
   const std::shared_ptr<HandleBook> book_;
 };
 
-bool parse_ms(const std::map<std::string, std::string>& options, const char* key, std::chrono::milliseconds& out,
-              std::string& bad) {
-  const auto it = options.find(key);
-  if (it == options.end()) return true;
-  long long value = 0;
-  const auto& text = it->second;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < 0 || value > 3'600'000) {
-    bad = std::string(key) + "=" + text;
-    return false;
-  }
-  out = std::chrono::milliseconds(value);
-  return true;
-}
-
 // The table from `loader`, refused when a required function is missing.
 Result<RasApi> load_complete(const ApiLoader& loader) {
   auto api = loader();
@@ -107,10 +93,12 @@ Result<RasApi> load_complete(const ApiLoader& loader) {
 Result<Settings> settings_from_options(const std::map<std::string, std::string>& options) {
   Settings s;
   if (const auto it = options.find("phonebook"); it != options.end()) s.phonebook = it->second;
-  std::string bad;
-  if (!parse_ms(options, "poll_ms", s.poll_interval, bad) || !parse_ms(options, "hangup_limit_ms", s.hangup_limit, bad) ||
-      !parse_ms(options, "watch_poll_ms", s.watch_interval, bad))
-    return fail(make_error(Errc::invalid_argument, "bad ras backend option " + bad));
+  for (auto [key, setting] : {std::pair{"poll_ms", &s.poll_interval}, std::pair{"hangup_limit_ms", &s.hangup_limit},
+                               std::pair{"watch_poll_ms", &s.watch_interval}}) {
+    auto ms = plugin::milliseconds_option(options, backend_name, key, *setting);
+    if (!ms) return fail(ms.error());
+    *setting = *ms;
+  }
   if (s.watch_interval.count() == 0) s.watch_interval = std::chrono::milliseconds(1);
   return s;
 }
@@ -121,12 +109,11 @@ bool is_complete(const RasApi& api) noexcept {
 }
 
 RasFactory::RasFactory() : RasFactory(ApiLoader{}) {}
-RasFactory::RasFactory(ApiLoader loader) : loader_(loader ? std::move(loader) : ApiLoader(&load_system_api)) {}
-
-std::string RasFactory::name() const { return std::string(backend_name); }
-std::string RasFactory::description() const { return "Windows Remote Access Service (rasapi32.dll)"; }
-
-Capabilities RasFactory::capabilities() const { return ras_capabilities(WatchKind::events); }
+RasFactory::RasFactory(ApiLoader loader)
+    : Factory({.name = backend_name,
+               .description = backend_description,
+               .capabilities = ras_capabilities(WatchKind::events)}),
+      loader_(loader ? std::move(loader) : ApiLoader(&load_system_api)) {}
 
 Result<void> RasFactory::probe() const {
   if (auto api = load_complete(loader_); !api) return fail(api.error());

@@ -12,12 +12,15 @@
 #include <string_view>
 
 #include <dialkit/backend.hpp>
+#include <dialkit/factory.hpp>
 
 #include "api.hpp"
 
 namespace dialkit::ras {
 
 inline constexpr std::string_view backend_name = "ras";
+// A line for people: `dialkit backends` and the plugin's record show it.
+inline constexpr std::string_view backend_description = "Windows Remote Access Service (rasapi32.dll)";
 
 // BackendContext::options understood by the backend.
 struct Settings {
@@ -40,16 +43,13 @@ using ApiLoader = std::function<Result<RasApi>()>;
 // The factory; `loader` defaults to load_system_api (tests pass a fake table).
 [[nodiscard]] std::shared_ptr<BackendFactory> make_factory(ApiLoader loader = {});
 
-class DIALKIT_SYMBOL_VISIBLE RasFactory final : public BackendFactory {
+// Everything RasDial takes: credentials, a phone number, a callback number, multilink entries,
+// EAP and every paused state; a watch by RasConnectionNotification (polling only as its
+// fallback), hang-up by id.
+class DIALKIT_SYMBOL_VISIBLE RasFactory final : public plugin::Factory {
  public:
   RasFactory();
   explicit RasFactory(ApiLoader loader);
-  [[nodiscard]] std::string name() const override;
-  [[nodiscard]] std::string description() const override;
-  // Everything RasDial takes: credentials, a phone number, a callback number, multilink
-  // entries, EAP and every paused state; a watch by RasConnectionNotification (polling only
-  // as its fallback), hang-up by id.
-  [[nodiscard]] Capabilities capabilities() const override;
   [[nodiscard]] Result<void> probe() const override;
   Result<std::unique_ptr<Backend>> create(const BackendContext& context) override;
 

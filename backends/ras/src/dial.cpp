@@ -19,6 +19,7 @@
 #include <utility>
 
 #include <dialkit/report_gate.hpp>
+#include <dialkit/shared_session.hpp>
 
 #include "mapping.hpp"
 #include "text.hpp"
@@ -121,7 +122,7 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   }
 
   // Starts the worker, then RasDial. On failure no event was reported and no thread is left.
-  Result<void> start(BackendThread& worker) {
+  Result<void> start() {
     {
       auto& registry = callbacks();
       std::lock_guard lock(registry.mutex);
@@ -132,7 +133,7 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
     // An exception that escapes the worker (out of memory, a bug of ours) must not end the
     // user's process: the connection is hung up first, then core is told
     // (BackendContext::failed), which ends the dial with backend_failed.
-    worker = BackendThread(failed_, "the RAS dial thread of \"" + entry_ + "\"", [self = shared_from_this()] {
+    worker_ = BackendThread(failed_, "the RAS dial thread of \"" + entry_ + "\"", [self = shared_from_this()] {
       try {
         self->run();
       } catch (...) {
@@ -148,7 +149,7 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
       // The docs: a handle RasDial stored must be hung up even when RasDial failed.
       if (handle) hang_up_and_wait(api_, handle, settings_);
       stop_worker();
-      worker.join();
+      worker_.join();
       unregister();
       return fail(ras_error(api_, rc, "RasDial"));
     }
@@ -246,6 +247,18 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
     return cached_status_;
   }
 
+  // Core dropped the session (plugin::SharedSession): stop the worker and release the handle if
+  // the dial still holds one (a session dropped without hangup()). Dropped from a subscriber
+  // running on the worker itself, the worker is not joined (the BackendThread lets it go): it
+  // ends on its own.
+  void drop() {
+    stop_worker();
+    worker_.join();
+    release_handle();
+    unregister();
+  }
+
+ private:
   void stop_worker() {
     {
       std::lock_guard lock(mutex_);
@@ -260,10 +273,6 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
     registry.dials.erase(callback_id_);
   }
 
-  // Releases the handle if the dial still holds one (a session dropped without hangup()).
-  void release_if_held() { release_handle(); }
-
- private:
   LPCWSTR phonebook() const { return phonebook_.empty() ? nullptr : phonebook_.c_str(); }
 
   bool ending_now() {
@@ -522,6 +531,8 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   // Closed by hangup() (it reports the end itself) and when the worker threw: nothing of the
   // worker is reported after that.
   plugin::ReportGate gate_;
+  // Started by start(), joined by drop() (or by start() when RasDial fails).
+  BackendThread worker_;
 };
 
 DWORD WINAPI on_ras_notification(ULONG_PTR id, DWORD subentry, HRASCONN handle, UINT /*message*/,
@@ -536,30 +547,6 @@ DWORD WINAPI on_ras_notification(ULONG_PTR id, DWORD subentry, HRASCONN handle, 
   return dial->on_notification(subentry, handle, static_cast<DWORD>(state), error, extended);
 }
 
-class RasSession final : public Session {
- public:
-  RasSession(std::shared_ptr<DialCore> core, BackendThread worker)
-      : core_(std::move(core)), worker_(std::move(worker)) {}
-  ~RasSession() override {
-    core_->stop_worker();
-    // Destroyed from a subscriber running on the worker itself, the worker is not joined (the
-    // BackendThread lets it go): it ends on its own.
-    worker_.join();
-    core_->release_if_held();
-    core_->unregister();
-  }
-  RasSession(const RasSession&) = delete;
-  RasSession& operator=(const RasSession&) = delete;
-
-  Result<void> resume(const ResumeInput& input) override { return core_->resume(input); }
-  void hangup() override { core_->hangup(); }
-  [[nodiscard]] SessionStatus status() const override { return core_->status(); }
-
- private:
-  std::shared_ptr<DialCore> core_;
-  BackendThread worker_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<Session>> start_dial(const RasApi& api, const Settings& settings,
@@ -567,9 +554,8 @@ Result<std::unique_ptr<Session>> start_dial(const RasApi& api, const Settings& s
                                             std::shared_ptr<Reporter> reporter, BackendFailure failed) {
   auto core = std::make_shared<DialCore>(api, settings, std::move(book), std::move(reporter), std::move(failed));
   if (auto prepared = core->prepare(request); !prepared) return fail(prepared.error());
-  BackendThread worker;
-  if (auto started = core->start(worker); !started) return fail(started.error());
-  return std::unique_ptr<Session>(new RasSession(std::move(core), std::move(worker)));
+  if (auto started = core->start(); !started) return fail(started.error());
+  return std::unique_ptr<Session>(new plugin::SharedSession(std::move(core)));
 }
 
 }  // namespace dialkit::ras

@@ -8,4 +8,4 @@
 
 #include "backend.hpp"
 
-DIALKIT_PLUGIN(dialkit::ras::RasFactory, dialkit::ras::backend_name, "Windows Remote Access Service (rasapi32.dll)")
+DIALKIT_PLUGIN(dialkit::ras::RasFactory, dialkit::ras::backend_name, dialkit::ras::backend_description)

@@ -6,7 +6,8 @@
 //   (never a thread or a sleep of its own, so the dial also runs in virtual time) and reports
 //   each native phase through the Reporter core gave it, mapped by the tables in mapping.hpp.
 //   A real backend replaces the script (example_link.hpp) with the platform's own events.
-// - TemplateSession: what core holds for the dial (resume, hangup, status).
+// - plugin::SharedSession (dialkit/shared_session.hpp): what core holds for the dial; it
+//   forwards resume, hangup and status to the Link, and drops it when core is done.
 // - TemplateBackend: entries, dial, live connections.
 //
 // Threading, as backend.hpp promises it to core: reports may come from any thread, and core
@@ -16,19 +17,19 @@
 // the gate, which waits for a report in progress on another thread, never on its own.
 #include "backend.hpp"
 
-#include <charconv>
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include <dialkit/mapping.hpp>
+#include <dialkit/options.hpp>
 #include <dialkit/report_gate.hpp>
+#include <dialkit/shared_session.hpp>
 #include <dialkit/scheduler.hpp>
 
 #include "example_link.hpp"
@@ -99,6 +100,10 @@ class Link : public std::enable_shared_from_this<Link> {
     return was_open;
   }
 
+  // Core dropped the session (dialkit/shared_session.hpp), after hanging it up: this only makes
+  // sure no task outlives it.
+  void drop() { (void)stop(); }
+
   SessionStatus status() const {
     SessionStatus s;
     s.device_name = "example0";
@@ -153,22 +158,6 @@ class Link : public std::enable_shared_from_this<Link> {
   bool closed_ = false;
 };
 
-class TemplateSession final : public Session {
- public:
-  explicit TemplateSession(std::shared_ptr<Link> link) : link_(std::move(link)) {}
-  // Core hangs a session up before it drops it; this only makes sure no task outlives it.
-  ~TemplateSession() override { (void)link_->stop(); }
-  TemplateSession(const TemplateSession&) = delete;
-  TemplateSession& operator=(const TemplateSession&) = delete;
-
-  Result<void> resume(const ResumeInput& input) override { return link_->resume(input); }
-  void hangup() override { link_->hangup(); }
-  [[nodiscard]] SessionStatus status() const override { return link_->status(); }
-
- private:
-  std::shared_ptr<Link> link_;
-};
-
 class TemplateBackend final : public Backend {
  public:
   TemplateBackend(std::shared_ptr<Scheduler> scheduler, Clock::duration step)
@@ -189,7 +178,7 @@ class TemplateBackend final : public Backend {
       auto link = std::make_shared<Link>(scheduler_, std::move(reporter), std::move(script), step_,
                                          have_credentials);
       link->start();
-      return std::unique_ptr<Session>(new TemplateSession(std::move(link)));
+      return std::unique_ptr<Session>(new plugin::SharedSession(std::move(link)));
     }
     // Fails before any event: core returns this error from Dialer::dial().
     return fail(make_error(Errc::unknown_entry, "no entry \"" + request.entry + "\" on the example link"));
@@ -207,40 +196,30 @@ class TemplateBackend final : public Backend {
   Clock::duration step_;
 };
 
-// Backend options come from RuntimeOptions::backend_options["template"]; "step_ms" sets the
-// time between two phases of the simulated platform.
-Result<Clock::duration> step_option(const std::map<std::string, std::string>& options) {
-  const auto it = options.find("step_ms");
-  if (it == options.end()) return Clock::duration(std::chrono::milliseconds(20));
-  unsigned ms = 0;
-  const auto& text = it->second;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-  if (ec != std::errc() || end != text.data() + text.size())
-    return fail(make_error(Errc::invalid_argument, "step_ms must be a number of milliseconds, not \"" + text + "\""));
-  return Clock::duration(std::chrono::milliseconds(ms));
-}
-
 }  // namespace
 
-std::string TemplateFactory::name() const { return backend_name; }
-
-std::string TemplateFactory::description() const {
-  return "template backend: a simulated example link (start a new platform from it)";
-}
-
-dialkit::Capabilities TemplateFactory::capabilities() const {
-  return dialkit::Capabilities{}
-      .with(dialkit::DialOption::credentials)
-      .with_pause(dialkit::State::retry_authentication);
-}
-
-dialkit::Result<void> TemplateFactory::probe() const { return {}; }
+// What the backend can do (DESIGN.md section 7), declared without dialling. Core refuses every
+// dial option not declared here before the backend sees it, so declare only what dial() really
+// uses: the template takes credentials and can pause in retry_authentication; it has no phone
+// number to override, no callback, no watch and no hang-up by id. It only simulates its
+// platform, so like the mock it is fake: never picked as a machine's default backend (a
+// backend for a real platform leaves `fake` false).
+TemplateFactory::TemplateFactory()
+    : Factory({.name = backend_name,
+               .description = backend_description,
+               .capabilities = dialkit::Capabilities{}
+                                   .with(dialkit::DialOption::credentials)
+                                   .with_pause(dialkit::State::retry_authentication),
+               .fake = true}) {}
 
 dialkit::Result<std::unique_ptr<dialkit::Backend>> TemplateFactory::create(
     const dialkit::BackendContext& context) {
   if (!context.scheduler)
     return dialkit::fail(dialkit::make_error(dialkit::Errc::invalid_argument, "no scheduler given"));
-  auto step = step_option(context.options);
+  // Backend options come from RuntimeOptions::backend_options["template"]; "step_ms" sets the
+  // time between two phases of the simulated platform (dialkit/options.hpp reads it).
+  auto step = dialkit::plugin::milliseconds_option(context.options, backend_name, "step_ms",
+                                                   std::chrono::milliseconds(20));
   if (!step) return dialkit::fail(step.error());
   return std::unique_ptr<dialkit::Backend>(new TemplateBackend(context.scheduler, *step));
 }

@@ -28,6 +28,7 @@
 
 #include <dialkit/backend.hpp>
 #include <dialkit/error.hpp>
+#include <dialkit/factory.hpp>
 #include <dialkit/state.hpp>
 #include <dialkit/trace.hpp>
 
@@ -38,6 +39,9 @@ namespace dialkit::mock {
 inline constexpr int scenario_format_version = 1;
 /// The mock's backend name (`dialkit --backend mock`, RuntimeOptions::backend_options key).
 inline constexpr std::string_view backend_name = "mock";
+/// The mock's line for people (`dialkit backends`, the plugin's record).
+inline constexpr std::string_view backend_description =
+    "scripted dials from scenario files and recorded traces (for tests and demos)";
 
 /// The largest scenario text parse_scenario() and load_scenario_file() accept: 1 MiB (the
 /// shipped ones are 1-3 KiB), so that a broken or hostile file costs little time and memory.
@@ -208,8 +212,11 @@ class ScenarioBuilder {
 class ScenarioStore;
 
 /// The mock's factory. Scenarios added here win over files of the same name and are seen by
-/// every backend it created, also after creation. Thread-safe.
-class MockFactory : public BackendFactory {
+/// every backend it created, also after creation. Thread-safe. Its name, description and
+/// capabilities (every dial option and pause a scenario can script, a polling watch of the
+/// registry, hang-up by id) are the kit's FactoryInfo (<dialkit/factory.hpp>); it is fake: used
+/// only when asked for by name.
+class MockFactory : public plugin::Factory {
  public:
   /// A factory with no scenario of its own (the files are still found).
   MockFactory();
@@ -217,13 +224,7 @@ class MockFactory : public BackendFactory {
   MockFactory(const MockFactory&) = delete;
   MockFactory& operator=(const MockFactory&) = delete;
 
-  [[nodiscard]] std::string name() const override;
-  [[nodiscard]] std::string description() const override;
-  [[nodiscard]] bool is_fake() const override { return true; }
-  // Every dial option and every pause a scenario can script, a polling watch of the registry,
-  // hang-up by id. A scenario that cannot honour a phone or callback number refuses it itself.
-  [[nodiscard]] Capabilities capabilities() const override;
-  [[nodiscard]] Result<void> probe() const override;
+  /// A scenario that cannot honour a phone or callback number refuses it itself.
   Result<std::unique_ptr<Backend>> create(const BackendContext& context) override;
 
   /// Validates and adds (or replaces) a scenario by its name.

@@ -1,0 +1,48 @@
+/// @file
+/// The session of the plugin kit: what core holds for one dial, over the dial's state that the
+/// backend's threads or scheduler tasks share (they hold it by a shared_ptr, so that a report
+/// in progress keeps it alive after core dropped the session). Every call goes to that state:
+///
+///     class Dial {  // the backend's own
+///      public:
+///       dialkit::Result<void> resume(const dialkit::ResumeInput& input);
+///       void hangup();
+///       [[nodiscard]] dialkit::SessionStatus status() const;
+///       // Core dropped the session (it hangs up first): end what is left without reporting,
+///       // and wait for no report of the thread drop() runs on (a slot may drop the session).
+///       void drop();
+///     };
+///     return std::unique_ptr<dialkit::Session>(new dialkit::plugin::SharedSession(dial));
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include <dialkit/backend.hpp>
+
+namespace dialkit::plugin {
+
+/// A Session that forwards to `Dial` (see the file comment) and calls its drop() when core
+/// destroys the session.
+template <class Dial>
+class SharedSession final : public Session {
+ public:
+  /// The session of `dial` (never null).
+  explicit SharedSession(std::shared_ptr<Dial> dial) : dial_(std::move(dial)) {}
+  /// Calls the dial's drop(); the dial lives on while a thread or task of the backend holds it.
+  ~SharedSession() override { dial_->drop(); }
+  SharedSession(const SharedSession&) = delete;  ///<one session per dial
+  SharedSession& operator=(const SharedSession&) = delete;  ///<one session per dial
+
+  /// The dial's resume().
+  Result<void> resume(const ResumeInput& input) override { return dial_->resume(input); }
+  /// The dial's hangup().
+  void hangup() override { dial_->hangup(); }
+  /// The dial's status().
+  [[nodiscard]] SessionStatus status() const override { return dial_->status(); }
+
+ private:
+  std::shared_ptr<Dial> dial_;
+};
+
+}  // namespace dialkit::plugin
