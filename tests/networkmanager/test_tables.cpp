@@ -44,6 +44,18 @@ TEST_CASE("networkmanager: declares credentials, retry_authentication, a watch b
   CHECK_FALSE(declared.honours(DialOption::callback_number));
 }
 
+TEST_CASE("networkmanager: a timeout option that is not milliseconds is refused, naming it, before the bus is tried",
+          "[nm][options]") {
+  for (const auto* key : {"call_timeout_ms", "hangup_timeout_ms"}) {
+    BackendContext context;
+    context.options = {{key, "soon"}, {"bus_address", "unix:path=/nonexistent/dialkit-test-bus"}};
+    const auto created = dialkit::networkmanager::make_factory()->create(context);
+    REQUIRE_FALSE(created);
+    CHECK(created.error().code == Errc::invalid_argument);
+    CHECK_THAT(created.error().message(), Catch::Contains(key) && Catch::Contains("soon"));
+  }
+}
+
 TEST_CASE("NMDeviceState maps exactly as DESIGN section 4", "[nm][tables]") {
   REQUIRE(device_states.size() == 13);
   check_unique_names(device_states);

@@ -2,30 +2,19 @@
 // (nm_client.*), and the factory.
 #include "backend.hpp"
 
+#include <dialkit/options.hpp>
+
 #include "nm_client.hpp"
 
 namespace dialkit::networkmanager {
 
 namespace {
 
-using std::chrono::milliseconds;
-
 // The `bus_address` option; nothing: the system bus.
 std::optional<std::string> bus_address(const BackendContext& context) {
   const auto it = context.options.find("bus_address");
   if (it == context.options.end() || it->second.empty()) return std::nullopt;
   return it->second;
-}
-
-milliseconds option_ms(const std::map<std::string, std::string>& options, const std::string& key,
-                       milliseconds fallback) {
-  const auto it = options.find(key);
-  if (it == options.end()) return fallback;
-  try {
-    return milliseconds{std::stoll(it->second)};
-  } catch (const std::exception&) {
-    return fallback;
-  }
 }
 
 class NmSession final : public Session {
@@ -134,17 +123,14 @@ class NmBackend final : public Backend {
 
 }  // namespace
 
-Capabilities NetworkManagerFactory::capabilities() const {
-  return Capabilities{}
-      .with(DialOption::credentials)
-      .with_pause(State::retry_authentication)
-      .with_watch(WatchKind::events)
-      .with_hangup_by_id();
-}
-
-std::string NetworkManagerFactory::description() const {
-  return "NetworkManager over D-Bus: connection profiles, activation, secret agent";
-}
+NetworkManagerFactory::NetworkManagerFactory()
+    : Factory({.name = backend_name,
+               .description = backend_description,
+               .capabilities = Capabilities{}
+                                   .with(DialOption::credentials)
+                                   .with_pause(State::retry_authentication)
+                                   .with_watch(WatchKind::events)
+                                   .with_hangup_by_id()}) {}
 
 Result<void> NetworkManagerFactory::probe() const { return probe_with(BackendContext{}); }
 
@@ -170,8 +156,11 @@ Result<void> NetworkManagerFactory::probe_with(const BackendContext& context) co
 Result<std::unique_ptr<Backend>> NetworkManagerFactory::create(const BackendContext& context) {
   Config config;
   config.address = bus_address(context);
-  config.call_timeout = option_ms(context.options, "call_timeout_ms", config.call_timeout);
-  config.hangup_timeout = option_ms(context.options, "hangup_timeout_ms", config.hangup_timeout);
+  for (auto [key, value] : {std::pair{"call_timeout_ms", &config.call_timeout}, std::pair{"hangup_timeout_ms", &config.hangup_timeout}}) {
+    auto ms = plugin::milliseconds_option(context.options, backend_name, key, *value);
+    if (!ms) return fail(ms.error());
+    *value = *ms;
+  }
   config.failed = context.failed;
   if (const auto it = context.options.find("record"); it != context.options.end()) config.record = it->second;
   try {

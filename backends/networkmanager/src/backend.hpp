@@ -13,8 +13,10 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 #include <dialkit/backend.hpp>
+#include <dialkit/factory.hpp>
 
 namespace dialkit::networkmanager {
 
@@ -22,14 +24,15 @@ inline constexpr const char* backend_name = "networkmanager";
 
 [[nodiscard]] std::shared_ptr<BackendFactory> make_factory();
 
-class NetworkManagerFactory final : public BackendFactory {
+inline constexpr std::string_view backend_description =
+    "NetworkManager over D-Bus: connection profiles, activation, secret agent";
+
+class NetworkManagerFactory final : public plugin::Factory {
  public:
-  [[nodiscard]] std::string name() const override { return backend_name; }
-  [[nodiscard]] std::string description() const override;
   // Credentials (the secret agent), the retry_authentication pause, a watch by NM's signals,
   // hang-up by id; not a phone or callback number (core refuses those before anything reaches
   // NM): ActivateConnection dials a profile as it is stored, and NM has no callback.
-  [[nodiscard]] Capabilities capabilities() const override;
+  NetworkManagerFactory();
   [[nodiscard]] Result<void> probe() const override;
   // Honours the `bus_address` option, as create() does.
   [[nodiscard]] Result<void> probe_with(const BackendContext& context) const override;

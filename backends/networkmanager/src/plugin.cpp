@@ -4,4 +4,4 @@
 #include "backend.hpp"
 
 DIALKIT_PLUGIN(dialkit::networkmanager::NetworkManagerFactory, dialkit::networkmanager::backend_name,
-               "NetworkManager over D-Bus: connection profiles, activation, secret agent")
+               dialkit::networkmanager::backend_description)
