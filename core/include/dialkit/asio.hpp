@@ -1,7 +1,9 @@
 /// @file
 /// The Asio adapter: dial and wait with any Boost.Asio completion token (`use_awaitable`,
-/// `use_future`, a callback). Header-only; it includes Boost.Asio (the Boost dialkit was built
-/// with: link Boost::headers beside dialkit::core), which runtime.hpp never does.
+/// `use_future`, a callback). Header-only; it includes Boost.Asio (link Boost::headers beside
+/// dialkit::core), which runtime.hpp never does. The Boost is the program's own, 1.74 or later:
+/// dialkit's libraries export no Boost symbol (ELF platforms), so it need not be the version
+/// dialkit was built with.
 ///
 ///   boost::asio::io_context io;
 ///   dialkit::Runtime runtime(dialkit::asio::runtime_options(io.get_executor()));
