@@ -68,6 +68,7 @@ std::string_view wait_status_name(WaitStatus s) noexcept {
     case WaitStatus::satisfied: return "satisfied";
     case WaitStatus::ended_first: return "ended_first";
     case WaitStatus::timed_out: return "timed_out";
+    case WaitStatus::aborted: return "aborted";
   }
   return "unknown";
 }

@@ -22,7 +22,8 @@
 #   relocate         installed under one prefix, then moved: under `env -i` the moved CLI lists
 #                    the moved plugins and dials the mock with the moved scenarios; no
 #                    installed binary or library holds a source- or build-tree path
-#   strip            `cmake --install --strip`: the CLI still loads every plugin
+#   strip            `cmake --install --strip`: the CLI still loads every plugin; the stripped
+#                    library and plugins export no Boost symbol (tests/headers/boost_exports.sh)
 #   backend_options  an enabled backend whose dependency is missing fails the configure, naming
 #                    the Debian package; turned off, the configure passes without it
 #   docs             (label docs) the `docs` target reads every installed header and fails on
@@ -30,7 +31,8 @@
 #   docs_install     DIALKIT_DOCS=ON builds the reference and installs it (component doc) into
 #                    share/doc/dialkit/html; without doxygen that configure fails naming it
 #   deb              `./dev package` (its tree, output here): the packages' names, contents,
-#                    dependencies, -dbgsym packages, stripped and hardened binaries, then
+#                    dependencies, -dbgsym packages, stripped and hardened binaries, no
+#                    Boost symbol exported by the library or a plugin, then
 #                    `dialkit backends` and a mock dial from the packages unpacked into a
 #                    throwaway root
 #   deb_lintian      lintian on each package: no error
@@ -400,6 +402,8 @@ strip)
   install_moved --strip
   check_moved_backends
   check_mock_dial
+  bash "$SRC/tests/headers/boost_exports.sh" "$MOVED/$LIBDIR/libdialkit-core.so.$VERSION" \
+    "$MOVED/$LIBDIR"/dialkit/plugins/dialkit-backend-*.so
   ;;
 backend_options)
   # configure_without NAME ARGS...: configures the source tree (no tests, no build) with the
@@ -536,6 +540,9 @@ $left_out"
     grep -q '__stack_chk_fail' <<<"$syms" || fail "${f#"$root"}: no stack protector"
     grep -qE '__[a-z_]+_chk' <<<"$syms" || fail "${f#"$root"}: no fortified function"
   done
+  # As shipped, the library and the plugins export no Boost symbol.
+  bash "$SRC/tests/headers/boost_exports.sh" "$root/usr/$DEB_LIBDIR/libdialkit-core.so.$VERSION" \
+    "$root/usr/$DEB_LIBDIR"/dialkit/plugins/dialkit-backend-*.so
   # The unpacked packages run as they are, finding their plugins relative to libdialkit-core.
   lib="$root/usr/$DEB_LIBDIR"
   cli="$root/usr/$BINDIR/dialkit"

@@ -169,6 +169,7 @@ enum class WaitStatus : std::uint8_t {
   satisfied,    ///< an event matched; WaitResult::event is it
   ended_first,  ///< `disconnected` came without matching; WaitResult::event is it
   timed_out,    ///< the time was up first; no event
+  aborted,      ///< given up by its caller (dialkit::asio::async_wait_for cancelled); no event
 };
 /// The stable name of a wait status ("ended_first").
 [[nodiscard]] std::string_view wait_status_name(WaitStatus) noexcept;
