@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -155,6 +156,47 @@ TEST_CASE("a shared session forwards to its dial and drops it once, when destroy
   }
   CHECK(dial->calls == std::vector<std::string>{"resume", "hangup", "drop"});
   CHECK(dial.use_count() == 1);  // the session let go of it
+}
+
+namespace {
+
+// A dial with a thread of its own: run() throws when told to.
+struct ThreadedDial {
+  bool throws = false;
+  std::atomic<bool> ran{false}, abandoned{false};
+  void run() {
+    ran = true;
+    if (throws) throw std::runtime_error("lost the line");
+  }
+  void abandon() { abandoned = true; }
+};
+
+}  // namespace
+
+TEST_CASE("a dial's thread runs the dial, and one that throws abandons it before core is told", "[kit][session]") {
+  for (const bool throws : {false, true}) {
+    auto dial = std::make_shared<ThreadedDial>();
+    dial->throws = throws;
+    std::mutex mutex;
+    std::vector<std::string> failures;
+    {
+      BackendThread thread = plugin::start_dial_thread(
+          dial,
+          [&](const std::string& what) {
+            std::lock_guard lock(mutex);
+            failures.push_back(what + (dial->abandoned ? " (abandoned first)" : ""));
+          },
+          "the acme dial thread");
+      thread.join();
+    }
+    CHECK(dial->ran);
+    CHECK(dial->abandoned == throws);
+    CHECK(dial.use_count() == 1);  // the thread let go of it
+    if (throws)
+      CHECK(failures == std::vector<std::string>{"the acme dial thread threw: lost the line (abandoned first)"});
+    else
+      CHECK(failures.empty());
+  }
 }
 
 TEST_CASE("a milliseconds option is a whole number up to an hour, or an error naming it", "[kit][options]") {

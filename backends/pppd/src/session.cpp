@@ -39,18 +39,10 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
 
   Result<void> spawn();
   void start_thread() {
-    // An exception that escapes the session's loop (out of memory, a bug of ours) must not
-    // end the user's process: pppd is stopped first, then core is told (BackendContext::failed),
-    // which ends the connection with backend_failed.
-    thread_ = BackendThread(registry_ ? registry_->failed : BackendFailure{},
-                            "the pppd session thread of \"" + entry_ + "\"", [self = shared_from_this()] {
-                              try {
-                                self->run();
-                              } catch (...) {
-                                self->abandon();
-                                throw;
-                              }
-                            });
+    // An exception that escapes the session's loop must not end the user's process: pppd is
+    // stopped first (abandon()), then core is told (BackendContext::failed).
+    thread_ = plugin::start_dial_thread(shared_from_this(), registry_ ? registry_->failed : BackendFailure{},
+                                        "the pppd session thread of \"" + entry_ + "\"");
   }
   void request_stop_and_join();
   void hangup();
@@ -62,9 +54,11 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
   // Core dropped the session (plugin::SharedSession): stop pppd and join the thread, or, dropped
   // from a slot on that thread, let it end by itself.
   void drop();
+  // The session's thread (plugin::start_dial_thread): the loop, and what it does when it threw.
+  void run();
+  void abandon();  // the loop threw: stop pppd and forget it, reporting nothing
 
  private:
-  void run();
   void run_pppd();
   bool emit(std::vector<NativeReport> reports);
   void wake() {
@@ -78,7 +72,6 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
     registry_->pids.erase(registered_pid_);
     registered_pid_ = -1;
   }
-  void abandon();  // the loop threw: stop pppd and forget it, reporting nothing
   void read_output(bool drain);
   bool read_channel(bool drain);  // false once the channel failed or closed
   void start_termination();

@@ -130,17 +130,9 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
       registry.dials[callback_id_] = weak_from_this();
     }
     params_.dwCallbackId = callback_id_;
-    // An exception that escapes the worker (out of memory, a bug of ours) must not end the
-    // user's process: the connection is hung up first, then core is told
-    // (BackendContext::failed), which ends the dial with backend_failed.
-    worker_ = BackendThread(failed_, "the RAS dial thread of \"" + entry_ + "\"", [self = shared_from_this()] {
-      try {
-        self->run();
-      } catch (...) {
-        self->abandon();
-        throw;
-      }
-    });
+    // An exception that escapes the worker must not end the user's process: RAS lets go of the
+    // connection first (abandon()), then core is told (BackendContext::failed).
+    worker_ = plugin::start_dial_thread(shared_from_this(), failed_, "the RAS dial thread of \"" + entry_ + "\"");
 
     HRASCONN handle = nullptr;
     const DWORD rc = api_.dial(&ext_, phonebook(), &params_, notifier_type_func2,
@@ -258,34 +250,8 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
     unregister();
   }
 
- private:
-  void stop_worker() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    api_.set_event(wake_);
-  }
-
-  void unregister() {
-    auto& registry = callbacks();
-    std::lock_guard lock(registry.mutex);
-    registry.dials.erase(callback_id_);
-  }
-
-  LPCWSTR phonebook() const { return phonebook_.empty() ? nullptr : phonebook_.c_str(); }
-
-  bool ending_now() {
-    std::lock_guard lock(mutex_);
-    return ending_;
-  }
-
-  HRASCONN handle() const {
-    std::lock_guard lock(mutex_);
-    return handle_;
-  }
-
-  // The worker threw: nothing more is reported; RAS lets go of the connection.
+  // The worker (plugin::start_dial_thread) threw: nothing more is reported; RAS lets go of the
+  // connection.
   void abandon() {
     {
       std::lock_guard lock(mutex_);
@@ -296,6 +262,7 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
     release_handle();
   }
 
+  // The worker's loop.
   void run() {
     for (;;) {
       std::deque<Note> notes;
@@ -326,6 +293,33 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
                                  ? static_cast<DWORD>(settings_.watch_interval.count())
                                  : INFINITE);
     }
+  }
+
+ private:
+  void stop_worker() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    api_.set_event(wake_);
+  }
+
+  void unregister() {
+    auto& registry = callbacks();
+    std::lock_guard lock(registry.mutex);
+    registry.dials.erase(callback_id_);
+  }
+
+  LPCWSTR phonebook() const { return phonebook_.empty() ? nullptr : phonebook_.c_str(); }
+
+  bool ending_now() {
+    std::lock_guard lock(mutex_);
+    return ending_;
+  }
+
+  HRASCONN handle() const {
+    std::lock_guard lock(mutex_);
+    return handle_;
   }
 
   void process(const Note& note) {

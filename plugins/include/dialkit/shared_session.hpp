@@ -16,6 +16,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <utility>
 
 #include <dialkit/backend.hpp>
@@ -44,5 +45,23 @@ class SharedSession final : public Session {
  private:
   std::shared_ptr<Dial> dial_;
 };
+
+/// Starts the thread of a dial that has one of its own (pppd's and RAS's; the mock's and the
+/// template's run on the Scheduler instead): it runs `dial->run()`, holding the dial until run()
+/// returns. An exception that escapes run() (out of memory, a bug) first lets the dial
+/// `abandon()` its native connection (stop it, report nothing more), then reaches `failed` as a
+/// BackendThread's does, which ends the connection with backend_failed instead of the user's
+/// process. `name` says which thread in that failure's text.
+template <class Dial>
+[[nodiscard]] BackendThread start_dial_thread(std::shared_ptr<Dial> dial, BackendFailure failed, std::string name) {
+  return BackendThread(std::move(failed), std::move(name), [dial = std::move(dial)] {
+    try {
+      dial->run();
+    } catch (...) {
+      dial->abandon();
+      throw;
+    }
+  });
+}
 
 }  // namespace dialkit::plugin

@@ -224,7 +224,8 @@ class MockFactory : public plugin::Factory {
   MockFactory(const MockFactory&) = delete;
   MockFactory& operator=(const MockFactory&) = delete;
 
-  /// A scenario that cannot honour a phone or callback number refuses it itself.
+  /// Makes the backend (a dial of a scenario that cannot honour a phone or callback number is
+  /// refused by the scenario itself).
   Result<std::unique_ptr<Backend>> create(const BackendContext& context) override;
 
   /// Validates and adds (or replaces) a scenario by its name.
