@@ -3,6 +3,7 @@
 #include "backend.hpp"
 
 #include <dialkit/options.hpp>
+#include <dialkit/shared_session.hpp>
 
 #include "nm_client.hpp"
 
@@ -17,17 +18,19 @@ std::optional<std::string> bus_address(const BackendContext& context) {
   return it->second;
 }
 
-class NmSession final : public Session {
+// One dial as core's session sees it (plugin::SharedSession): calls go to the bus thread.
+class NmDial {
  public:
-  NmSession(std::shared_ptr<Client> client, std::shared_ptr<DialState> dial) : client_(std::move(client)), dial_(std::move(dial)) {}
-  ~NmSession() override {
-    // Posted, not waited for: the session may be dropped from a slot on the bus thread.
-    // The task holds no Client reference: the bus thread must never drop the last one.
+  NmDial(std::shared_ptr<Client> client, std::shared_ptr<DialState> dial) : client_(std::move(client)), dial_(std::move(dial)) {}
+
+  // Posted, not waited for: the session may be dropped from a slot on the bus thread.
+  // The task holds no Client reference: the bus thread must never drop the last one.
+  void drop() {
     if (!client_->loop().on_thread()) client_->loop().post([client = client_.get(), dial = dial_] { client->forget(dial); });
     else client_->forget(dial_);
   }
 
-  Result<void> resume(const ResumeInput& input) override {
+  Result<void> resume(const ResumeInput& input) {
     const auto* credentials = std::get_if<Credentials>(&input);
     if (!credentials) return fail(make_error(Errc::invalid_argument, "NetworkManager's pause takes credentials"));
     // Must not block on the bus thread's work: answer it there.
@@ -35,7 +38,7 @@ class NmSession final : public Session {
     return {};
   }
 
-  void hangup() override {
+  void hangup() {
     if (client_->loop().on_thread()) {
       client_->hangup(dial_);
       if (!dial_->tracker || !dial_->tracker->released()) client_->poll_released(dial_);
@@ -46,7 +49,7 @@ class NmSession final : public Session {
     dial_->released_cv.wait_for(lock, client_->config().hangup_timeout, [&] { return dial_->released; });
   }
 
-  [[nodiscard]] SessionStatus status() const override {
+  [[nodiscard]] SessionStatus status() const {
     std::lock_guard lock(dial_->mutex);
     return dial_->status;
   }
@@ -89,7 +92,7 @@ class NmBackend final : public Backend {
   Result<std::unique_ptr<Session>> dial(const DialRequest& request, std::shared_ptr<Reporter> reporter) override {
     auto started = on_bus([&] { return client_->dial(request, std::move(reporter)); });
     if (!started) return fail(started.error());
-    return std::unique_ptr<Session>(new NmSession(client_, std::move(*started)));
+    return std::unique_ptr<Session>(new plugin::SharedSession(std::make_shared<NmDial>(client_, std::move(*started))));
   }
 
   Result<std::vector<LiveConnection>> live_connections() override {
