@@ -114,6 +114,18 @@ void canary_check(pid_t pid) {
 
 Credentials creds(const char* password) { return Credentials{"client", Secret(password), {}}; }
 
+// The parent of `pid` (0 if it is gone): /proc/PID/stat is "pid (comm) state ppid ...".
+pid_t parent_of(pid_t pid) {
+  const auto stat = read_file(fs::path("/proc") / std::to_string(pid) / "stat");
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 1));
+  std::string state;
+  long ppid = 0;
+  fields >> state >> ppid;
+  return static_cast<pid_t>(ppid);
+}
+
 std::string cmdline_of(pid_t pid) {
   auto text = read_file(fs::path("/proc") / std::to_string(pid) / "cmdline");
   for (auto& c : text)
@@ -175,11 +187,17 @@ int run_fault(Dialer& dialer, const std::string& scenario) {
     if (fired || e.state != *target) return;
     fired = true;
     // Ours runs dialkit's plugin; the server is the other pppd.
-    std::vector<pid_t> victims = pppd_with("dialkit-pppd.so");
+    const std::vector<pid_t> with_plugin = pppd_with("dialkit-pppd.so");
+    // A pppd that just forked the program of its device (a pty or connect script: at
+    // connecting_device) has a child that is still "pppd" with the same command line until it
+    // execs: that child is not a second pppd of ours.
+    std::vector<pid_t> victims;
+    for (auto p : with_plugin)
+      if (std::find(with_plugin.begin(), with_plugin.end(), parent_of(p)) == with_plugin.end()) victims.push_back(p);
     if (!ours) {
       std::vector<pid_t> servers;
       for (auto p : pppd_pids())
-        if (std::find(victims.begin(), victims.end(), p) == victims.end()) servers.push_back(p);
+        if (std::find(with_plugin.begin(), with_plugin.end(), p) == with_plugin.end()) servers.push_back(p);
       victims = servers;
     }
     // Ours is one process; the peer is the server pppd and its charshunt child (notty): all
