@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -102,6 +103,32 @@ inline std::optional<dialkit::ResumeInput> right_input(State paused) {
       return std::nullopt;
   }
 }
+
+// A runtime with only the mock and two scenarios, for the tests that wait: `fast` steps through
+// `fast_states` 1 ms apart, `slow` opens the port and connects only after a minute. `options`
+// says how events are delivered (a real-time dispatcher, an Asio executor).
+struct FastSlowRuntime {
+  explicit FastSlowRuntime(dialkit::RuntimeOptions options,
+                           std::initializer_list<State> fast_states = {State::opening_port, State::connected}) {
+    options.load_plugins = false;
+    runtime = std::make_unique<dialkit::Runtime>(std::move(options));
+    auto factory = dialkit::mock::make_factory();
+    dialkit::mock::ScenarioBuilder fast_builder("fast");
+    for (auto state : fast_states) fast_builder.step(state, 1ms);
+    auto fast = fast_builder.build();
+    auto slow = dialkit::mock::ScenarioBuilder("slow").step(State::opening_port, 1ms).step(State::connected, 60s).build();
+    REQUIRE(fast.has_value());
+    REQUIRE(slow.has_value());
+    REQUIRE(factory->add_scenario(*fast).has_value());
+    REQUIRE(factory->add_scenario(*slow).has_value());
+    runtime->add_backend(factory);
+    auto d = runtime->dialer("mock");
+    REQUIRE(d.has_value());
+    dialer.emplace(*d);
+  }
+  std::unique_ptr<dialkit::Runtime> runtime;
+  std::optional<dialkit::Dialer> dialer;
+};
 
 inline const std::vector<std::string>& shipped_scenarios() {
   static const std::vector<std::string> names{

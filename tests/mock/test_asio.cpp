@@ -4,7 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <dialkit/asio.hpp>
-#include <dialkit/mock.hpp>
+
+#include "mock_harness.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -26,26 +27,9 @@ namespace net = boost::asio;
 
 namespace {
 
-// A runtime delivering on `io`, with a fast scenario and one that pauses for a password.
-struct AsioRuntime {
-  explicit AsioRuntime(net::io_context& io) {
-    dialkit::RuntimeOptions base;
-    base.load_plugins = false;
-    runtime = std::make_unique<dialkit::Runtime>(dialkit::asio::runtime_options(io.get_executor(), base));
-    auto factory = mock::make_factory();
-    auto fast = mock::ScenarioBuilder("fast").step(State::opening_port, 1ms).step(State::connected, 1ms).build();
-    auto slow = mock::ScenarioBuilder("slow").step(State::opening_port, 1ms).step(State::connected, 60s).build();
-    REQUIRE(fast.has_value());
-    REQUIRE(slow.has_value());
-    REQUIRE(factory->add_scenario(*fast).has_value());
-    REQUIRE(factory->add_scenario(*slow).has_value());
-    runtime->add_backend(factory);
-    auto d = runtime->dialer("mock");
-    REQUIRE(d.has_value());
-    dialer.emplace(*d);
-  }
-  std::unique_ptr<dialkit::Runtime> runtime;
-  std::optional<dialkit::Dialer> dialer;
+// A runtime delivering on `io` (mock_harness.hpp: `fast` connects after 2 ms, `slow` after a minute).
+struct AsioRuntime : mock_test::FastSlowRuntime {
+  explicit AsioRuntime(net::io_context& io) : FastSlowRuntime(dialkit::asio::runtime_options(io.get_executor(), {})) {}
 };
 
 }  // namespace

@@ -21,30 +21,9 @@ dialkit::DialOptions answering_pauses(const char* password) {
   return o;
 }
 
-// A real-time runtime (dispatcher thread, real scheduler) with a fast scenario and a slow one.
-struct RealTime {
-  RealTime() {
-    dialkit::RuntimeOptions options;
-    options.load_plugins = false;
-    runtime = std::make_unique<dialkit::Runtime>(options);
-    auto factory = mock::make_factory();
-    auto fast = mock::ScenarioBuilder("fast")
-                    .step(State::opening_port, 1ms)
-                    .step(State::authenticating, 1ms)
-                    .step(State::connected, 1ms)
-                    .build();
-    auto slow = mock::ScenarioBuilder("slow").step(State::opening_port, 1ms).step(State::connected, 60s).build();
-    REQUIRE(fast.has_value());
-    REQUIRE(slow.has_value());
-    REQUIRE(factory->add_scenario(*fast).has_value());
-    REQUIRE(factory->add_scenario(*slow).has_value());
-    runtime->add_backend(factory);
-    auto d = runtime->dialer("mock");
-    REQUIRE(d.has_value());
-    dialer.emplace(*d);
-  }
-  std::unique_ptr<dialkit::Runtime> runtime;
-  std::optional<dialkit::Dialer> dialer;
+// A real-time runtime (dispatcher thread, real scheduler): `fast` goes through authenticating.
+struct RealTime : FastSlowRuntime {
+  RealTime() : FastSlowRuntime({}, {State::opening_port, State::authenticating, State::connected}) {}
 };
 
 }  // namespace
