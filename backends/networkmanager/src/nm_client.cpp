@@ -19,6 +19,30 @@ std::string entry_type(const std::string& nm_type) {
   return it == names.end() ? nm_type : it->second;
 }
 
+template <class Match, class Change>
+void Client::each_dial(Match match, const std::string& line, Change change) {
+  for (auto& d : std::vector(dials_)) {
+    if (!d->tracker || !match(*d)) continue;
+    record(line);
+    deliver(d, change(*d->tracker));
+  }
+}
+
+template <class Match, class Change>
+void Client::each_watched(Match match, Change change, bool drop) {
+  for (auto& [id, w] : watchers_) {
+    for (auto it = w.connections.begin(); it != w.connections.end();) {
+      auto& c = it->second;
+      if (!match(c)) {
+        ++it;
+        continue;
+      }
+      deliver_watch(w, c, change(c.tracker));
+      it = drop || c.tracker.ended() ? w.connections.erase(it) : std::next(it);
+    }
+  }
+}
+
 Result<void> Client::start() {
   try {
     auto connection = connect(config_.address);
@@ -73,11 +97,8 @@ void Client::abandoned() {
 
 void Client::connection_lost(const std::string& why) {
   set_nm_present(false, why, bus_disconnected);
-  for (auto& d : std::vector(dials_)) {  // those started while NM seemed absent
-    if (!d->tracker) continue;
-    record("lost");
-    deliver(d, d->tracker->service_lost(why, bus_disconnected));
-  }
+  // Those started while NM seemed absent.
+  each_dial([](const DialState&) { return true; }, "lost", [&](Tracker& t) { return t.service_lost(why, bus_disconnected); });
 }
 
 void Client::record(const std::string& line) {
@@ -91,30 +112,28 @@ void Client::set_nm_present(bool present, const std::string& why, const std::str
     if (agent_) agent_->forget_registration();
     nm_owner_.clear();
     if (was) {
-      for (auto& d : std::vector(dials_)) {
-        if (!d->tracker) continue;
-        record("lost");
-        deliver(d, d->tracker->service_lost(why, native));
-      }
-      for (auto& [id, w] : watchers_) {
-        for (auto& [path, c] : w.connections) deliver_watch(w, c, c.tracker.service_lost(why, native));
-        w.connections.clear();
-      }
+      each_dial([](const DialState&) { return true; }, "lost", [&](Tracker& t) { return t.service_lost(why, native); });
+      each_watched([](const Watched&) { return true; }, [&](Tracker& t) { return t.service_lost(why, native); }, true);
     }
     device_names_.clear();
     return;
   }
   // NetworkManager (re)appeared: register the agent again, and show a watch what is up.
   if (!dials_.empty() || !watchers_.empty()) register_agent();
-  for (auto& [id, w] : watchers_) {
-    try {
-      ManagedObjects objects;
-      sdbus::createProxy(loop_->connection(), nm_service, "/org/freedesktop")
-          ->callMethod("GetManagedObjects").onInterface(objmgr_iface).storeResultsTo(objects);
-      for (const auto& [path, ifaces] : objects)
-        if (const auto it = ifaces.find(active_iface); it != ifaces.end()) adopt(w, path, it->second, true);
-    } catch (const sdbus::Error&) {
-    }
+  for (auto& [id, w] : watchers_) adopt_all(w);
+}
+
+void Client::adopt_all(Watcher& w) {
+  try {
+    ManagedObjects objects;
+    proxy("/org/freedesktop")->callMethod("GetManagedObjects").onInterface(objmgr_iface).storeResultsTo(objects);
+    for (const auto& [path, ifaces] : objects)
+      if (const auto d = ifaces.find(device_iface); d != ifaces.end())
+        if (auto name = variant_as<std::string>(d->second, "Interface")) device_names_[path] = *name;
+    for (const auto& [path, ifaces] : objects)
+      if (const auto it = ifaces.find(active_iface); it != ifaces.end()) adopt(w, path, it->second, true);
+  } catch (const sdbus::Error&) {
+    // NM without an ObjectManager (old or mocked): new activations are still seen.
   }
 }
 
@@ -462,39 +481,20 @@ void Client::on_name_owner(sdbus::Message& msg) {
 void Client::on_device_state(const std::string& path, std::uint32_t now, std::uint32_t old, std::uint32_t reason) {
   const auto name = device_name(path);
   if (name.empty()) return;
-  for (auto& d : std::vector(dials_)) {
-    if (d->device != name || !d->tracker) continue;
-    record("device " + std::to_string(now) + " " + std::to_string(old) + " " + std::to_string(reason));
-    deliver(d, d->tracker->device_state(now, old, reason));
-  }
-  for (auto& [id, w] : watchers_) {
-    for (auto it = w.connections.begin(); it != w.connections.end();) {
-      if (it->second.device == name) {
-        deliver_watch(w, it->second, it->second.tracker.device_state(now, old, reason));
-        if (it->second.tracker.ended()) {
-          it = w.connections.erase(it);
-          continue;
-        }
-      }
-      ++it;
-    }
-  }
+  each_dial([&](const DialState& d) { return d.device == name; },
+            "device " + std::to_string(now) + " " + std::to_string(old) + " " + std::to_string(reason),
+            [&](Tracker& t) { return t.device_state(now, old, reason); });
+  each_watched([&](const Watched& c) { return c.device == name; },
+               [&](Tracker& t) { return t.device_state(now, old, reason); });
 }
 
 void Client::on_active_signal(const std::string& path, const char* kind,
                               Reports (Tracker::*change)(std::uint32_t, std::uint32_t), std::uint32_t state,
                               std::uint32_t reason) {
-  for (auto& d : std::vector(dials_)) {
-    if (d->active_path != path || !d->tracker) continue;
-    record(std::string(kind) + " " + std::to_string(state) + " " + std::to_string(reason));
-    deliver(d, ((*d->tracker).*change)(state, reason));
-  }
-  for (auto& [id, w] : watchers_) {
-    if (const auto it = w.connections.find(path); it != w.connections.end()) {
-      deliver_watch(w, it->second, (it->second.tracker.*change)(state, reason));
-      if (it->second.tracker.ended()) w.connections.erase(it);
-    }
-  }
+  each_dial([&](const DialState& d) { return d.active_path == path; },
+            std::string(kind) + " " + std::to_string(state) + " " + std::to_string(reason),
+            [&](Tracker& t) { return (t.*change)(state, reason); });
+  each_watched([&](const Watched& c) { return c.path == path; }, [&](Tracker& t) { return (t.*change)(state, reason); });
 }
 
 void Client::on_active_added(const std::string& path, const Dict& props) {
@@ -527,17 +527,9 @@ void Client::adopt(Watcher& w, const std::string& path, const Dict& props, bool 
 }
 
 void Client::on_active_removed(const std::string& path) {
-  for (auto& d : std::vector(dials_)) {
-    if (d->active_path != path || !d->tracker) continue;
-    record("removed");
-    deliver(d, d->tracker->active_removed());
-  }
-  for (auto& [id, w] : watchers_) {
-    if (const auto it = w.connections.find(path); it != w.connections.end()) {
-      deliver_watch(w, it->second, it->second.tracker.active_removed());
-      w.connections.erase(it);
-    }
-  }
+  each_dial([&](const DialState& d) { return d.active_path == path; }, "removed",
+            [](Tracker& t) { return t.active_removed(); });
+  each_watched([&](const Watched& c) { return c.path == path; }, [](Tracker& t) { return t.active_removed(); }, true);
 }
 
 Result<std::vector<LiveConnection>> Client::live_connections() {
@@ -579,20 +571,7 @@ std::uint64_t Client::add_watcher(std::shared_ptr<WatchSink> sink) {
   const auto id = next_watcher_++;
   auto& w = watchers_[id];
   w.sink = std::move(sink);
-  if (!ensure_nm()) return id;
-  try {
-    ManagedObjects objects;
-    sdbus::createProxy(loop_->connection(), nm_service, "/org/freedesktop")
-        ->callMethod("GetManagedObjects").onInterface(objmgr_iface).storeResultsTo(objects);
-    for (const auto& [path, ifaces] : objects) {
-      if (const auto d = ifaces.find(device_iface); d != ifaces.end())
-        if (auto name = variant_as<std::string>(d->second, "Interface")) device_names_[path] = *name;
-    }
-    for (const auto& [path, ifaces] : objects)
-      if (const auto it = ifaces.find(active_iface); it != ifaces.end()) adopt(w, path, it->second, true);
-  } catch (const sdbus::Error&) {
-    // NM without an ObjectManager (old or mocked): new activations are still seen.
-  }
+  if (ensure_nm()) adopt_all(w);
   return id;
 }
 

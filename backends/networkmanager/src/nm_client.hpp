@@ -148,6 +148,16 @@ class Client final : private SecretAgent::Handler {
   // an activation announced by a signal: its device's state changes are queued behind that
   // signal, and a state read now would skip them (a busy client would see only the last).
   void adopt(Watcher& w, const std::string& path, const Dict& props, bool ask_device);
+  // Adopts every active connection NM lists now (its ObjectManager), learning device names.
+  void adopt_all(Watcher& w);
+  // For each dial with a tracker that `match`es: records `line` and delivers what `change`
+  // made its tracker report.
+  template <class Match, class Change>
+  void each_dial(Match match, const std::string& line, Change change);
+  // The same for each watched connection that `match`es, in every watch; drops those that
+  // ended, or all it touched when `drop`.
+  template <class Match, class Change>
+  void each_watched(Match match, Change change, bool drop = false);
 
   // SecretAgent::Handler (bus thread).
   [[nodiscard]] const std::string& nm_owner() const override { return nm_present_ ? nm_owner_ : no_owner_; }
