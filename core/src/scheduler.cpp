@@ -3,6 +3,39 @@
 
 namespace dialkit {
 
+namespace detail {
+
+void TaskQueue::push(Clock::time_point due, Scheduler::TaskId id, Scheduler::Task task) {
+  due_.emplace(id, due);
+  tasks_.emplace(std::make_pair(due, id), std::move(task));
+}
+
+bool TaskQueue::cancel(Scheduler::TaskId id) {
+  const auto it = due_.find(id);
+  if (it == due_.end()) return false;
+  tasks_.erase(std::make_pair(it->second, id));
+  due_.erase(it);
+  return true;
+}
+
+std::optional<Clock::time_point> TaskQueue::next_due() const {
+  if (tasks_.empty()) return std::nullopt;
+  return tasks_.begin()->first.first;
+}
+
+Scheduler::Task TaskQueue::pop() {
+  auto node = tasks_.extract(tasks_.begin());
+  due_.erase(node.key().second);
+  return std::move(node.mapped());
+}
+
+void TaskQueue::swap(TaskQueue& other) noexcept {
+  tasks_.swap(other.tasks_);
+  due_.swap(other.due_);
+}
+
+}  // namespace detail
+
 RealTimeScheduler::RealTimeScheduler() : thread_([this] { run(); }) {}
 
 RealTimeScheduler::~RealTimeScheduler() { stop(); }
@@ -13,20 +46,14 @@ Scheduler::TaskId RealTimeScheduler::post_after(Clock::duration delay, Task task
   std::lock_guard lock(mutex_);
   const TaskId id = next_id_++;
   if (stopping_) return id;
-  tasks_.emplace(std::make_pair(Clock::now() + delay, id), std::move(task));
+  tasks_.push(Clock::now() + delay, id, std::move(task));
   wake_.notify_one();
   return id;
 }
 
 bool RealTimeScheduler::cancel(TaskId id) {
   std::lock_guard lock(mutex_);
-  for (auto it = tasks_.begin(); it != tasks_.end(); ++it) {
-    if (it->first.second == id) {
-      tasks_.erase(it);
-      return true;
-    }
-  }
-  return false;
+  return tasks_.cancel(id);
 }
 
 void RealTimeScheduler::stop() {
@@ -37,7 +64,7 @@ void RealTimeScheduler::stop() {
     wake_.notify_all();
   }
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-  std::multimap<std::pair<Clock::time_point, TaskId>, Task> dropped;
+  detail::TaskQueue dropped;
   {
     std::lock_guard lock(mutex_);
     dropped.swap(tasks_);
@@ -47,18 +74,19 @@ void RealTimeScheduler::stop() {
 void RealTimeScheduler::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (tasks_.empty()) {
+    const auto due = tasks_.next_due();
+    if (!due) {
       wake_.wait(lock);
       continue;
     }
-    const auto due = tasks_.begin()->first.first;
-    if (Clock::now() < due) {
-      wake_.wait_until(lock, due);
+    if (Clock::now() < *due) {
+      wake_.wait_until(lock, *due);
       continue;
     }
-    auto node = tasks_.extract(tasks_.begin());
+    auto task = tasks_.pop();
     lock.unlock();
-    node.mapped()();
+    task();
+    task = nullptr;  // its captures go before the lock is taken again
     lock.lock();
   }
 }
@@ -72,31 +100,23 @@ Scheduler::TaskId VirtualScheduler::post_after(Clock::duration delay, Task task)
   std::lock_guard lock(mutex_);
   const TaskId id = next_id_++;
   if (delay < Clock::duration::zero()) delay = Clock::duration::zero();
-  tasks_.emplace(std::make_pair(now_ + delay, id), std::move(task));
+  tasks_.push(now_ + delay, id, std::move(task));
   return id;
 }
 
 bool VirtualScheduler::cancel(TaskId id) {
   std::lock_guard lock(mutex_);
-  for (auto it = tasks_.begin(); it != tasks_.end(); ++it) {
-    if (it->first.second == id) {
-      tasks_.erase(it);
-      return true;
-    }
-  }
-  return false;
+  return tasks_.cancel(id);
 }
 
 bool VirtualScheduler::run_one(std::optional<Clock::time_point> until) {
   Task task;
   {
     std::lock_guard lock(mutex_);
-    if (tasks_.empty()) return false;
-    const auto due = tasks_.begin()->first.first;
-    if (until && due > *until) return false;
-    auto node = tasks_.extract(tasks_.begin());
-    if (due > now_) now_ = due;
-    task = std::move(node.mapped());
+    const auto due = tasks_.next_due();
+    if (!due || (until && *due > *until)) return false;
+    if (*due > now_) now_ = *due;
+    task = tasks_.pop();
   }
   task();
   return true;

@@ -12,7 +12,9 @@
 #include <mutex>
 #include <condition_variable>
 #include <map>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include <dialkit/event.hpp>
 
@@ -34,6 +36,27 @@ class Scheduler {
   virtual bool cancel(TaskId id) = 0;
 };
 
+namespace detail {
+/// The schedulers' queue: tasks in due-time order (posting order among equal times), and an
+/// index by id, so that cancel() costs O(log n) however many tasks wait. Not thread-safe:
+/// the scheduler's lock guards it.
+class TaskQueue {
+ public:
+  void push(Clock::time_point due, Scheduler::TaskId id, Scheduler::Task task);
+  bool cancel(Scheduler::TaskId id);
+  /// The earliest task's due time; nothing when none waits.
+  [[nodiscard]] std::optional<Clock::time_point> next_due() const;
+  /// Removes and returns the earliest task (call only when next_due() has a value).
+  Scheduler::Task pop();
+  [[nodiscard]] std::size_t size() const noexcept { return tasks_.size(); }
+  void swap(TaskQueue& other) noexcept;
+
+ private:
+  std::map<std::pair<Clock::time_point, Scheduler::TaskId>, Scheduler::Task> tasks_;
+  std::unordered_map<Scheduler::TaskId, Clock::time_point> due_;
+};
+}  // namespace detail
+
 /// Real time: one thread owned by the scheduler; stop() (or the destructor) joins it and drops
 /// tasks not yet run.
 class RealTimeScheduler final : public Scheduler {
@@ -52,7 +75,7 @@ class RealTimeScheduler final : public Scheduler {
   void run();
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::multimap<std::pair<Clock::time_point, TaskId>, Task> tasks_;
+  detail::TaskQueue tasks_;
   TaskId next_id_ = 1;
   bool stopping_ = false;
   std::thread thread_;
@@ -78,7 +101,7 @@ class VirtualScheduler final : public Scheduler {
  private:
   bool run_one(std::optional<Clock::time_point> until);
   mutable std::mutex mutex_;
-  std::multimap<std::pair<Clock::time_point, TaskId>, Task> tasks_;
+  detail::TaskQueue tasks_;
   Clock::time_point now_{std::chrono::hours(1)};
   TaskId next_id_ = 1;
 };
