@@ -41,8 +41,10 @@ class RecordingReporter final : public benchmark::ConsoleReporter {
       if (run.error_occurred) continue;
       const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
       if (run.run_type == Run::RT_Aggregate && !median) continue;
-      // The function name: without the /iterations:N and /real_time suffixes.
-      const std::string name = run.run_name.function_name;
+      // The function name and its argument ("scheduler/virtual_post_cancel/10000"): without
+      // the /iterations:N and /real_time suffixes.
+      const std::string name =
+          run.run_name.function_name + (run.run_name.args.empty() ? "" : "/" + run.run_name.args);
       if (!median && medians_.count(name) != 0) continue;
       if (median) medians_[name] = true;
       figures[name] = Figure{to_ns(run.GetAdjustedRealTime(), run.time_unit), run.counters};
@@ -123,6 +125,16 @@ void print_summary(const std::map<std::string, Figure>& f) {
     std::string measured = missing;
     if (rss && heap) measured = format("%.0f B RSS", *rss) + format(", %.0f B heap", *heap);
     row(label, measured, "<= 2048 B", verdict(rss, 2048.0, true));
+  }
+
+  for (const auto& [name, label] : {std::pair{scheduler_virtual, "virtual"}, std::pair{scheduler_real, "real"}}) {
+    const auto none = real_ns(f, std::string(name) + "/0");
+    const auto many = real_ns(f, std::string(name) + "/100000");
+    std::optional<double> growth;
+    if (none && many && *none > 0) growth = *many / *none;
+    row(std::string("(c) ") + label + "-time post+cancel, 100k tasks waiting",
+        many ? format("%.0f ns", *many) + (growth ? format(" (%.2fx none)", *growth) : "") : missing,
+        "<= 10x none waiting", verdict(growth, 10.0, true));
   }
 
   const auto scan = real_ns(f, plugins_scan);

@@ -11,6 +11,8 @@ inline constexpr const char* mock_dials = "mock/dial_12_events_virtual_time";
 inline constexpr const char* memory_10k = "memory/idle_paused_connections_10k";
 inline constexpr const char* memory_100k = "memory/idle_paused_connections_100k";
 inline constexpr const char* plugins_scan = "plugins/scan_plugins";
+inline constexpr const char* scheduler_virtual = "scheduler/virtual_post_cancel";
+inline constexpr const char* scheduler_real = "scheduler/real_post_cancel";
 inline constexpr const char* plugins_dlopen = "plugins/bare_dlopen_dlclose";
 
 }  // namespace dialkit::bench::names
