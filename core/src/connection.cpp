@@ -235,7 +235,6 @@ void ConnectionCore::post_drain() {
 }
 
 void ConnectionCore::drain() {
-  std::vector<Item> batch;
   for (;;) {
     {
       std::lock_guard lock(queue_mutex_);
@@ -243,10 +242,10 @@ void ConnectionCore::drain() {
         draining_ = false;
         return;
       }
-      batch.swap(queue_);
+      batch_.swap(queue_);
     }
-    for (auto& item : batch) deliver(item);
-    batch.clear();
+    for (auto& item : batch_) deliver(item);
+    batch_.clear();
   }
 }
 

@@ -196,6 +196,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
 
   // Touched only by the drain (one at a time).
   std::optional<Event> last_delivered_;
+  // The items being delivered: swapped with queue_, so both keep their capacity and an event
+  // costs no allocation for its place in the queue.
+  std::vector<Item> batch_;
 
   // Serializes dial, resume and hangup towards the session. Recursive: with inline
   // delivery a slot may hang up from inside the backend call that reported its event.
