@@ -91,16 +91,13 @@ void RealTimeScheduler::run() {
   }
 }
 
-Clock::time_point VirtualScheduler::now() const {
-  std::lock_guard lock(mutex_);
-  return now_;
-}
+Clock::time_point VirtualScheduler::now() const { return now_.load(std::memory_order_acquire); }
 
 Scheduler::TaskId VirtualScheduler::post_after(Clock::duration delay, Task task) {
   std::lock_guard lock(mutex_);
   const TaskId id = next_id_++;
   if (delay < Clock::duration::zero()) delay = Clock::duration::zero();
-  tasks_.push(now_ + delay, id, std::move(task));
+  tasks_.push(now_.load(std::memory_order_relaxed) + delay, id, std::move(task));
   return id;
 }
 
@@ -115,7 +112,7 @@ bool VirtualScheduler::run_one(std::optional<Clock::time_point> until) {
     std::lock_guard lock(mutex_);
     const auto due = tasks_.next_due();
     if (!due || (until && *due > *until)) return false;
-    if (*due > now_) now_ = *due;
+    if (*due > now_.load(std::memory_order_relaxed)) now_.store(*due, std::memory_order_release);
     task = tasks_.pop();
   }
   task();
@@ -135,7 +132,7 @@ std::size_t VirtualScheduler::advance(Clock::duration d) {
   std::size_t ran = 0;
   while (run_one(until)) ++ran;
   std::lock_guard lock(mutex_);
-  if (now_ < until) now_ = until;
+  if (now_.load(std::memory_order_relaxed) < until) now_.store(until, std::memory_order_release);
   return ran;
 }
 

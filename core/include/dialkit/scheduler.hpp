@@ -5,6 +5,7 @@
 /// backend and the dial timeout both use the runtime's scheduler, so they share one clock.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -102,7 +103,8 @@ class VirtualScheduler final : public Scheduler {
   bool run_one(std::optional<Clock::time_point> until);
   mutable std::mutex mutex_;
   detail::TaskQueue tasks_;
-  Clock::time_point now_{std::chrono::hours(1)};
+  // Written under mutex_, read without it: now() is asked once per event.
+  std::atomic<Clock::time_point> now_{Clock::time_point(std::chrono::hours(1))};
   TaskId next_id_ = 1;
 };
 
