@@ -16,10 +16,7 @@ NativeReport report_of(State s, std::int64_t code, std::string_view name) {
   return r;
 }
 
-NativeReport notifier_report(Notifier n) {
-  const auto& info = notifier_info(n);
-  return report_of(*info.state, plugin::native_code(n), info.name);
-}
+NativeReport notifier_report(Notifier n) { return plugin::native_report(notifier_table, n, State::disconnecting); }
 
 // The last non-empty lines of pppd's output, joined, for an error's detail.
 std::string tail_text(std::string_view tail) {
@@ -61,8 +58,7 @@ std::vector<NativeReport> Mapper::spawned() {
   protocol_error_.reset();
   exit_notified_.reset();
   link_ = {};
-  const auto& init = *find_phase(phase_initialize);
-  return {report_of(*init.state, init.native, init.name)};
+  return {plugin::native_report(phase_table, phase_initialize, State::opening_port)};
 }
 
 NativeReport Mapper::phase_report(const NativeMapping<int>& info) {
