@@ -66,15 +66,9 @@ std::optional<std::string> proc_comm(pid_t pid) {
 }
 
 std::vector<std::string> proc_cmdline(pid_t pid) {
-  const auto raw = read_small_file(fs::path("/proc") / std::to_string(pid) / "cmdline", 16384);
+  std::istringstream in(read_small_file(fs::path("/proc") / std::to_string(pid) / "cmdline", 16384));
   std::vector<std::string> args;
-  std::size_t pos = 0;
-  while (pos < raw.size()) {
-    auto end = raw.find('\0', pos);
-    if (end == std::string::npos) end = raw.size();
-    args.push_back(raw.substr(pos, end - pos));
-    pos = end + 1;
-  }
+  for (std::string arg; std::getline(in, arg, '\0');) args.push_back(arg);
   return args;
 }
 
@@ -139,13 +133,8 @@ constexpr std::string_view watch_interface_prefix = "interface ";
 std::unique_ptr<WatchHandle> make_watch(const Settings& s, std::shared_ptr<Registry> registry,
                                         std::shared_ptr<WatchSink> sink) {
   auto scan = [s, registry]() -> Result<std::vector<plugin::ObservedConnection>> {
-    std::set<pid_t> ours;
-    {
-      std::lock_guard lock(registry->mutex);
-      ours = registry->pids;
-    }
     std::vector<plugin::ObservedConnection> now;
-    for (auto& c : scan_live_with(s, ours)) {
+    for (auto& c : scan_live_with(s, registry->our_pids())) {
       if (c.started_here) continue;
       NativeReport r;
       r.state = State::connected;
@@ -196,7 +185,9 @@ class PppdBackend final : public Backend {
     return start_session(settings_, helper, request, std::move(reporter), registry_);
   }
 
-  Result<std::vector<LiveConnection>> live_connections() override { return scan_live(settings_, *registry_); }
+  Result<std::vector<LiveConnection>> live_connections() override {
+    return scan_live_with(settings_, registry_->our_pids());
+  }
 
   Result<void> hangup_live(std::string_view id) override {
     const auto pid = pid_from_live_id(id);
@@ -213,15 +204,6 @@ class PppdBackend final : public Backend {
   }
 
  private:
-  static Result<std::vector<LiveConnection>> scan_live(const Settings& s, Registry& registry) {
-    std::set<pid_t> ours;
-    {
-      std::lock_guard lock(registry.mutex);
-      ours = registry.pids;
-    }
-    return scan_live_with(s, ours);
-  }
-
   Settings settings_;
   std::shared_ptr<Registry> registry_;
 };
@@ -255,16 +237,11 @@ fs::path default_helper_plugin() {
   // first beside this module (the loaded plugin), then in the plugin directory of the
   // libdialkit-core in use (a program linking the backend statically). Both are found at run
   // time, so a moved install finds its own helper and no path is compiled in.
-  std::error_code ec;
   const fs::path module = module_file(reinterpret_cast<const void*>(&module_anchor));
-  if (!module.empty()) {
-    const auto next_to_module = module.parent_path() / "pppd" / "dialkit-pppd.so";
-    if (fs::is_regular_file(next_to_module, ec)) return next_to_module;
-  }
-  const auto& dirs = dialkit_dirs();
-  if (!dirs.plugin_dir.empty()) {
-    const auto in_plugin_dir = dirs.plugin_dir / "pppd" / "dialkit-pppd.so";
-    if (fs::is_regular_file(in_plugin_dir, ec)) return in_plugin_dir;
+  for (const fs::path& dir : {module.empty() ? fs::path() : module.parent_path(), dialkit_dirs().plugin_dir}) {
+    std::error_code ec;
+    if (const auto helper = dir / "pppd" / "dialkit-pppd.so"; !dir.empty() && fs::is_regular_file(helper, ec))
+      return helper;
   }
   return {};
 }
