@@ -25,8 +25,8 @@ DK_EXPORT char pppd_version[] = VERSION;
 
 static pid_t main_pid;
 
-static void on_phase(void *opaque, int p) { (void)opaque; dk_report_phase(p); }
-static void on_exit_notify(void *opaque, int st) { (void)opaque; dk_report_exit(st); }
+static void on_phase(void *opaque, int p) { (void)opaque; dk_report_number("PHASE", p); }
+static void on_exit_notify(void *opaque, int st) { (void)opaque; dk_report_number("EXIT", st); }
 static void on_auth_up(void *opaque, int x) { (void)opaque; (void)x; dk_report_simple("AUTH_UP"); }
 static void on_link_down(void *opaque, int x) { (void)opaque; (void)x; dk_report_simple("LINK_DOWN"); }
 static void on_ip_down(void *opaque, int x) { (void)opaque; (void)x; dk_report_simple("IP_DOWN"); }
