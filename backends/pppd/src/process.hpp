@@ -9,6 +9,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <dialkit/error.hpp>
@@ -29,11 +30,7 @@ class Fd {
   ~Fd() { reset(); }
   [[nodiscard]] int get() const noexcept { return fd_; }
   [[nodiscard]] explicit operator bool() const noexcept { return fd_ >= 0; }
-  int release() noexcept {
-    const int f = fd_;
-    fd_ = -1;
-    return f;
-  }
+  int release() noexcept { return std::exchange(fd_, -1); }
   void reset() noexcept;
 
  private:
