@@ -118,8 +118,7 @@ std::vector<LiveConnection> scan_live_with(const Settings& s, const std::set<pid
     const auto pid = parse_pid(trim(pid_line));
     if (!pid || iface.empty() || seen.contains(*pid)) continue;
     if (proc_comm(*pid) != std::optional<std::string>("pppd")) continue;  // stale file
-    std::error_code e2;
-    if (!fs::exists(s.sys_class_net / iface, e2)) continue;
+    if (!fs::exists(s.sys_class_net / iface, ec)) continue;
     seen.insert(*pid);
     out.push_back(live_from(*pid, iface, ours));
   }
@@ -283,8 +282,7 @@ Result<std::vector<Entry>> list_peers(const fs::path& dir) {
   std::vector<Entry> out;
   for (const auto& f : it) {
     const auto name = f.path().filename().string();
-    std::error_code e2;
-    if (!valid_entry_name(name) || !f.is_regular_file(e2)) continue;
+    if (!valid_entry_name(name) || !f.is_regular_file(ec)) continue;
     out.push_back(describe_peer(f.path()));
   }
   std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });

@@ -2,7 +2,6 @@
 #include "mapper.hpp"
 
 #include <algorithm>
-#include <csignal>
 #include <cstring>
 
 namespace dialkit::pppd {
