@@ -59,10 +59,8 @@ Entry describe_peer(const fs::path& file) {
   return e;
 }
 
-std::optional<std::string> proc_comm(pid_t pid) {
-  auto comm = trim(read_small_file(fs::path("/proc") / std::to_string(pid) / "comm", 64));
-  if (comm.empty()) return std::nullopt;
-  return comm;
+bool is_pppd(pid_t pid) {
+  return trim(read_small_file(fs::path("/proc") / std::to_string(pid) / "comm", 64)) == "pppd";
 }
 
 std::vector<std::string> proc_cmdline(pid_t pid) {
@@ -117,7 +115,7 @@ std::vector<LiveConnection> scan_live_with(const Settings& s, const std::set<pid
     if (iface.empty() && !name.starts_with("ppp-")) iface = name.substr(0, name.size() - 4);
     const auto pid = parse_pid(trim(pid_line));
     if (!pid || iface.empty() || seen.contains(*pid)) continue;
-    if (proc_comm(*pid) != std::optional<std::string>("pppd")) continue;  // stale file
+    if (!is_pppd(*pid)) continue;  // stale file
     if (!fs::exists(s.sys_class_net / iface, ec)) continue;
     seen.insert(*pid);
     out.push_back(live_from(*pid, iface, ours));
@@ -190,7 +188,7 @@ class PppdBackend final : public Backend {
 
   Result<void> hangup_live(std::string_view id) override {
     const auto pid = pid_from_live_id(id);
-    if (!pid || proc_comm(*pid) != std::optional<std::string>("pppd"))
+    if (!pid || !is_pppd(*pid))
       return fail(make_error(Errc::unknown_entry, "no pppd connection \"" + std::string(id) + "\""));
     if (::kill(*pid, SIGTERM) != 0)
       return fail(make_error(errno == EPERM ? Errc::permission_denied : Errc::system_error,

@@ -77,9 +77,7 @@ NativeReport Mapper::phase_report(const NativeMapping<int>& info) {
 
 std::vector<NativeReport> Mapper::on_message(const Message& m) {
   std::vector<NativeReport> out;
-  if (auto* hello = std::get_if<HelloMsg>(&m)) {
-    link_.pid = hello->pid;
-  } else if (auto* p = std::get_if<PhaseMsg>(&m)) {
+  if (auto* p = std::get_if<PhaseMsg>(&m)) {
     const int phase = p->phase;
     if (phase == phase_terminate) saw_terminate_ = true;
     if (!teardown_ && !connected_) {
@@ -125,7 +123,7 @@ std::vector<NativeReport> Mapper::on_message(const Message& m) {
   } else if (auto* ex = std::get_if<ExitMsg>(&m)) {
     exit_notified_ = ex->status;
   }
-  // SecretRequestMsg is answered by the session, not mapped.
+  // HelloMsg is checked by the session, SecretRequestMsg answered by it: neither is mapped.
   return out;
 }
 

@@ -240,7 +240,7 @@ bool SessionCore::read_channel(bool drain) {
         return false;
       }
       auto reports = mapper_.on_message(m);
-      if (std::holds_alternative<UpMsg>(m) || std::holds_alternative<HelloMsg>(m)) update_status();
+      if (std::holds_alternative<UpMsg>(m)) update_status();
       if (!emit(std::move(reports))) return false;
     }
     if (fed.error) {
