@@ -13,20 +13,6 @@
 namespace dialkit::ras {
 namespace {
 
-// The watch's auto-reset event: RasConnectionNotification sets it, and so does the watch to
-// stop or wake its thread. Closed when the last of the watch's wait and interrupt goes.
-struct WakeEvent {
-  explicit WakeEvent(RasApi from) : api(std::move(from)), handle(api.create_event()) {}
-  ~WakeEvent() {
-    if (handle) api.close_event(handle);
-  }
-  WakeEvent(const WakeEvent&) = delete;
-  WakeEvent& operator=(const WakeEvent&) = delete;
-
-  const RasApi api;
-  const HANDLE handle;
-};
-
 NativeReport vanished(const plugin::ObservedConnection& /*last*/) { return disconnected_report("the connection ended"); }
 
 }  // namespace
@@ -34,9 +20,13 @@ NativeReport vanished(const plugin::ObservedConnection& /*last*/) { return disco
 std::unique_ptr<WatchHandle> make_watch(const RasApi& api, const Settings& settings,
                                         std::shared_ptr<const HandleBook> book, std::shared_ptr<WatchSink> sink,
                                         BackendFailure failed) {
-  auto wake = std::make_shared<WakeEvent>(api);
+  // The watch's auto-reset event: RasConnectionNotification sets it, and so does the watch to
+  // stop or wake its thread. Closed when the last of the watch's wait and interrupt goes.
+  const std::shared_ptr<void> wake(api.create_event(), [api](HANDLE event) {
+    if (event) api.close_event(event);
+  });
   if (api.connection_notification)
-    (void)api.connection_notification(static_cast<HRASCONN>(INVALID_HANDLE_VALUE), wake->handle,
+    (void)api.connection_notification(static_cast<HRASCONN>(INVALID_HANDLE_VALUE), wake.get(),
                                       RASCN_Connection | RASCN_Disconnection);
   // One scan: every live connection this backend did not dial, with its state now. The first
   // report of a connection says that it is someone else's. `seen` holds the last scan's; only
@@ -69,10 +59,10 @@ std::unique_ptr<WatchHandle> make_watch(const RasApi& api, const Settings& setti
           .thread_name = "the RAS backend's watch thread",
           .failed = std::move(failed),
           .vanished = vanished,
-          .wait = [wake](std::chrono::milliseconds interval) {
-            (void)wake->api.wait_event(wake->handle, static_cast<DWORD>(interval.count()));
+          .wait = [api, wake](std::chrono::milliseconds interval) {
+            (void)api.wait_event(wake.get(), static_cast<DWORD>(interval.count()));
           },
-          .interrupt = [wake] { wake->api.set_event(wake->handle); },
+          .interrupt = [api, wake] { api.set_event(wake.get()); },
       });
 }
 
