@@ -111,6 +111,22 @@ TEST_CASE("ras text: UTF-8 and UTF-16 round-trip, and ids", "[ras]") {
   CHECK_FALSE(handle_from_id("mock-1"));
 }
 
+TEST_CASE("ras text: malformed UTF-8 and lone surrogates become U+FFFD, one per bad sequence", "[ras]") {
+  const auto wide = [](std::string_view utf8) { return to_wide(utf8); };
+  CHECK(wide("a\xC3") == Wide{u'a', 0xFFFD});                 // cut after the lead byte
+  CHECK(wide("\xE2\x82" "b") == Wide{0xFFFD, u'b'});         // cut inside a 3-byte sequence
+  CHECK(wide("\x80" "b") == Wide{0xFFFD, u'b'});              // a continuation byte cannot lead
+  CHECK(wide("\xED\xA0\x80") == Wide{0xFFFD});               // an encoded surrogate
+  CHECK(wide("\xF4\x90\x80\x80") == Wide{0xFFFD});           // above U+10FFFF
+  CHECK(wide("\xF8\x88") == Wide{0xFFFD, 0xFFFD});           // no 5-byte sequences
+  const WideChar high_then_a[] = {0xD83D, u'A', 0};
+  CHECK(to_utf8(high_then_a, 3) == "\xEF\xBF\xBD" "A");
+  const WideChar low_then_a[] = {0xDC00, u'A', 0};
+  CHECK(to_utf8(low_then_a, 3) == "\xEF\xBF\xBD" "A");
+  const WideChar pair_cut_by_size[] = {u'A', 0xD83D, 0xDCDE, 0};
+  CHECK(to_utf8(pair_cut_by_size, 2) == "A\xEF\xBF\xBD");
+}
+
 TEST_CASE("ras mapping: the state rows are kit rows named by core, and render the README blocks", "[ras]") {
   static_assert(plugin::has_unique_natives(state_rows));
   for (const auto& row : state_rows) {

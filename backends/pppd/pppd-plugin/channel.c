@@ -76,10 +76,10 @@ static void send_line(const char *line, int n)
     (void)send(channel_fd, line, (size_t)n, MSG_NOSIGNAL);
 }
 
-void dk_report_phase(int phase)
+void dk_report_number(const char *verb, int number)
 {
     char line[32];
-    send_line(line, snprintf(line, sizeof line, "PHASE %d\n", phase));
+    send_line(line, snprintf(line, sizeof line, "%s %d\n", verb, number));
 }
 
 void dk_report_simple(const char *verb)
@@ -107,12 +107,6 @@ void dk_report_up(const char *verb, const char *ifname, const char *local, const
     token(b, sizeof b, local);
     token(c, sizeof c, remote);
     send_line(line, snprintf(line, sizeof line, "%s %s %s %s\n", verb, a, b, c));
-}
-
-void dk_report_exit(int status)
-{
-    char line[32];
-    send_line(line, snprintf(line, sizeof line, "EXIT %d\n", status));
 }
 
 static void hex_encode(char *dst, const char *src, size_t max_src)

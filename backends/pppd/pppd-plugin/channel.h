@@ -19,10 +19,9 @@ int dk_channel_active(void);
  * password hooks installed, so without credentials pppd behaves as if we were not there. */
 int dk_channel_has_secrets(void);
 
-void dk_report_phase(int phase);
+void dk_report_number(const char *verb, int number); /* PHASE, EXIT */
 void dk_report_simple(const char *verb); /* AUTH_UP, LINK_DOWN, IP_DOWN, IPV6_DOWN */
 void dk_report_up(const char *verb, const char *ifname, const char *local, const char *remote);
-void dk_report_exit(int status);
 
 /* Asks the backend for the password of `user` ("pap" or "chap"). Writes at most `size`
  * bytes including the NUL into `out`. Returns 1 if a password came back, 0 if the backend

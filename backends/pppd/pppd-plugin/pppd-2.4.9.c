@@ -25,12 +25,9 @@ DK_EXPORT char pppd_version[] = VERSION;
 
 static pid_t main_pid;
 
-static void on_phase(void *opaque, int p) { (void)opaque; dk_report_phase(p); }
-static void on_exit_notify(void *opaque, int st) { (void)opaque; dk_report_exit(st); }
-static void on_auth_up(void *opaque, int x) { (void)opaque; (void)x; dk_report_simple("AUTH_UP"); }
-static void on_link_down(void *opaque, int x) { (void)opaque; (void)x; dk_report_simple("LINK_DOWN"); }
-static void on_ip_down(void *opaque, int x) { (void)opaque; (void)x; dk_report_simple("IP_DOWN"); }
-static void on_ipv6_down(void *opaque, int x) { (void)opaque; (void)x; dk_report_simple("IPV6_DOWN"); }
+/* pppd hands a notifier the pointer it was added with: for these two, the verb of the line. */
+static void on_number(void *verb, int number) { dk_report_number(verb, number); } /* PHASE, EXIT */
+static void on_simple(void *verb, int x) { (void)x; dk_report_simple(verb); }
 
 static void on_ip_up(void *opaque, int x)
 {
@@ -105,14 +102,14 @@ DK_EXPORT void plugin_init(void)
         return;
     }
     add_notifier(&pidchange, on_pidchange, NULL);
-    add_notifier(&phasechange, on_phase, NULL);
-    add_notifier(&exitnotify, on_exit_notify, NULL);
-    add_notifier(&auth_up_notifier, on_auth_up, NULL);
-    add_notifier(&link_down_notifier, on_link_down, NULL);
+    add_notifier(&phasechange, on_number, "PHASE");
+    add_notifier(&exitnotify, on_number, "EXIT");
+    add_notifier(&auth_up_notifier, on_simple, "AUTH_UP");
+    add_notifier(&link_down_notifier, on_simple, "LINK_DOWN");
     add_notifier(&ip_up_notifier, on_ip_up, NULL);
-    add_notifier(&ip_down_notifier, on_ip_down, NULL);
+    add_notifier(&ip_down_notifier, on_simple, "IP_DOWN");
     add_notifier(&ipv6_up_notifier, on_ipv6_up, NULL);
-    add_notifier(&ipv6_down_notifier, on_ipv6_down, NULL);
+    add_notifier(&ipv6_down_notifier, on_simple, "IPV6_DOWN");
     if (dk_channel_has_secrets()) {
         pap_passwd_hook = pap_passwd;
         chap_passwd_hook = chap_passwd;

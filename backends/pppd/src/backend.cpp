@@ -59,22 +59,14 @@ Entry describe_peer(const fs::path& file) {
   return e;
 }
 
-std::optional<std::string> proc_comm(pid_t pid) {
-  auto comm = trim(read_small_file(fs::path("/proc") / std::to_string(pid) / "comm", 64));
-  if (comm.empty()) return std::nullopt;
-  return comm;
+bool is_pppd(pid_t pid) {
+  return trim(read_small_file(fs::path("/proc") / std::to_string(pid) / "comm", 64)) == "pppd";
 }
 
 std::vector<std::string> proc_cmdline(pid_t pid) {
-  const auto raw = read_small_file(fs::path("/proc") / std::to_string(pid) / "cmdline", 16384);
+  std::istringstream in(read_small_file(fs::path("/proc") / std::to_string(pid) / "cmdline", 16384));
   std::vector<std::string> args;
-  std::size_t pos = 0;
-  while (pos < raw.size()) {
-    auto end = raw.find('\0', pos);
-    if (end == std::string::npos) end = raw.size();
-    args.push_back(raw.substr(pos, end - pos));
-    pos = end + 1;
-  }
+  for (std::string arg; std::getline(in, arg, '\0');) args.push_back(arg);
   return args;
 }
 
@@ -123,9 +115,8 @@ std::vector<LiveConnection> scan_live_with(const Settings& s, const std::set<pid
     if (iface.empty() && !name.starts_with("ppp-")) iface = name.substr(0, name.size() - 4);
     const auto pid = parse_pid(trim(pid_line));
     if (!pid || iface.empty() || seen.contains(*pid)) continue;
-    if (proc_comm(*pid) != std::optional<std::string>("pppd")) continue;  // stale file
-    std::error_code e2;
-    if (!fs::exists(s.sys_class_net / iface, e2)) continue;
+    if (!is_pppd(*pid)) continue;  // stale file
+    if (!fs::exists(s.sys_class_net / iface, ec)) continue;
     seen.insert(*pid);
     out.push_back(live_from(*pid, iface, ours));
   }
@@ -139,13 +130,8 @@ constexpr std::string_view watch_interface_prefix = "interface ";
 std::unique_ptr<WatchHandle> make_watch(const Settings& s, std::shared_ptr<Registry> registry,
                                         std::shared_ptr<WatchSink> sink) {
   auto scan = [s, registry]() -> Result<std::vector<plugin::ObservedConnection>> {
-    std::set<pid_t> ours;
-    {
-      std::lock_guard lock(registry->mutex);
-      ours = registry->pids;
-    }
     std::vector<plugin::ObservedConnection> now;
-    for (auto& c : scan_live_with(s, ours)) {
+    for (auto& c : scan_live_with(s, registry->our_pids())) {
       if (c.started_here) continue;
       NativeReport r;
       r.state = State::connected;
@@ -196,11 +182,13 @@ class PppdBackend final : public Backend {
     return start_session(settings_, helper, request, std::move(reporter), registry_);
   }
 
-  Result<std::vector<LiveConnection>> live_connections() override { return scan_live(settings_, *registry_); }
+  Result<std::vector<LiveConnection>> live_connections() override {
+    return scan_live_with(settings_, registry_->our_pids());
+  }
 
   Result<void> hangup_live(std::string_view id) override {
     const auto pid = pid_from_live_id(id);
-    if (!pid || proc_comm(*pid) != std::optional<std::string>("pppd"))
+    if (!pid || !is_pppd(*pid))
       return fail(make_error(Errc::unknown_entry, "no pppd connection \"" + std::string(id) + "\""));
     if (::kill(*pid, SIGTERM) != 0)
       return fail(make_error(errno == EPERM ? Errc::permission_denied : Errc::system_error,
@@ -213,15 +201,6 @@ class PppdBackend final : public Backend {
   }
 
  private:
-  static Result<std::vector<LiveConnection>> scan_live(const Settings& s, Registry& registry) {
-    std::set<pid_t> ours;
-    {
-      std::lock_guard lock(registry.mutex);
-      ours = registry.pids;
-    }
-    return scan_live_with(s, ours);
-  }
-
   Settings settings_;
   std::shared_ptr<Registry> registry_;
 };
@@ -255,16 +234,11 @@ fs::path default_helper_plugin() {
   // first beside this module (the loaded plugin), then in the plugin directory of the
   // libdialkit-core in use (a program linking the backend statically). Both are found at run
   // time, so a moved install finds its own helper and no path is compiled in.
-  std::error_code ec;
   const fs::path module = module_file(reinterpret_cast<const void*>(&module_anchor));
-  if (!module.empty()) {
-    const auto next_to_module = module.parent_path() / "pppd" / "dialkit-pppd.so";
-    if (fs::is_regular_file(next_to_module, ec)) return next_to_module;
-  }
-  const auto& dirs = dialkit_dirs();
-  if (!dirs.plugin_dir.empty()) {
-    const auto in_plugin_dir = dirs.plugin_dir / "pppd" / "dialkit-pppd.so";
-    if (fs::is_regular_file(in_plugin_dir, ec)) return in_plugin_dir;
+  for (const fs::path& dir : {module.empty() ? fs::path() : module.parent_path(), dialkit_dirs().plugin_dir}) {
+    std::error_code ec;
+    if (const auto helper = dir / "pppd" / "dialkit-pppd.so"; !dir.empty() && fs::is_regular_file(helper, ec))
+      return helper;
   }
   return {};
 }
@@ -306,8 +280,7 @@ Result<std::vector<Entry>> list_peers(const fs::path& dir) {
   std::vector<Entry> out;
   for (const auto& f : it) {
     const auto name = f.path().filename().string();
-    std::error_code e2;
-    if (!valid_entry_name(name) || !f.is_regular_file(e2)) continue;
+    if (!valid_entry_name(name) || !f.is_regular_file(ec)) continue;
     out.push_back(describe_peer(f.path()));
   }
   std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });

@@ -2,7 +2,6 @@
 #include "mapper.hpp"
 
 #include <algorithm>
-#include <csignal>
 #include <cstring>
 
 namespace dialkit::pppd {
@@ -16,10 +15,7 @@ NativeReport report_of(State s, std::int64_t code, std::string_view name) {
   return r;
 }
 
-NativeReport notifier_report(Notifier n) {
-  const auto& info = notifier_info(n);
-  return report_of(*info.state, plugin::native_code(n), info.name);
-}
+NativeReport notifier_report(Notifier n) { return plugin::native_report(notifier_table, n, State::disconnecting); }
 
 // The last non-empty lines of pppd's output, joined, for an error's detail.
 std::string tail_text(std::string_view tail) {
@@ -61,8 +57,7 @@ std::vector<NativeReport> Mapper::spawned() {
   protocol_error_.reset();
   exit_notified_.reset();
   link_ = {};
-  const auto& init = *find_phase(phase_initialize);
-  return {report_of(*init.state, init.native, init.name)};
+  return {plugin::native_report(phase_table, phase_initialize, State::opening_port)};
 }
 
 NativeReport Mapper::phase_report(const NativeMapping<int>& info) {
@@ -82,9 +77,7 @@ NativeReport Mapper::phase_report(const NativeMapping<int>& info) {
 
 std::vector<NativeReport> Mapper::on_message(const Message& m) {
   std::vector<NativeReport> out;
-  if (auto* hello = std::get_if<HelloMsg>(&m)) {
-    link_.pid = hello->pid;
-  } else if (auto* p = std::get_if<PhaseMsg>(&m)) {
+  if (auto* p = std::get_if<PhaseMsg>(&m)) {
     const int phase = p->phase;
     if (phase == phase_terminate) saw_terminate_ = true;
     if (!teardown_ && !connected_) {
@@ -130,7 +123,7 @@ std::vector<NativeReport> Mapper::on_message(const Message& m) {
   } else if (auto* ex = std::get_if<ExitMsg>(&m)) {
     exit_notified_ = ex->status;
   }
-  // SecretRequestMsg is answered by the session, not mapped.
+  // HelloMsg is checked by the session, SecretRequestMsg answered by it: neither is mapped.
   return out;
 }
 

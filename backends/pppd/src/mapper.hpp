@@ -45,7 +45,6 @@ struct ProcessEnd {
 struct LinkInfo {
   std::string interface;
   std::vector<std::string> addresses;  // "local 192.0.2.2", "remote 192.0.2.1", ...
-  std::int64_t pid = 0;
 };
 
 class Mapper {

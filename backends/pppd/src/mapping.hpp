@@ -4,6 +4,7 @@
 // (mapping_docs()) are all made from these arrays.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -121,17 +122,15 @@ static_assert(plugin::has_unique_natives(exit_table), "an exit code is mapped tw
 inline constexpr std::array<int, 4> pppd_ended_link_codes{12, 13, 15, 20};
 
 [[nodiscard]] constexpr const NativeMapping<int>* find_phase(int phase) noexcept {
-  for (const auto& p : phase_table)
-    if (p.native == phase) return &p;
-  return nullptr;
+  const auto it = std::ranges::find(phase_table, phase, &NativeMapping<int>::native);
+  return it == phase_table.end() ? nullptr : &*it;
 }
 [[nodiscard]] constexpr const NativeMapping<Notifier>& notifier_info(Notifier n) noexcept {
   return notifier_table[static_cast<std::size_t>(n) - static_cast<std::size_t>(Notifier::auth_up)];
 }
 [[nodiscard]] constexpr const NativeErrorMapping<int>* find_exit(int code) noexcept {
-  for (const auto& e : exit_table)
-    if (e.native == code) return &e;
-  return nullptr;
+  const auto it = std::ranges::find(exit_table, code, &NativeErrorMapping<int>::native);
+  return it == exit_table.end() ? nullptr : &*it;
 }
 
 // The README blocks made from these tables (dialkit_backend_mapping_docs in CMakeLists.txt).

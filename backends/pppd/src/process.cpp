@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace dialkit::pppd {
 
@@ -31,12 +32,6 @@ namespace {
 
 Error sys_error(const std::string& what, int err) {
   return make_error(Errc::system_error, err, {}, what + ": " + std::strerror(err));
-}
-
-// pppd died without cleaning up: its helpers (pty command, charshunt) may still be in its
-// process group. The group id cannot be reused while members remain.
-void kill_orphans(pid_t pid, const ProcessEnd& end) {
-  if (end.how == ProcessEnd::How::signaled) ::kill(-pid, SIGKILL);
 }
 
 ProcessEnd end_from_status(int status) {
@@ -67,15 +62,11 @@ Result<Child> Child::spawn(const std::string& binary, const std::vector<std::str
   constexpr int child_channel_fd = 3;
   // dup2 onto the same number would keep FD_CLOEXEC: move the source out of the way first.
   Fd moved_channel, moved_output;
-  if (channel <= child_channel_fd) {
-    moved_channel = Fd(::fcntl(channel, F_DUPFD_CLOEXEC, 10));
-    if (!moved_channel) return fail(sys_error("fcntl(F_DUPFD_CLOEXEC)", errno));
-    channel = moved_channel.get();
-  }
-  if (output <= child_channel_fd) {
-    moved_output = Fd(::fcntl(output, F_DUPFD_CLOEXEC, 10));
-    if (!moved_output) return fail(sys_error("fcntl(F_DUPFD_CLOEXEC)", errno));
-    output = moved_output.get();
+  for (auto [fd, moved] : {std::pair{&channel, &moved_channel}, std::pair{&output, &moved_output}}) {
+    if (*fd > child_channel_fd) continue;
+    *moved = Fd(::fcntl(*fd, F_DUPFD_CLOEXEC, 10));
+    if (!*moved) return fail(sys_error("fcntl(F_DUPFD_CLOEXEC)", errno));
+    *fd = moved->get();
   }
   SpawnAttrs s;
   posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
@@ -117,19 +108,15 @@ Result<Child> Child::spawn(const std::string& binary, const std::vector<std::str
   return c;
 }
 
-Child::Child(Child&& o) noexcept : pid_(o.pid_), pidfd_(std::move(o.pidfd_)), end_(o.end_) {
-  o.pid_ = -1;
-  o.end_.reset();
-}
+Child::Child(Child&& o) noexcept
+    : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)), end_(std::exchange(o.end_, std::nullopt)) {}
 
 Child& Child::operator=(Child&& o) noexcept {
   if (this != &o) {
     if (running()) (void)terminate(std::chrono::milliseconds(0));
-    pid_ = o.pid_;
+    pid_ = std::exchange(o.pid_, -1);
     pidfd_ = std::move(o.pidfd_);
-    end_ = o.end_;
-    o.pid_ = -1;
-    o.end_.reset();
+    end_ = std::exchange(o.end_, std::nullopt);
   }
   return *this;
 }
@@ -151,22 +138,23 @@ void Child::signal_group(int sig) const noexcept {
   ::kill(pid_, sig);   // in case pppd left its group
 }
 
+ProcessEnd Child::ended(ProcessEnd end) {
+  end_ = end;
+  // pppd died without cleaning up: its helpers (pty command, charshunt) may still be in its
+  // process group. The group id cannot be reused while members remain.
+  if (end.how == ProcessEnd::How::signaled) ::kill(-pid_, SIGKILL);
+  pidfd_.reset();
+  return end;
+}
+
 ProcessEnd Child::reap_blocking() {
   int status = 0;
-  for (;;) {
-    const pid_t r = ::waitpid(pid_, &status, 0);
-    if (r == pid_) {
-      end_ = end_from_status(status);
-      kill_orphans(pid_, *end_);
-      break;
-    }
-    if (r < 0 && errno == EINTR) continue;
-    // ECHILD: the host program reaps children itself (SIGCHLD ignored): status unknown.
-    end_ = ProcessEnd{ProcessEnd::How::unknown, 0};
-    break;
-  }
-  pidfd_.reset();
-  return *end_;
+  pid_t r = -1;
+  do {
+    r = ::waitpid(pid_, &status, 0);
+  } while (r < 0 && errno == EINTR);
+  // ECHILD: the host program reaps children itself (SIGCHLD ignored): status unknown.
+  return ended(r == pid_ ? end_from_status(status) : ProcessEnd{ProcessEnd::How::unknown, 0});
 }
 
 std::optional<ProcessEnd> Child::try_reap() {
@@ -174,17 +162,8 @@ std::optional<ProcessEnd> Child::try_reap() {
   if (pid_ <= 0) return std::nullopt;
   int status = 0;
   const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    end_ = end_from_status(status);
-    kill_orphans(pid_, *end_);
-    pidfd_.reset();
-    return end_;
-  }
-  if (r < 0 && errno == ECHILD) {
-    end_ = ProcessEnd{ProcessEnd::How::unknown, 0};
-    pidfd_.reset();
-    return end_;
-  }
+  if (r == pid_) return ended(end_from_status(status));
+  if (r < 0 && errno == ECHILD) return ended(ProcessEnd{ProcessEnd::How::unknown, 0});
   return std::nullopt;
 }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <dialkit/error.hpp>
@@ -29,11 +30,7 @@ class Fd {
   ~Fd() { reset(); }
   [[nodiscard]] int get() const noexcept { return fd_; }
   [[nodiscard]] explicit operator bool() const noexcept { return fd_ >= 0; }
-  int release() noexcept {
-    const int f = fd_;
-    fd_ = -1;
-    return f;
-  }
+  int release() noexcept { return std::exchange(fd_, -1); }
   void reset() noexcept;
 
  private:
@@ -57,7 +54,6 @@ class Child {
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   [[nodiscard]] int pidfd() const noexcept { return pidfd_.get(); }
   [[nodiscard]] bool running() const noexcept { return pid_ > 0 && !end_; }
-  [[nodiscard]] const std::optional<ProcessEnd>& end() const noexcept { return end_; }
   void signal(int sig) const noexcept;
   // The whole process group: pppd and whatever it forked into it.
   void signal_group(int sig) const noexcept;
@@ -68,6 +64,8 @@ class Child {
 
  private:
   ProcessEnd reap_blocking();
+  // Records how it ended, kills what it left in its group after a signal, closes the pidfd.
+  ProcessEnd ended(ProcessEnd end);
   pid_t pid_ = -1;
   Fd pidfd_;
   std::optional<ProcessEnd> end_;

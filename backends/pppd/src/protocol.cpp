@@ -3,6 +3,7 @@
 
 #include "mapping.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <dialkit/secret.hpp>
@@ -33,10 +34,7 @@ std::optional<T> number(std::string_view text, T min, T max) {
 
 // Interface names and addresses: plain printable tokens of sane length.
 bool is_token(std::string_view t) {
-  if (t.empty() || t.size() > 64) return false;
-  for (char c : t)
-    if (c <= ' ' || c >= 127) return false;
-  return true;
+  return !t.empty() && t.size() <= 64 && std::ranges::all_of(t, [](char c) { return c > ' ' && c < 127; });
 }
 
 std::string quoted(std::string_view line) {

@@ -21,6 +21,10 @@ namespace dialkit::pppd {
 namespace {
 // pppd's output is kept only for error details: the last few KiB are plenty.
 constexpr std::size_t output_tail_limit = 4096;
+
+Error errno_error(const char* what) {
+  return make_error(Errc::system_error, std::string(what) + ": " + std::strerror(errno));
+}
 }  // namespace
 
 class SessionCore : public std::enable_shared_from_this<SessionCore> {
@@ -44,6 +48,7 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
     thread_ = plugin::start_dial_thread(shared_from_this(), registry_ ? registry_->failed : BackendFailure{},
                                         "the pppd session thread of \"" + entry_ + "\"");
   }
+  void request_stop();
   void request_stop_and_join();
   void hangup();
   Result<void> resume(const ResumeInput& input);
@@ -61,10 +66,6 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
  private:
   void run_pppd();
   bool emit(std::vector<NativeReport> reports);
-  void wake() {
-    const char c = 1;
-    if (wake_write_) (void)!::write(wake_write_.get(), &c, 1);
-  }
   void answer_secret(const SecretRequestMsg& req);
   void unregister() {
     if (registered_pid_ <= 0 || !registry_) return;
@@ -107,16 +108,13 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
 
 Result<void> SessionCore::spawn() {
   int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    return fail(make_error(Errc::system_error, std::string("socketpair: ") + std::strerror(errno)));
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail(errno_error("socketpair"));
   Fd ours(sv[0]), theirs(sv[1]);
   int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0)
-    return fail(make_error(Errc::system_error, std::string("pipe: ") + std::strerror(errno)));
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return fail(errno_error("pipe"));
   Fd out_read(pipefd[0]), out_write(pipefd[1]);
   if (!wake_read_) {
-    if (::pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0)
-      return fail(make_error(Errc::system_error, std::string("pipe: ") + std::strerror(errno)));
+    if (::pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) return fail(errno_error("pipe"));
     wake_read_ = Fd(pipefd[0]);
     wake_write_ = Fd(pipefd[1]);
   }
@@ -242,7 +240,7 @@ bool SessionCore::read_channel(bool drain) {
         return false;
       }
       auto reports = mapper_.on_message(m);
-      if (std::holds_alternative<UpMsg>(m) || std::holds_alternative<HelloMsg>(m)) update_status();
+      if (std::holds_alternative<UpMsg>(m)) update_status();
       if (!emit(std::move(reports))) return false;
     }
     if (fed.error) {
@@ -269,24 +267,21 @@ void SessionCore::run_pppd() {
       start_termination();
       if (!emit(std::move(reports))) return;
     }
-    pollfd fds[4];
-    nfds_t n = 0;
-    fds[n++] = {wake_read_.get(), POLLIN, 0};
-    fds[n++] = {child_.pidfd(), POLLIN, 0};
-    const nfds_t channel_index = channel_open_ ? n : 99;
-    if (channel_open_) fds[n++] = {channel_.get(), POLLIN, 0};
-    const nfds_t output_index = output_open_ ? n : 99;
-    if (output_open_) fds[n++] = {output_.get(), POLLIN, 0};
+    // poll() skips a negative fd: a stream that closed is no longer watched.
+    pollfd fds[] = {{wake_read_.get(), POLLIN, 0},
+                    {child_.pidfd(), POLLIN, 0},
+                    {channel_open_ ? channel_.get() : -1, POLLIN, 0},
+                    {output_open_ ? output_.get() : -1, POLLIN, 0}};
     int timeout = -1;
     if (kill_at_) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           *kill_at_ - std::chrono::steady_clock::now());
       timeout = static_cast<int>(std::max<std::int64_t>(0, left.count()) + 1);
     }
-    const int ready = ::poll(fds, n, timeout);
+    const int ready = ::poll(fds, std::size(fds), timeout);
     if (ready < 0 && errno != EINTR) {
       // Cannot watch pppd any more: end it rather than leave it unattended.
-      mapper_.protocol_failed(make_error(Errc::system_error, std::string("poll: ") + std::strerror(errno)));
+      mapper_.protocol_failed(errno_error("poll"));
       (void)child_.terminate(settings_.kill_timeout);
     }
     if (ready > 0 && (fds[0].revents & POLLIN)) {
@@ -294,10 +289,10 @@ void SessionCore::run_pppd() {
       while (::read(wake_read_.get(), drain, sizeof drain) > 0) {
       }
     }
-    if (channel_index != 99 && (fds[channel_index].revents & (POLLIN | POLLHUP | POLLERR)))
+    if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
       if (!read_channel(false) && gate_.is_closed()) return;
     if (gate_.is_closed()) return;
-    if (output_index != 99 && (fds[output_index].revents & (POLLIN | POLLHUP | POLLERR)))
+    if (fds[3].revents & (POLLIN | POLLHUP | POLLERR))
       read_output(false);
     if (kill_at_ && std::chrono::steady_clock::now() >= *kill_at_) {
       child_.signal_group(SIGKILL);
@@ -332,10 +327,9 @@ void SessionCore::run() {
       resume_pending_ = false;
     }
     if (auto started = spawn(); !started) {
-      NativeReport r;
+      // The new pppd never started: PHASE_INITIALIZE (see Mapper::spawned()) ends right there.
+      NativeReport r = plugin::native_report(phase_table, phase_initialize, State::opening_port);
       r.state = State::disconnected;
-      r.native_code = 1;
-      r.native_name = "PHASE_INITIALIZE";
       r.error = started.error();
       (void)emit({std::move(r)});
       return;
@@ -357,13 +351,19 @@ void SessionCore::hangup() {
   request_stop_and_join();
 }
 
-void SessionCore::request_stop_and_join() {
+// Asks the session's thread to stop: it waits either on cv_ (paused) or in poll() (wake_read_).
+void SessionCore::request_stop() {
   {
     std::lock_guard lock(mutex_);
     hangup_requested_ = true;
   }
   cv_.notify_all();
-  wake();
+  const char c = 1;
+  if (wake_write_) (void)!::write(wake_write_.get(), &c, 1);
+}
+
+void SessionCore::request_stop_and_join() {
+  request_stop();
   if (thread_.joinable()) thread_.join();
   // Belt and braces: the thread reaps pppd before it ends, also on every early return.
   if (child_.running()) (void)child_.terminate(settings_.kill_timeout);
@@ -373,12 +373,7 @@ void SessionCore::request_stop_and_join() {
 void SessionCore::drop() {
   if (thread_.joinable() && std::this_thread::get_id() == thread_.get_id()) {
     // Dropped from a slot on our own thread: the thread owns a reference and ends by itself.
-    {
-      std::lock_guard lock(mutex_);
-      hangup_requested_ = true;
-    }
-    cv_.notify_all();
-    wake();
+    request_stop();
     thread_.detach();
     return;
   }

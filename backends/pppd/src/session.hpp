@@ -22,6 +22,11 @@ struct Registry {
   std::mutex mutex;
   std::set<pid_t> pids;
   BackendFailure failed;  // set once, before any thread starts
+
+  [[nodiscard]] std::set<pid_t> our_pids() {
+    std::lock_guard lock(mutex);
+    return pids;
+  }
 };
 
 // Spawns the first pppd now (a failure to start is dial()'s error) and starts the session's

@@ -39,11 +39,9 @@ bool under_wine() {
 
 Result<RasApi> load_system_api() {
   HMODULE module = ::LoadLibraryW(L"rasapi32.dll");
-  if (!module) {
-    Error e = make_error(Errc::backend_unavailable, "cannot load rasapi32.dll");
-    e.native_code = static_cast<std::int64_t>(::GetLastError());
-    return fail(std::move(e));
-  }
+  if (!module)
+    return fail(make_error(Errc::backend_unavailable, static_cast<std::int64_t>(::GetLastError()), {},
+                           "cannot load rasapi32.dll"));
   RasApi api;
   api.keep_loaded = std::shared_ptr<void>(module, [](void* m) { ::FreeLibrary(static_cast<HMODULE>(m)); });
   resolve(module, "RasDialW", api.dial);

@@ -46,13 +46,11 @@ class RasBackend final : public Backend {
     if (!rows) return fail(rows.error());
     std::vector<LiveConnection> out;
     for (const auto& row : *rows) {
-      LiveConnection c;
-      c.id = handle_id(row.handle);
-      c.entry = row.entry;
-      c.state = live_state(api_, row.handle);
-      c.started_here = book_->contains(row.handle);
-      c.device = row.device;
-      out.push_back(std::move(c));
+      out.push_back(LiveConnection{.id = handle_id(row.handle),
+                                   .entry = row.entry,
+                                   .state = live_state(api_, row.handle),
+                                   .started_here = book_->contains(row.handle),
+                                   .device = row.device});
     }
     return out;
   }
@@ -108,7 +106,6 @@ bool is_complete(const RasApi& api) noexcept {
          api.enum_connections && api.create_event && api.wait_event && api.set_event && api.close_event;
 }
 
-RasFactory::RasFactory() : RasFactory(ApiLoader{}) {}
 RasFactory::RasFactory(ApiLoader loader)
     : Factory({.name = backend_name,
                .description = backend_description,

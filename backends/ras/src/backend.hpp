@@ -48,8 +48,7 @@ using ApiLoader = std::function<Result<RasApi>()>;
 // fallback), hang-up by id.
 class DIALKIT_SYMBOL_VISIBLE RasFactory final : public plugin::Factory {
  public:
-  RasFactory();
-  explicit RasFactory(ApiLoader loader);
+  explicit RasFactory(ApiLoader loader = {});
   [[nodiscard]] Result<void> probe() const override;
   Result<std::unique_ptr<Backend>> create(const BackendContext& context) override;
 

@@ -15,7 +15,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <utility>
 
 #include <dialkit/report_gate.hpp>
@@ -44,20 +43,21 @@ CallbackRegistry& callbacks() {
 DWORD WINAPI on_ras_notification(ULONG_PTR id, DWORD subentry, HRASCONN handle, UINT message,
                                  RASCONNSTATE state, DWORD error, DWORD extended);
 
+// What a notification said that the worker uses (the handle is the dial's own; the extended
+// error adds nothing RasGetErrorString does not say).
 struct Note {
   DWORD subentry = 0;
   DWORD state = 0;
   DWORD error = 0;
-  DWORD extended = 0;
-  HRASCONN handle = nullptr;
 };
 
-// What a resume changes in RASDIALPARAMS, converted on the caller's thread.
+// What a resume changes in RASDIALPARAMS (the fields it gives), converted on the caller's
+// thread; `eap` runs RasInvokeEapUI first. Terminal input changes nothing.
 struct ResumeCommand {
-  enum class Kind { credentials, callback_number, new_password, eap, terminal_done } kind{};
-  Wide user, password, domain, number;
+  std::optional<Wide> user, password, domain, callback_number;
+  bool eap = false;
   ~ResumeCommand() {
-    secure_wipe(password.data(), password.size() * sizeof(WideChar));
+    if (password) secure_wipe(password->data(), password->size() * sizeof(WideChar));
   }
   ResumeCommand() = default;
   ResumeCommand(ResumeCommand&&) = default;
@@ -157,11 +157,11 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   }
 
   // On a RAS thread, the dial suspended: queue and return at once.
-  DWORD on_notification(DWORD subentry, HRASCONN handle, DWORD state, DWORD error, DWORD extended) {
+  DWORD on_notification(DWORD subentry, DWORD state, DWORD error) {
     {
       std::lock_guard lock(mutex_);
       if (ending_) return 0;  // hanging up or ended: no more notifications wanted
-      notes_.push_back(Note{subentry, state, error, extended, handle});
+      notes_.push_back(Note{subentry, state, error});
       // An error, or the end, is the last notification this dial wants.
       if (error != ERROR_SUCCESS || state == RASCS_Disconnected) ending_ = true;
     }
@@ -172,26 +172,21 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   Result<void> resume(const ResumeInput& input) {
     ResumeCommand command;
     if (const auto* c = std::get_if<Credentials>(&input)) {
-      command.kind = ResumeCommand::Kind::credentials;
       command.user = to_wide(c->user);
       command.password = to_wide(c->password.reveal());
       command.domain = to_wide(c->domain);
-      if (command.user.size() > UNLEN || command.password.size() > PWLEN || command.domain.size() > DNLEN)
+      if (command.user->size() > UNLEN || command.password->size() > PWLEN || command.domain->size() > DNLEN)
         return fail(make_error(Errc::invalid_argument, "the credentials are too long for RAS"));
     } else if (const auto* n = std::get_if<CallbackNumber>(&input)) {
-      command.kind = ResumeCommand::Kind::callback_number;
-      command.number = to_wide(n->number);
-      if (command.number.empty() || command.number.size() > RAS_MaxCallbackNumber)
+      command.callback_number = to_wide(n->number);
+      if (command.callback_number->empty() || command.callback_number->size() > RAS_MaxCallbackNumber)
         return fail(make_error(Errc::invalid_argument, "the callback number is empty or too long for RAS"));
     } else if (const auto* p = std::get_if<NewPassword>(&input)) {
-      command.kind = ResumeCommand::Kind::new_password;
       command.password = to_wide(p->password.reveal());
-      if (command.password.size() > PWLEN)
+      if (command.password->size() > PWLEN)
         return fail(make_error(Errc::invalid_argument, "the new password is too long for RAS"));
-    } else if (std::holds_alternative<EapInput>(input)) {
-      command.kind = ResumeCommand::Kind::eap;
     } else {
-      command.kind = ResumeCommand::Kind::terminal_done;
+      command.eap = std::holds_alternative<EapInput>(input);
     }
     {
       std::lock_guard lock(mutex_);
@@ -253,10 +248,7 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   // The worker (plugin::start_dial_thread) threw: nothing more is reported; RAS lets go of the
   // connection.
   void abandon() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
+    stop_worker();
     (void)gate_.close_without_waiting();
     unregister();
     release_handle();
@@ -370,36 +362,24 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   void do_resume(ResumeCommand& command) {
     HRASCONN h = handle();
     if (!h) return;
-    switch (command.kind) {
-      case ResumeCommand::Kind::credentials:
-        copy_text(params_.szUserName, command.user);
-        copy_text(params_.szPassword, command.password);
-        copy_text(params_.szDomain, command.domain);
-        break;
-      case ResumeCommand::Kind::callback_number:
-        copy_text(params_.szCallbackNumber, command.number);
-        break;
-      case ResumeCommand::Kind::new_password:
-        copy_text(params_.szPassword, command.password);
-        break;
-      case ResumeCommand::Kind::eap: {
-        if (!api_.invoke_eap_ui) {
-          end_with(make_error(Errc::not_supported, "RasInvokeEapUI is not available"));
-          return;
-        }
-        DWORD subentry = 0;
-        {
-          std::lock_guard lock(mutex_);
-          subentry = last_subentry_;
-        }
-        if (const DWORD rc = api_.invoke_eap_ui(h, subentry, &ext_, nullptr); rc != ERROR_SUCCESS) {
-          end_with(ras_error(api_, rc, "RasInvokeEapUI"));
-          return;
-        }
-        break;
+    if (command.user) copy_text(params_.szUserName, *command.user);
+    if (command.password) copy_text(params_.szPassword, *command.password);
+    if (command.domain) copy_text(params_.szDomain, *command.domain);
+    if (command.callback_number) copy_text(params_.szCallbackNumber, *command.callback_number);
+    if (command.eap) {
+      if (!api_.invoke_eap_ui) {
+        end_with(make_error(Errc::not_supported, "RasInvokeEapUI is not available"));
+        return;
       }
-      case ResumeCommand::Kind::terminal_done:
-        break;
+      DWORD subentry = 0;
+      {
+        std::lock_guard lock(mutex_);
+        subentry = last_subentry_;
+      }
+      if (const DWORD rc = api_.invoke_eap_ui(h, subentry, &ext_, nullptr); rc != ERROR_SUCCESS) {
+        end_with(ras_error(api_, rc, "RasInvokeEapUI"));
+        return;
+      }
     }
     // The same handle, notifier and parameters, from this thread (never from the notifier).
     HRASCONN same = h;
@@ -480,10 +460,7 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
       api_.hang_up(h);  // another dial of ours still holds the connection: drop our reference
       return;
     }
-    if (!hang_up_and_wait(api_, h, settings_)) {
-      std::lock_guard lock(mutex_);
-      hangup_timed_out_ = true;
-    }
+    (void)hang_up_and_wait(api_, h, settings_);  // a handle still valid at the limit is given up
   }
 
   // Reports from the worker are dropped once hangup() took over (it reports the end itself).
@@ -519,7 +496,6 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   DWORD last_subentry_ = 0;
   bool ending_ = false;
   bool stop_ = false;
-  bool hangup_timed_out_ = false;
   bool reported_any_ = false;
   mutable SessionStatus cached_status_;
   // Closed by hangup() (it reports the end itself) and when the worker threw: nothing of the
@@ -529,8 +505,8 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
   BackendThread worker_;
 };
 
-DWORD WINAPI on_ras_notification(ULONG_PTR id, DWORD subentry, HRASCONN handle, UINT /*message*/,
-                                 RASCONNSTATE state, DWORD error, DWORD extended) {
+DWORD WINAPI on_ras_notification(ULONG_PTR id, DWORD subentry, HRASCONN /*handle*/, UINT /*message*/,
+                                 RASCONNSTATE state, DWORD error, DWORD /*extended*/) {
   std::shared_ptr<DialCore> dial;
   {
     auto& registry = callbacks();
@@ -538,7 +514,7 @@ DWORD WINAPI on_ras_notification(ULONG_PTR id, DWORD subentry, HRASCONN handle, 
     if (const auto it = registry.dials.find(id); it != registry.dials.end()) dial = it->second.lock();
   }
   if (!dial) return 0;  // a dial we no longer track: stop its notifications
-  return dial->on_notification(subentry, handle, static_cast<DWORD>(state), error, extended);
+  return dial->on_notification(subentry, static_cast<DWORD>(state), error);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // UTF-8 <-> UTF-16 and handle ids; see text.hpp.
 #include "text.hpp"
 
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -9,21 +10,11 @@ namespace dialkit::ras {
 namespace {
 
 void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
+  // The lead byte by the number of continuation bytes, which carry 6 bits each.
+  constexpr char32_t lead[] = {0x00, 0xC0, 0xE0, 0xF0};
+  const int extra = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+  out += static_cast<char>(lead[extra] | (c >> (6 * extra)));
+  for (int k = extra - 1; k >= 0; --k) out += static_cast<char>(0x80 | ((c >> (6 * k)) & 0x3F));
 }
 
 }  // namespace
@@ -34,21 +25,11 @@ Wide to_wide(std::string_view utf8) {
   std::size_t i = 0;
   while (i < utf8.size()) {
     const auto lead = static_cast<unsigned char>(utf8[i]);
-    char32_t c = 0xFFFD;
-    std::size_t extra = 0;
-    if (lead < 0x80) {
-      c = lead;
-    } else if ((lead & 0xE0) == 0xC0) {
-      c = lead & 0x1Fu;
-      extra = 1;
-    } else if ((lead & 0xF0) == 0xE0) {
-      c = lead & 0x0Fu;
-      extra = 2;
-    } else if ((lead & 0xF8) == 0xF0) {
-      c = lead & 0x07u;
-      extra = 3;
-    }
-    bool ok = lead < 0x80 || extra != 0;
+    // Its leading one bits: none for ASCII, 2 to 4 for the lead byte of a sequence that long.
+    const int ones = std::countl_one(lead);
+    bool ok = ones == 0 || (ones >= 2 && ones <= 4);
+    std::size_t extra = ok && ones > 0 ? static_cast<std::size_t>(ones - 1) : 0;
+    char32_t c = lead & (0x7Fu >> ones);
     for (std::size_t k = 1; ok && k <= extra; ++k) {
       if (i + k >= utf8.size() || (static_cast<unsigned char>(utf8[i + k]) & 0xC0) != 0x80) {
         ok = false;
@@ -74,14 +55,10 @@ std::string to_utf8(const WideChar* text, std::size_t max_chars) {
   std::string out;
   for (std::size_t i = 0; i < max_chars && text[i] != 0; ++i) {
     char32_t c = static_cast<char16_t>(text[i]);
-    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < max_chars) {
-      const char32_t low = static_cast<char16_t>(text[i + 1]);
-      if (low >= 0xDC00 && low <= 0xDFFF) {
-        c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
-        ++i;
-      } else {
-        c = 0xFFFD;
-      }
+    const char32_t next = i + 1 < max_chars ? static_cast<char16_t>(text[i + 1]) : 0;
+    if (c >= 0xD800 && c <= 0xDBFF && next >= 0xDC00 && next <= 0xDFFF) {
+      c = 0x10000 + ((c - 0xD800) << 10) + (next - 0xDC00);
+      ++i;
     } else if (c >= 0xD800 && c <= 0xDFFF) {
       c = 0xFFFD;
     }

@@ -13,53 +13,6 @@
 namespace dialkit::ras {
 namespace {
 
-// The watch's auto-reset event: RasConnectionNotification sets it, and so does the watch to
-// stop or wake its thread. Closed when the last of the watch's wait and interrupt goes.
-struct WakeEvent {
-  explicit WakeEvent(RasApi from) : api(std::move(from)), handle(api.create_event()) {}
-  ~WakeEvent() {
-    if (handle) api.close_event(handle);
-  }
-  WakeEvent(const WakeEvent&) = delete;
-  WakeEvent& operator=(const WakeEvent&) = delete;
-
-  const RasApi api;
-  const HANDLE handle;
-};
-
-// One scan: every live connection this backend did not dial, with its state now. The first
-// report of a connection says that it is someone else's.
-class Scanner {
- public:
-  Scanner(RasApi api, std::shared_ptr<const HandleBook> book) : api_(std::move(api)), book_(std::move(book)) {}
-
-  Result<std::vector<plugin::ObservedConnection>> operator()() {
-    auto rows = enumerate_connections(api_);
-    if (!rows) return fail(rows.error());  // tried again at the next wake
-    std::vector<plugin::ObservedConnection> out;
-    std::set<HRASCONN> present;
-    for (const auto& row : *rows) {
-      if (book_->contains(row.handle)) continue;  // our own dials report themselves
-      present.insert(row.handle);
-      std::optional<Error> error;
-      const State state = live_state(api_, row.handle, &error);
-      const auto code = state == State::disconnected ? native_disconnected : ras_value(state).value_or(0);
-      NativeReport r = plugin::native_report(state_rows, static_cast<std::uint32_t>(code), state);
-      r.state = state;
-      r.error = std::move(error);
-      r.reason = seen_.contains(row.handle) ? "" : "a connection this process did not start";
-      out.push_back(plugin::ObservedConnection{handle_id(row.handle), row.entry, std::move(r)});
-    }
-    seen_ = std::move(present);
-    return out;
-  }
-
- private:
-  RasApi api_;
-  std::shared_ptr<const HandleBook> book_;
-  std::set<HRASCONN> seen_;  // in the last scan; only the watch thread touches it
-};
-
 NativeReport vanished(const plugin::ObservedConnection& /*last*/) { return disconnected_report("the connection ended"); }
 
 }  // namespace
@@ -67,21 +20,49 @@ NativeReport vanished(const plugin::ObservedConnection& /*last*/) { return disco
 std::unique_ptr<WatchHandle> make_watch(const RasApi& api, const Settings& settings,
                                         std::shared_ptr<const HandleBook> book, std::shared_ptr<WatchSink> sink,
                                         BackendFailure failed) {
-  auto wake = std::make_shared<WakeEvent>(api);
+  // The watch's auto-reset event: RasConnectionNotification sets it, and so does the watch to
+  // stop or wake its thread. Closed when the last of the watch's wait and interrupt goes.
+  const std::shared_ptr<void> wake(api.create_event(), [api](HANDLE event) {
+    if (event) api.close_event(event);
+  });
   if (api.connection_notification)
-    (void)api.connection_notification(static_cast<HRASCONN>(INVALID_HANDLE_VALUE), wake->handle,
+    (void)api.connection_notification(static_cast<HRASCONN>(INVALID_HANDLE_VALUE), wake.get(),
                                       RASCN_Connection | RASCN_Disconnection);
+  // One scan: every live connection this backend did not dial, with its state now. The first
+  // report of a connection says that it is someone else's. `seen` holds the last scan's; only
+  // the watch thread touches it.
+  auto scan = [api, book = std::move(book),
+               seen = std::set<HRASCONN>()]() mutable -> Result<std::vector<plugin::ObservedConnection>> {
+    auto rows = enumerate_connections(api);
+    if (!rows) return fail(rows.error());  // tried again at the next wake
+    std::vector<plugin::ObservedConnection> out;
+    std::set<HRASCONN> present;
+    for (const auto& row : *rows) {
+      if (book->contains(row.handle)) continue;  // our own dials report themselves
+      present.insert(row.handle);
+      std::optional<Error> error;
+      const State state = live_state(api, row.handle, &error);
+      const auto code = state == State::disconnected ? native_disconnected : ras_value(state).value_or(0);
+      NativeReport r = plugin::native_report(state_rows, static_cast<std::uint32_t>(code), state);
+      r.state = state;
+      r.error = std::move(error);
+      r.reason = seen.contains(row.handle) ? "" : "a connection this process did not start";
+      out.push_back(plugin::ObservedConnection{handle_id(row.handle), row.entry, std::move(r)});
+    }
+    seen = std::move(present);
+    return out;
+  };
   return std::make_unique<plugin::PollingWatch>(
-      std::move(sink), Scanner(api, std::move(book)),
+      std::move(sink), std::move(scan),
       plugin::PollingWatch::Options{
           .interval = settings.watch_interval,
           .thread_name = "the RAS backend's watch thread",
           .failed = std::move(failed),
           .vanished = vanished,
-          .wait = [wake](std::chrono::milliseconds interval) {
-            (void)wake->api.wait_event(wake->handle, static_cast<DWORD>(interval.count()));
+          .wait = [api, wake](std::chrono::milliseconds interval) {
+            (void)api.wait_event(wake.get(), static_cast<DWORD>(interval.count()));
           },
-          .interrupt = [wake] { wake->api.set_event(wake->handle); },
+          .interrupt = [api, wake] { api.set_event(wake.get()); },
       });
 }
 

@@ -31,7 +31,6 @@
 #define WINAPI
 using DWORD = std::uint32_t;
 using UINT = unsigned int;
-using BOOL = int;
 using ULONG_PTR = std::uintptr_t;
 using WCHAR = char16_t;  // UTF-16, as on Windows (wchar_t is 32 bits here)
 using LPWSTR = WCHAR*;
