@@ -133,22 +133,19 @@ std::unique_ptr<WatchHandle> make_watch(const Settings& s, std::shared_ptr<Regis
     std::vector<plugin::ObservedConnection> now;
     for (auto& c : scan_live_with(s, registry->our_pids())) {
       if (c.started_here) continue;
-      NativeReport r;
-      r.state = State::connected;
-      r.native_code = phase_running;
-      r.native_name = "PHASE_RUNNING (pid file)";
-      r.reason = std::string(watch_interface_prefix) + c.device;
-      now.push_back({std::move(c.id), std::move(c.entry), std::move(r)});
+      now.push_back({std::move(c.id), std::move(c.entry),
+                     {.state = State::connected,
+                      .native_code = phase_running,
+                      .native_name = "PHASE_RUNNING (pid file)",
+                      .reason = std::string(watch_interface_prefix) + c.device}});
     }
     return now;
   };
   auto vanished = [](const plugin::ObservedConnection& last) {
-    NativeReport r;
-    r.state = State::disconnected;
-    r.native_code = phase_dead;
-    r.native_name = "PHASE_DEAD (pid file gone)";
-    r.reason = "pppd on " + last.report.reason.substr(watch_interface_prefix.size()) + " ended";
-    return r;
+    return NativeReport{.state = State::disconnected,
+                        .native_code = phase_dead,
+                        .native_name = "PHASE_DEAD (pid file gone)",
+                        .reason = "pppd on " + last.report.reason.substr(watch_interface_prefix.size()) + " ended"};
   };
   return std::make_unique<plugin::PollingWatch>(
       std::move(sink), std::move(scan),

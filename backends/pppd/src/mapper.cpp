@@ -8,11 +8,7 @@ namespace dialkit::pppd {
 namespace {
 
 NativeReport report_of(State s, std::int64_t code, std::string_view name) {
-  NativeReport r;
-  r.state = s;
-  r.native_code = code;
-  r.native_name = std::string(name);
-  return r;
+  return {.state = s, .native_code = code, .native_name = std::string(name)};
 }
 
 NativeReport notifier_report(Notifier n) { return plugin::native_report(notifier_table, n, State::disconnecting); }

@@ -215,12 +215,8 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
     // that hangs up from inside it).
     gate_.close();
     if (had_handle) {
-      NativeReport r;
-      r.state = State::disconnecting;
-      r.native_code = native_none;
-      r.native_name = "RasHangUp";
-      r.reason = "local hang-up";
-      reporter_->report(std::move(r));
+      reporter_->report({.state = State::disconnecting, .native_code = native_none, .native_name = "RasHangUp",
+                         .reason = "local hang-up"});
     }
     refresh_status();
     release_handle();
@@ -344,17 +340,12 @@ class DialCore : public std::enable_shared_from_this<DialCore> {
       // A reference to a connection that is already up: RAS notifies Connected at once, but
       // core's rule 2 wants a running state first. opening_port, marked as ours, says the
       // dial began without inventing a RAS state.
-      NativeReport first;
-      first.state = State::opening_port;
-      first.native_code = native_none;
-      first.native_name = "RasDial (shared connection)";
-      first.reason = "the entry is already connected; RAS added a reference to it";
-      report(std::move(first));
+      report({.state = State::opening_port,
+              .native_code = native_none,
+              .native_name = "RasDial (shared connection)",
+              .reason = "the entry is already connected; RAS added a reference to it"});
     }
-    NativeReport r;
-    r.state = *state;
-    r.native_code = note.state;
-    r.native_name = native_name;
+    NativeReport r{.state = *state, .native_code = note.state, .native_name = native_name};
     if (note.subentry != 0 && !is_terminal(*state)) r.subentry = note.subentry;
     report(std::move(r));
   }

@@ -39,10 +39,10 @@ namespace dialkit {
 struct NativeReport {
   State state = State::opening_port;  ///<the shared state the native value maps to
   std::int64_t native_code = 0;  ///<the native value (RAS state, pppd phase, NM state)
-  std::string native_name;  ///<the native value's name
-  std::optional<Error> error;  ///<set on a `disconnected` (or `disconnecting`) that ends a failed dial
-  std::string reason;  ///<why a clean end happened, or other context
-  std::optional<std::uint32_t> subentry;  ///<the link of a multilink bundle a subentry_* report is about
+  std::string native_name{};  ///<the native value's name
+  std::optional<Error> error{};  ///<set on a `disconnected` (or `disconnecting`) that ends a failed dial
+  std::string reason{};  ///<why a clean end happened, or other context
+  std::optional<std::uint32_t> subentry{};  ///<the link of a multilink bundle a subentry_* report is about
 };
 
 /// Given by core to each dial attempt. Thread-safe; may be called from any backend thread,
