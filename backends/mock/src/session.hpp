@@ -96,8 +96,12 @@ class Run : public std::enable_shared_from_this<Run> {
   void post_step_locked(std::size_t index);
   void run_step(std::size_t index);
   bool pause_answered_by_dial(const Step& step) const;
+  // Reports `disconnected` with `error` and ends the run, unless the run was stopped.
+  void end_with(const Error& error, std::string reason = {});
   // Reports unless stopped; returns false (and reports nothing) once the run was stopped.
   bool emit(NativeReport report);
+  // Logs and reports without emit()'s check: the hang-ups' own reports after halt().
+  void send(NativeReport report);
   // Stops the run: no task posts or reports after it (waiting for one running elsewhere if
   // `wait`).
   struct Halted {
@@ -144,8 +148,6 @@ class BackendCore : public std::enable_shared_from_this<BackendCore> {
  public:
   BackendCore(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<Registry> registry)
       : scheduler_(std::move(scheduler)), registry_(std::move(registry)) {}
-
-  [[nodiscard]] const std::shared_ptr<Registry>& registry() const noexcept { return registry_; }
 
   bool add(const std::shared_ptr<Run>& run) {
     std::lock_guard lock(mutex_);
@@ -201,14 +203,11 @@ class BackendCore : public std::enable_shared_from_this<BackendCore> {
   void poll() {
     plugin::ReportGate::Pass pass(gate_);
     if (!pass) return;
-    std::vector<std::shared_ptr<Run>> runs;
     {
       std::lock_guard lock(mutex_);
       poll_task_.reset();
-      for (const auto& [id, weak] : runs_)
-        if (auto run = weak.lock()) runs.push_back(std::move(run));
     }
-    for (const auto& run : runs)
+    for (const auto& run : live())
       if (registry_->take_hangup_request(run->id())) run->remote_hangup(remote_hangup_reason);
     std::lock_guard lock(mutex_);
     std::erase_if(runs_, [](const auto& kv) { return kv.second.expired(); });
