@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 #if defined(_WIN32)
@@ -24,6 +24,40 @@ namespace dialkit::mock::detail {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+namespace {
+
+// Writes `text` and a newline to dir/.<name>.tmp and renames it to dir/<name>, so that a reader
+// never sees half a file (and a reader of an older file of that name sees it change). `what`
+// names the file in the error of the rename.
+Result<void> write_then_rename(const fs::path& dir, const std::string& name, const std::string& text,
+                               std::ios::openmode mode, const std::string& what) {
+  const auto tmp = dir / ("." + name + ".tmp");
+  {
+    std::ofstream out(tmp, mode);
+    out << text << '\n';
+    if (!out.flush()) return fail(make_error(Errc::system_error, "cannot write " + tmp.string()));
+  }
+  std::error_code ec;
+  fs::rename(tmp, dir / name, ec);
+  if (ec) return fail(make_error(Errc::system_error, "cannot " + what + ": " + ec.message()));
+  return {};
+}
+
+// The stems of the files in `dir` named *`extension` (hidden ones left out), sorted.
+std::vector<std::string> stems(const fs::path& dir, std::string_view extension) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto& path = it->path();
+    if (path.extension() != extension || path.filename().string().starts_with(".")) continue;
+    out.push_back(path.stem().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
 
 Registry::Registry(fs::path dir) : dir_(std::move(dir)) {
   std::error_code ec;
@@ -66,19 +100,7 @@ Result<void> Registry::publish(const RegistryRecord& r) const {
                {"native_code", r.native_code},
                {"native_name", r.native_name},
                {"device", r.device}};
-  // Write then rename, so a reader never sees half a file.
-  const auto tmp = dir_ / ("." + r.id + ".json.tmp");
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump() << '\n';
-    if (!out.flush())
-      return fail(make_error(Errc::system_error, "cannot write " + tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, dir_ / (r.id + ".json"), ec);
-  if (ec)
-    return fail(make_error(Errc::system_error, "cannot publish " + r.id + ": " + ec.message()));
-  return {};
+  return write_then_rename(dir_, r.id + ".json", j.dump(), std::ios::trunc, "publish " + r.id);
 }
 
 void Registry::withdraw(const std::string& id) const {
@@ -92,9 +114,7 @@ namespace {
 std::optional<RegistryRecord> read_record(const fs::path& file) {
   std::ifstream in(file);
   if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  const json j = json::parse(text.str(), nullptr, false);
+  const json j = json::parse(in, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   RegistryRecord r;
   r.id = file.stem().string();
@@ -114,20 +134,10 @@ std::optional<RegistryRecord> read_record(const fs::path& file) {
 
 std::vector<RegistryRecord> Registry::records() const {
   std::vector<RegistryRecord> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-    const auto& path = it->path();
-    if (path.extension() != ".json" || path.filename().string().starts_with(".")) continue;
-    auto r = read_record(path);
-    // A file that vanished or is being replaced is simply not listed this time.
-    if (!r) continue;
-    if (!pid_alive(r->pid)) {
-      withdraw(r->id);
-      continue;
-    }
-    out.push_back(std::move(*r));
+  for (const auto& id : stems(dir_, ".json")) {
+    // A file that vanished or is being replaced, or whose process died, is not listed.
+    if (auto r = record(id)) out.push_back(std::move(*r));
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   sweep_logs();
   return out;
 }
@@ -158,30 +168,18 @@ long Registry::pid_of(const std::string& id) noexcept {
   const auto dash = id.find('-');
   if (dash == 0 || dash == std::string::npos || dash > 18) return 0;
   long pid = 0;
-  for (std::size_t i = 0; i < dash; ++i) {
-    if (id[i] < '0' || id[i] > '9') return 0;
-    pid = pid * 10 + (id[i] - '0');
-  }
-  return pid;
+  const auto [end, ec] = std::from_chars(id.data(), id.data() + dash, pid);
+  return ec == std::errc{} && end == id.data() + dash ? pid : 0;
 }
 
 Result<void> Registry::start_log(const std::string& id, long pid, const std::string& entry,
                                  bool fresh) const {
-  const auto file = dir_ / (id + ".log");
   std::error_code ec;
-  if (!fresh && fs::exists(file, ec)) return {};
+  if (!fresh && fs::exists(dir_ / (id + ".log"), ec)) return {};
   const json header{{"dialkit_mock_log", 1}, {"id", id}, {"pid", pid}, {"entry", entry}};
-  // Write then rename: a new file, so a reader of a stale log with the same name sees it change.
-  const auto tmp = dir_ / ("." + id + ".log.tmp");
-  {
-    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
-    out << header.dump() << '\n';
-    if (!out.flush()) return fail(make_error(Errc::system_error, "cannot write " + tmp.string()));
-  }
-  fs::rename(tmp, file, ec);
-  if (ec)
-    return fail(make_error(Errc::system_error, "cannot start the log of " + id + ": " + ec.message()));
-  return {};
+  // A new file, so a reader of a stale log with the same name sees it change.
+  return write_then_rename(dir_, id + ".log", header.dump(), std::ios::trunc | std::ios::binary,
+                           "start the log of " + id);
 }
 
 Result<void> Registry::append_log(const std::string& id, const std::string& line) const {
@@ -208,17 +206,7 @@ Result<void> Registry::append_log(const std::string& id, const std::string& line
   return {};
 }
 
-std::vector<std::string> Registry::logs() const {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-    const auto& path = it->path();
-    if (path.extension() != ".log" || path.filename().string().starts_with(".")) continue;
-    out.push_back(path.stem().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> Registry::logs() const { return stems(dir_, ".log"); }
 
 namespace {
 
@@ -229,22 +217,18 @@ bool log_ended(const fs::path& file) {
   in.seekg(0, std::ios::end);
   const auto size = static_cast<std::streamoff>(in.tellg());
   if (size <= 0) return false;
-  const std::streamoff from = size > static_cast<std::streamoff>(2 * max_log_line)
-                                  ? size - static_cast<std::streamoff>(2 * max_log_line)
-                                  : 0;
+  const auto from = std::max<std::streamoff>(0, size - static_cast<std::streamoff>(2 * max_log_line));
   in.seekg(from);
   std::string tail(static_cast<std::size_t>(size - from), '\0');
   in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
   tail.resize(static_cast<std::size_t>(in.gcount()));
+  // The last complete line: one without its newline is never taken.
   const auto last_nl = tail.rfind('\n');
   if (last_nl == std::string::npos) return false;
-  const auto prev = last_nl == 0 ? std::string::npos : tail.rfind('\n', last_nl - 1);
-  const std::size_t begin = prev == std::string::npos ? 0 : prev + 1;
-  const auto line = tail.substr(begin, last_nl - begin);
-  const json j = json::parse(line, nullptr, false);
-  if (!j.is_object()) return false;
-  const auto state = j.find("state");
-  return state != j.end() && state->is_string() && *state == "disconnected";
+  tail.resize(last_nl);
+  const auto prev = tail.rfind('\n');
+  const json j = json::parse(tail.substr(prev == std::string::npos ? 0 : prev + 1), nullptr, false);
+  return j.is_object() && j.contains("state") && j["state"] == "disconnected";
 }
 
 }  // namespace
