@@ -41,12 +41,10 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
     // from its first event. Decided here, before watch() returns, so that a dial started after
     // that is always new, however fast it ends.
     for (const auto& id : registry_->logs()) {
-      if (Registry::pid_of(id) == Registry::own_pid()) continue;
-      Followed f;
-      f.file = file_identity(id);
-      f.skip = Registry::pid_of(id) == 0 || !Registry::pid_alive(Registry::pid_of(id)) ||
-               ended_already(id);
-      followed_.emplace(id, std::move(f));
+      const long pid = Registry::pid_of(id);
+      if (pid == Registry::own_pid()) continue;
+      followed_.emplace(id, Followed{.file = file_identity(id),
+                                     .skip = pid == 0 || !Registry::pid_alive(pid) || ended_already(id)});
     }
     std::lock_guard lock(mutex_);
     schedule_locked(Clock::duration::zero());
@@ -67,20 +65,15 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
   struct Followed {
     std::uint64_t file = 0;  // identity of the file read (inode): a new file starts over
     std::uint64_t offset = 0;
-    std::string partial;  // a line whose newline has not come yet
+    std::string partial{};  // a line whose newline has not come yet
     bool discarding = false;  // inside an over-long line: dropped up to its newline
     bool header_read = false;
-    std::string entry;
+    std::string entry{};
     long pid = 0;
     std::size_t lines = 0;
     bool ended = false;  // the last event read was `disconnected`
     bool skip = false;   // ended before the watch started, or not a log of ours
   };
-
-  static void restart(Followed& f, std::uint64_t file) {
-    f = Followed();
-    f.file = file;
-  }
 
   std::uint64_t file_identity(const std::string& id) const {
 #if defined(_WIN32)
@@ -112,7 +105,7 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
     in.seekg(0, std::ios::end);
     const auto end = static_cast<std::streamoff>(in.tellg());
     if (end < 0) return;
-    if (static_cast<std::uint64_t>(end) < f.offset) restart(f, f.file);  // replaced
+    if (static_cast<std::uint64_t>(end) < f.offset) f = Followed{.file = f.file};  // replaced
     // A bounded read per look; the rest comes at the next one.
     constexpr std::uint64_t chunk = 64 * 1024;
     const auto available = static_cast<std::uint64_t>(end) - f.offset;
@@ -176,7 +169,7 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
       if (Registry::pid_of(id) == own) continue;
       Followed& f = followed_[id];
       const auto identity = file_identity(id);
-      if (identity != f.file) restart(f, identity);  // a new log under that name
+      if (identity != f.file) f = Followed{.file = identity};  // a new log under that name
       if (f.skip) continue;
       // Asked before reading: a writer found dead has written all it ever will.
       const bool writer_alive = Registry::pid_alive(Registry::pid_of(id));
