@@ -57,6 +57,46 @@ std::vector<std::string> stems(const fs::path& dir, std::string_view extension) 
   return out;
 }
 
+std::optional<RegistryRecord> read_record(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  const json j = json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  RegistryRecord r;
+  r.id = file.stem().string();
+  r.pid = j.value("pid", 0L);
+  r.connection = j.value("connection", ConnectionId{0});
+  r.entry = j.value("entry", std::string());
+  const auto state = state_from_name(j.value("state", std::string()));
+  if (!state) return std::nullopt;
+  r.state = *state;
+  r.native_code = j.value("native_code", std::int64_t{0});
+  r.native_name = j.value("native_name", std::string());
+  r.device = j.value("device", std::string());
+  return r;
+}
+
+// True if the last complete line of a log is a `disconnected` event.
+bool log_ended(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::streamoff>(in.tellg());
+  if (size <= 0) return false;
+  const auto from = std::max<std::streamoff>(0, size - static_cast<std::streamoff>(2 * max_log_line));
+  in.seekg(from);
+  std::string tail(static_cast<std::size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  tail.resize(static_cast<std::size_t>(in.gcount()));
+  // The last complete line: one without its newline is never taken.
+  const auto last_nl = tail.rfind('\n');
+  if (last_nl == std::string::npos) return false;
+  tail.resize(last_nl);
+  const auto prev = tail.rfind('\n');
+  const json j = json::parse(tail.substr(prev == std::string::npos ? 0 : prev + 1), nullptr, false);
+  return j.is_object() && j.contains("state") && j["state"] == "disconnected";
+}
+
 }  // namespace
 
 Registry::Registry(fs::path dir) : dir_(std::move(dir)) {
@@ -108,29 +148,6 @@ void Registry::withdraw(const std::string& id) const {
   fs::remove(dir_ / (id + ".json"), ec);
   fs::remove(dir_ / (id + ".hangup"), ec);
 }
-
-namespace {
-
-std::optional<RegistryRecord> read_record(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) return std::nullopt;
-  const json j = json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
-  RegistryRecord r;
-  r.id = file.stem().string();
-  r.pid = j.value("pid", 0L);
-  r.connection = j.value("connection", ConnectionId{0});
-  r.entry = j.value("entry", std::string());
-  const auto state = state_from_name(j.value("state", std::string()));
-  if (!state) return std::nullopt;
-  r.state = *state;
-  r.native_code = j.value("native_code", std::int64_t{0});
-  r.native_name = j.value("native_name", std::string());
-  r.device = j.value("device", std::string());
-  return r;
-}
-
-}  // namespace
 
 std::vector<RegistryRecord> Registry::records() const {
   std::vector<RegistryRecord> out;
@@ -207,31 +224,6 @@ Result<void> Registry::append_log(const std::string& id, const std::string& line
 }
 
 std::vector<std::string> Registry::logs() const { return stems(dir_, ".log"); }
-
-namespace {
-
-// True if the last complete line of a log is a `disconnected` event.
-bool log_ended(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return false;
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::streamoff>(in.tellg());
-  if (size <= 0) return false;
-  const auto from = std::max<std::streamoff>(0, size - static_cast<std::streamoff>(2 * max_log_line));
-  in.seekg(from);
-  std::string tail(static_cast<std::size_t>(size - from), '\0');
-  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  tail.resize(static_cast<std::size_t>(in.gcount()));
-  // The last complete line: one without its newline is never taken.
-  const auto last_nl = tail.rfind('\n');
-  if (last_nl == std::string::npos) return false;
-  tail.resize(last_nl);
-  const auto prev = tail.rfind('\n');
-  const json j = json::parse(tail.substr(prev == std::string::npos ? 0 : prev + 1), nullptr, false);
-  return j.is_object() && j.contains("state") && j["state"] == "disconnected";
-}
-
-}  // namespace
 
 void Registry::sweep_logs() const {
   const auto now = fs::file_time_type::clock::now();

@@ -247,6 +247,11 @@ json error_to_json(const Error& e) {
   return j;
 }
 
+std::string too_large(const std::string& source, std::uintmax_t size) {
+  return source + ": " + std::to_string(size) + " bytes; a scenario file may hold at most " +
+         std::to_string(max_scenario_bytes) + " bytes (dialkit::mock::max_scenario_bytes)";
+}
+
 Error invalid(const Scenario& sc, const std::string& path, const std::string& what) {
   const std::string source = sc.source.empty() ? sc.name : sc.source;
   return make_error(Errc::malformed_input, source + ": " + path + ": " + what);
@@ -326,15 +331,6 @@ Result<void> validate(const Scenario& sc) {
   }
   return {};
 }
-
-namespace {
-
-std::string too_large(const std::string& source, std::uintmax_t size) {
-  return source + ": " + std::to_string(size) + " bytes; a scenario file may hold at most " +
-         std::to_string(max_scenario_bytes) + " bytes (dialkit::mock::max_scenario_bytes)";
-}
-
-}  // namespace
 
 Result<Scenario> parse_scenario(std::string_view text, std::string_view source_name) {
   const std::string source(source_name);

@@ -76,10 +76,7 @@ class Run : public std::enable_shared_from_this<Run> {
   // The session is gone (plugin::SharedSession): stop without reporting or waiting. Core may
   // destroy a session under its control lock; the backend's shutdown() waits for the tasks
   // before the plugin can be unloaded.
-  void drop() {
-    (void)halt(false);
-    finished();
-  }
+  void drop() { finished(); }
 
   [[nodiscard]] SessionStatus status() const {
     SessionStatus s;
@@ -109,6 +106,8 @@ class Run : public std::enable_shared_from_this<Run> {
     bool task_running_elsewhere = false;
   };
   Halted halt(bool wait);
+  // The end of every run, however it stopped: halt(false) (nothing is left to run), then the
+  // log's end, the registry record withdrawn and the run off the backend's list.
   void finished();
   // Appends a report to the connection's log for watches in other processes, in the order it
   // is reported. After a `disconnected` nothing more is logged by this attempt.

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #if !defined(_WIN32)
 #include <sys/stat.h>
@@ -117,21 +118,15 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
     std::string_view rest(data);
     while (!rest.empty() && !f.skip) {
       const auto nl = rest.find('\n');
-      const auto piece = rest.substr(0, nl);
-      if (!f.discarding) f.partial.append(piece);
+      if (!f.discarding) f.partial.append(rest.substr(0, nl));
       if (f.partial.size() >= max_log_line) {
         f.partial.clear();
         f.discarding = true;  // no line of ours is this long: skip to the next newline
       }
       if (nl == std::string_view::npos) break;
       rest.remove_prefix(nl + 1);
-      if (f.discarding) {
-        f.discarding = false;
-        continue;
-      }
-      std::string line = std::move(f.partial);
-      f.partial.clear();
-      take_line(line, f, out);
+      // A complete line, unless it was the end of an over-long one.
+      if (!std::exchange(f.discarding, false)) take_line(std::exchange(f.partial, {}), f, out);
     }
   }
 
