@@ -160,8 +160,7 @@ Result<void> Run::resume(const ResumeInput& input) {
     return {};
   }
   // Wrong input is the dial's outcome, not an API error: RAS goes on and fails or asks again.
-  const auto wrong = ++wrong_inputs_[index];
-  if (wrong >= p.max_attempts) {
+  if (++wrong_inputs_[index] >= p.max_attempts) {
     post_locked(p.retry.delay, [index](Run& run) { run.end_with(run.scenario_.steps[index].pause->error); });
     return {};
   }
@@ -227,10 +226,6 @@ void Run::log(const NativeReport& report) {
   (void)registry_->append_log(id_, event_to_json(e, log_origin_));
 }
 
-void Run::log_end(std::string_view reason) {
-  log(default_report(State::disconnected, std::string(reason)));
-}
-
 Run::Halted Run::halt(bool wait) {
   std::map<std::uint64_t, Scheduler::TaskId> pending;
   Halted h;
@@ -251,7 +246,8 @@ Run::Halted Run::halt(bool wait) {
 void Run::finished() {
   // Already stopped; a drop fault may still wait after a scenario ended by itself.
   (void)halt(false);
-  log_end("the dial ended in its own process");
+  // Unless the log ended already (with the dial's own `disconnected`, or a hang-up's).
+  log(default_report(State::disconnected, "the dial ended in its own process"));
   if (registry_) registry_->withdraw(id_);
   if (auto backend = backend_.lock()) backend->remove(id_);
 }
@@ -267,7 +263,7 @@ void Run::hangup() {
     send(default_report(State::disconnecting));  // core knows why
   // Core gives the final event its reason ("local hang-up", "timeout"); the log, read by
   // other processes, can only say who ended it.
-  log_end(own_end_reason);
+  log(default_report(State::disconnected, std::string(own_end_reason)));
   // The native end (RASCS_Disconnected): core delivers `disconnected` with this native code
   // and the hang-up's reason once hangup() returned.
   if (!halted.task_running_elsewhere && last != State::disconnected)

@@ -112,8 +112,6 @@ class Run : public std::enable_shared_from_this<Run> {
   // Appends a report to the connection's log for watches in other processes, in the order it
   // is reported. After a `disconnected` nothing more is logged by this attempt.
   void log(const NativeReport& report);
-  // Logs a `disconnected` with `reason` unless the log already ended.
-  void log_end(std::string_view reason);
 
   const Scenario scenario_;
   const DialRequest request_;
