@@ -113,10 +113,7 @@ class MockBackend final : public Backend {
   Result<std::vector<LiveConnection>> live_connections() override {
     std::vector<LiveConnection> out;
     if (!registry_) {
-      for (const auto& run : core_->live())
-        out.push_back(LiveConnection{run->id(), run->request().entry,
-                                     run->last_state().value_or(State::opening_port), true,
-                                     run->scenario().device_name});
+      for (const auto& run : core_->live()) out.push_back(run->live_connection());
       return out;
     }
     const auto own = Registry::own_pid();

@@ -56,8 +56,6 @@ class Run : public std::enable_shared_from_this<Run> {
   }
 
   [[nodiscard]] const std::string& id() const noexcept { return id_; }
-  [[nodiscard]] const DialRequest& request() const noexcept { return request_; }
-  [[nodiscard]] const Scenario& scenario() const noexcept { return scenario_; }
 
   [[nodiscard]] std::optional<State> last_state() const {
     std::lock_guard lock(mutex_);
@@ -77,6 +75,12 @@ class Run : public std::enable_shared_from_this<Run> {
   // destroy a session under its control lock; the backend's shutdown() waits for the tasks
   // before the plugin can be unloaded.
   void drop() { finished(); }
+
+  // The dial as live_connections() lists it when there is no registry.
+  [[nodiscard]] LiveConnection live_connection() const {
+    return LiveConnection{id_, request_.entry, last_state().value_or(State::opening_port), true,
+                          scenario_.device_name};
+  }
 
   [[nodiscard]] SessionStatus status() const {
     SessionStatus s;
