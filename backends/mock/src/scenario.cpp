@@ -285,9 +285,9 @@ Result<void> validate(const Scenario& sc) {
   for (std::size_t i = 0; i < sc.steps.size(); ++i) {
     const Step& s = sc.steps[i];
     const auto at = step_label(i);
+    // Checked first: every lookup below reads the state table.
+    if (!is_state(s.state)) return fail(invalid(sc, at + ".state", "not a state"));
     const auto name = std::string(state_name(s.state));
-    if (static_cast<std::size_t>(s.state) < 1 || static_cast<std::size_t>(s.state) > state_count)
-      return fail(invalid(sc, at + ".state", "not a state"));
     if (s.delay.count() < 0)
       return fail(invalid(sc, at + ".delay_ms", "delay must not be negative (got " +
                                                     std::to_string(s.delay.count()) + ")"));
@@ -306,6 +306,8 @@ Result<void> validate(const Scenario& sc) {
     if (s.pause) {
       if (s.pause->max_attempts < 1)
         return fail(invalid(sc, at + ".pause.max_attempts", "must be at least 1"));
+      if (!is_state(s.pause->retry.state))
+        return fail(invalid(sc, at + ".pause.retry.state", "not a state"));
       if (state_group(s.pause->retry.state) != StateGroup::running ||
           s.pause->retry.state == State::disconnecting)
         return fail(invalid(sc, at + ".pause.retry.state", "must be a running state other than disconnecting, not " +
@@ -495,7 +497,7 @@ ScenarioBuilder& ScenarioBuilder::step(State state, milliseconds delay, std::int
   Step s = default_step(state, delay);
   s.native_code = native_code;
   s.native_name = std::move(native_name);
-  if (is_paused(state)) s.pause = default_pause(state);
+  if (is_state(state) && is_paused(state)) s.pause = default_pause(state);  // validate() refuses others
   return step(std::move(s));
 }
 
