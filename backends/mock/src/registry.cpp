@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <system_error>
 
 #if defined(_WIN32)
@@ -57,22 +58,38 @@ std::vector<std::string> stems(const fs::path& dir, std::string_view extension) 
   return out;
 }
 
+// The string `key` of the object `j`: empty if it is missing, nullopt if it is no string.
+std::optional<std::string> string_field(const json& j, std::string_view key) {
+  const auto it = j.find(key);
+  if (it == j.end()) return std::string();
+  if (!it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+// The record in `file`, or nullopt if it cannot be read or is not one this version writes (a
+// file in a directory others write to: a wrong field is no reason to throw). Its connection,
+// native code and name are for people reading the file; nothing reads them back.
 std::optional<RegistryRecord> read_record(const fs::path& file) {
   std::ifstream in(file);
   if (!in) return std::nullopt;
   const json j = json::parse(in, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  const auto pid = j.find("pid");
+  if (pid == j.end() || !pid->is_number_integer()) return std::nullopt;
+  // Read as 64 bits: a value past them wraps negative and is refused with the other non-pids.
+  const auto pid_value = pid->get<std::int64_t>();
+  if (pid_value <= 0 || pid_value > std::numeric_limits<long>::max()) return std::nullopt;
+  const auto state_text = string_field(j, "state");
+  const auto state = state_text ? state_from_name(*state_text) : std::nullopt;
+  auto entry = string_field(j, "entry");
+  auto device = string_field(j, "device");
+  if (!state || !entry || !device) return std::nullopt;
   RegistryRecord r;
   r.id = file.stem().string();
-  r.pid = j.value("pid", 0L);
-  r.connection = j.value("connection", ConnectionId{0});
-  r.entry = j.value("entry", std::string());
-  const auto state = state_from_name(j.value("state", std::string()));
-  if (!state) return std::nullopt;
+  r.pid = static_cast<long>(pid_value);
+  r.entry = std::move(*entry);
   r.state = *state;
-  r.native_code = j.value("native_code", std::int64_t{0});
-  r.native_name = j.value("native_name", std::string());
-  r.device = j.value("device", std::string());
+  r.device = std::move(*device);
   return r;
 }
 

@@ -132,15 +132,19 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
 
   static void take_line(const std::string& line, Followed& f, std::vector<NativeReport>& out) {
     if (!f.header_read) {
+      // A file in a directory others write to: find(), as operator[] of a const object
+      // asserts on a missing key.
       const auto j = nlohmann::json::parse(line, nullptr, false);
-      if (!j.is_object() || !j.contains("dialkit_mock_log") || !j["pid"].is_number_integer() ||
-          !j["entry"].is_string()) {
+      const auto pid = j.find("pid");  // end() of anything but an object
+      const auto entry = j.find("entry");
+      if (!j.is_object() || !j.contains("dialkit_mock_log") || pid == j.end() || !pid->is_number_integer() ||
+          entry == j.end() || !entry->is_string()) {
         f.skip = true;  // not a log this version writes
         return;
       }
       f.header_read = true;
-      f.pid = j["pid"].get<long>();
-      f.entry = j["entry"].get<std::string>();
+      f.pid = pid->get<long>();
+      f.entry = entry->get<std::string>();
       return;
     }
     if (++f.lines > max_log_events + 1) return;  // more than any writer of ours writes
