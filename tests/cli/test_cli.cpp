@@ -2,6 +2,7 @@
 // child process against the mock plugin, with a private mock registry, and checks what it
 // printed and how it exited.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -819,6 +820,31 @@ TEST_CASE("a watch in another process sees every event of a dial, in order, with
   CHECK(watched_multilink.back()["reason"].get<std::string>().find("dialling process") != std::string::npos);
   same(events_of(watched, busy_id), busy_events);
   CHECK(events_of(watched, busy_id).back()["error"]["code"] == "line_busy");
+}
+
+TEST_CASE("status beside malformed mock registry files lists the good dial and exits as without them", "[cli]") {
+  Fixture f;
+  Child holder(dialkit_binary, {"dial", "success", "--backend", "mock", "--hangup-after", "30"}, f.env);
+  REQUIRE(holder.wait_for_stdout(" connected "));
+  const auto good = f.run({"status", "--backend", "mock"});
+  INFO(describe(good));
+  REQUIRE(good.code == exit_ok);
+  REQUIRE(lines_of(good.out).size() == 2);  // the header and the held dial
+
+  // Records of a live process (this test's) with fields of the wrong type: the mock threw
+  // json::type_error out of live_connections(), and status failed with backend_failed.
+  const auto pid = std::to_string(::getpid());
+  std::ofstream(f.registry.path() / (pid + "-1.json")) << R"({"pid": "abc", "entry": "x", "state": "connected"})";
+  std::ofstream(f.registry.path() / (pid + "-2.json")) << R"({"pid": )" << pid << R"(, "entry": 5, "state": "connected"})";
+  std::ofstream(f.registry.path() / (pid + "-3.log")) << R"({"dialkit_mock_log":1})" << '\n';
+  const auto with_bad = f.run({"status", "--backend", "mock"});
+  INFO(describe(with_bad));
+  CHECK(with_bad.code == good.code);
+  CHECK(with_bad.out == good.out);
+  CHECK(with_bad.err == good.err);
+
+  holder.send_signal(SIGTERM);
+  CHECK(holder.finish().code == exit_ok);
 }
 
 TEST_CASE("a dial's id is the one status, hangup and watch use, in every output", "[cli]") {

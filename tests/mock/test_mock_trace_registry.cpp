@@ -388,6 +388,47 @@ TEST_CASE("mock registry: files of dead processes are dropped", "[mock][integrat
   CHECK_FALSE(fs::exists(dir.path / (std::to_string(dead) + "-5.json")));
 }
 
+TEST_CASE("mock registry: a malformed record is skipped and kept, and the others are listed", "[mock][integration][registry]") {
+  TempDir dir("bad-record");
+  const long other = static_cast<long>(::getppid());  // alive, and not us
+  write_record(dir.path, other, 1, "connected");
+  // Fields of the wrong type (nlohmann's value() threw type_error out of connections()), and
+  // what was already skipped: not JSON, not an object, a missing or unknown state.
+  const std::map<std::string, std::string> bad{
+      {"2", R"({"pid": "abc", "entry": "x", "state": "connected"})"},
+      {"3", R"({"pid": )" + std::to_string(other) + R"(, "entry": 5, "state": "connected"})"},
+      {"4", R"({"pid": )" + std::to_string(other) + R"(, "entry": "x", "state": 3})"},
+      {"5", R"({"pid": )" + std::to_string(other) + R"(, "entry": "x", "state": "connected", "device": []})"},
+      {"6", R"({"pid": 1.5, "entry": "x", "state": "connected"})"},
+      {"7", R"({"pid": 18446744073709551615, "entry": "x", "state": "connected"})"},
+      {"8", R"({"entry": "x", "state": "connected"})"},
+      {"9", "{not json"},
+      {"10", "[1, 2]"},
+      {"11", R"({"pid": )" + std::to_string(other) + R"(, "state": "conected"})"},
+  };
+  for (const auto& [connection, text] : bad)
+    std::ofstream(dir.path / (std::to_string(other) + "-" + connection + ".json")) << text;
+  Harness h(registry_options(dir));
+  const auto live = h.dialer().connections();
+  REQUIRE(live.has_value());
+  REQUIRE(live->size() == 1);
+  CHECK(live->front().id == std::to_string(other) + "-1");
+  CHECK(live->front().entry == "elsewhere");
+  CHECK(live->front().state == State::connected);
+  CHECK(live->front().device == "modem");
+  CHECK_FALSE(live->front().started_here);
+  for (const auto& [connection, text] : bad) {
+    const auto id = std::to_string(other) + "-" + connection;
+    INFO(id << ": " << text);
+    // Not live: hanging it up is refused as an unknown id, and its file is left as it was.
+    const auto hangup = h.dialer().hangup(id);
+    REQUIRE_FALSE(hangup.has_value());
+    CHECK(hangup.error().code == Errc::unknown_entry);
+    CHECK(fs::exists(dir.path / (id + ".json")));
+    CHECK_FALSE(fs::exists(dir.path / (id + ".hangup")));
+  }
+}
+
 // What a dialling process appends to its log (backends/mock/README.md, "The event log").
 void write_log_header(const fs::path& dir, long pid, int connection) {
   const auto id = std::to_string(pid) + "-" + std::to_string(connection);
@@ -443,6 +484,49 @@ TEST_CASE("mock registry: watch reports every event another process logged, in o
 
   h.scheduler->advance(6s);  // our own dial connects meanwhile; still nothing for the watch
   CHECK(watched.size() == 5);
+  watch->stop();
+}
+
+TEST_CASE("mock registry: a watch skips a log with a malformed header and follows the others", "[mock][integration][registry]") {
+  TempDir dir("bad-header");
+  const long other = static_cast<long>(::getppid());  // alive, and not us
+  // Headers without "pid" or "entry" (nlohmann asserted on operator[] of a const object), with
+  // them of the wrong type, and not JSON at all; each followed by an event that must not show.
+  const std::vector<std::string> headers{
+      R"({"dialkit_mock_log":1})",
+      R"({"dialkit_mock_log":1,"pid":)" + std::to_string(other) + "}",
+      R"({"dialkit_mock_log":1,"entry":"x"})",
+      R"({"dialkit_mock_log":1,"pid":"abc","entry":"x"})",
+      R"({"dialkit_mock_log":1,"pid":)" + std::to_string(other) + R"(,"entry":7})",
+      R"({"pid":)" + std::to_string(other) + R"(,"entry":"x"})",
+      "[1]",
+      "{not json",
+  };
+  auto write_bad = [&](int first) {
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+      const int connection = first + static_cast<int>(i);
+      std::ofstream(dir.path / (std::to_string(other) + "-" + std::to_string(connection) + ".log"))
+          << headers[i] << '\n';
+      append_log(dir.path, other, connection, log_event(1, "opening_port", 0));
+    }
+  };
+  write_bad(10);  // there when the watch starts
+  write_log_header(dir.path, other, 3);
+  append_log(dir.path, other, 3, log_event(1, "opening_port", 0));
+  Harness h(registry_options(dir));
+  std::vector<dialkit::Event> watched;
+  auto watch = h.dialer().watch([&](const dialkit::Event& e) { watched.push_back(e); });
+  REQUIRE(watch.has_value());
+  write_bad(20);  // and new ones after it started
+  append_log(dir.path, other, 3, log_event(2, "port_opened", 1));
+  h.scheduler->advance(100ms);
+  REQUIRE(watched.size() == 2);
+  CHECK(watched[0].state == State::opening_port);
+  CHECK(watched[1].state == State::port_opened);
+  for (const auto& e : watched) {
+    CHECK(e.live_id == std::to_string(other) + "-3");
+    CHECK(e.entry == "elsewhere");
+  }
   watch->stop();
 }
 

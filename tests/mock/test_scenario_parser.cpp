@@ -323,6 +323,43 @@ TEST_CASE("mock builder: build() refuses what a file would be refused for", "[mo
   CHECK_FALSE(mock::ScenarioBuilder("empty").build().has_value());
 }
 
+TEST_CASE("mock builder: a State value that is no state is refused with the step named", "[mock][builder]") {
+  // Read before the range check, such a value read past the state table.
+  for (const auto bad : {static_cast<State>(0), static_cast<State>(200)}) {
+    const auto by_state = mock::ScenarioBuilder("bad").step(State::opening_port).step(bad, 5ms).build();
+    REQUIRE_FALSE(by_state.has_value());
+    CHECK(by_state.error().code == Errc::malformed_input);
+    CHECK_THAT(by_state.error().detail, Contains("builder scenario bad: steps[1].state: not a state"));
+
+    mock::Step step;
+    step.state = bad;
+    const auto by_step = mock::ScenarioBuilder("raw").step(step).build();
+    REQUIRE_FALSE(by_step.has_value());
+    CHECK_THAT(by_step.error().detail, Contains("builder scenario raw: steps[0].state: not a state"));
+
+    auto spec = mock::default_pause(State::retry_authentication);
+    const auto paused = mock::ScenarioBuilder("paused").pause(bad, spec).build();
+    REQUIRE_FALSE(paused.has_value());
+    CHECK_THAT(paused.error().detail, Contains("builder scenario paused: steps[0].state: not a state"));
+
+    spec.retry.state = bad;
+    const auto retry = mock::ScenarioBuilder("retry").pause(State::retry_authentication, spec).build();
+    REQUIRE_FALSE(retry.has_value());
+    CHECK_THAT(retry.error().detail, Contains("builder scenario retry: steps[0].pause.retry.state: not a state"));
+
+    auto factory = mock::make_factory();
+    mock::Scenario s;
+    s.name = "added";
+    s.steps.push_back(step);
+    const auto added = factory->add_scenario(s);
+    REQUIRE_FALSE(added.has_value());
+    CHECK_THAT(added.error().detail, Contains("steps[0].state: not a state"));
+
+    CHECK(mock::default_native_code(bad) == 0);
+    CHECK(mock::default_native_name(bad).empty());
+  }
+}
+
 TEST_CASE("mock factory: add_scenario validates", "[mock][builder]") {
   auto factory = mock::make_factory();
   CHECK(factory->name() == "mock");

@@ -31,18 +31,16 @@ constexpr std::string_view trace_prefix = "trace:";
 // replayed pause, which goes on by itself). Anything else is refused before the dial starts
 // (DESIGN.md section 3: honoured or refused, never ignored).
 Result<void> check_honoured(const Scenario& scenario, const DialRequest& request) {
-  const std::string which = "scenario \"" + scenario.name + "\"";
+  auto refuse = [&](std::string_view option, std::string_view why) {
+    return fail(make_error(Errc::not_supported, "the mock backend cannot honour a " + std::string(option) +
+                                                    " for scenario \"" + scenario.name + "\": " + std::string(why)));
+  };
   if (request.phone_number && scenario.phone_number.empty())
-    return fail(make_error(Errc::not_supported,
-                           "the mock backend cannot honour a phone number (--phone) for " + which +
-                               ": it dials no number (give it a \"phone_number\")"));
-  if (request.callback_number &&
-      std::none_of(scenario.steps.begin(), scenario.steps.end(), [](const Step& s) {
+    return refuse("phone number (--phone)", "it dials no number (give it a \"phone_number\")");
+  if (request.callback_number && std::ranges::none_of(scenario.steps, [](const Step& s) {
         return s.state == State::callback_set_by_caller && s.pause && !s.pause->auto_resume;
       }))
-    return fail(make_error(Errc::not_supported,
-                           "the mock backend cannot honour a callback number (--callback) for " + which +
-                               ": it has no callback_set_by_caller pause to answer"));
+    return refuse("callback number (--callback)", "it has no callback_set_by_caller pause to answer");
   return {};
 }
 
@@ -115,10 +113,7 @@ class MockBackend final : public Backend {
   Result<std::vector<LiveConnection>> live_connections() override {
     std::vector<LiveConnection> out;
     if (!registry_) {
-      for (const auto& run : core_->live())
-        out.push_back(LiveConnection{run->id(), run->request().entry,
-                                     run->last_state().value_or(State::opening_port), true,
-                                     run->scenario().device_name});
+      for (const auto& run : core_->live()) out.push_back(run->live_connection());
       return out;
     }
     const auto own = Registry::own_pid();

@@ -8,10 +8,12 @@
 namespace dialkit::mock {
 
 std::int64_t default_native_code(State state) noexcept {
+  if (!is_state(state)) return 0;
   return state_rows[static_cast<std::size_t>(state) - 1].native;
 }
 
 std::string_view default_native_name(State state) noexcept {
+  if (!is_state(state)) return {};
   return state_rows[static_cast<std::size_t>(state) - 1].name;
 }
 

@@ -23,6 +23,12 @@ using NativeErrorCode = std::int64_t;
 /// The name the mock gives `disconnecting`, which RAS does not have.
 inline constexpr std::string_view own_disconnecting_name = "disconnecting";
 
+/// True if `state` is one of State's values (a cast can make any other: the builder takes them).
+[[nodiscard]] constexpr bool is_state(State state) noexcept {
+  const auto i = static_cast<std::size_t>(state);
+  return i >= 1 && i <= state_count;
+}
+
 /// One row per shared state, in numbering order: the RAS value (-1 for `disconnecting`) and name.
 inline constexpr auto state_rows = [] {
   std::array<plugin::NativeMapping<NativeState>, state_count> rows{};

@@ -5,9 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+#include <limits>
 #include <system_error>
 
 #if defined(_WIN32)
@@ -24,6 +25,96 @@ namespace dialkit::mock::detail {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+namespace {
+
+// Writes `text` and a newline to dir/.<name>.tmp and renames it to dir/<name>, so that a reader
+// never sees half a file (and a reader of an older file of that name sees it change). `what`
+// names the file in the error of the rename.
+Result<void> write_then_rename(const fs::path& dir, const std::string& name, const std::string& text,
+                               std::ios::openmode mode, const std::string& what) {
+  const auto tmp = dir / ("." + name + ".tmp");
+  {
+    std::ofstream out(tmp, mode);
+    out << text << '\n';
+    if (!out.flush()) return fail(make_error(Errc::system_error, "cannot write " + tmp.string()));
+  }
+  std::error_code ec;
+  fs::rename(tmp, dir / name, ec);
+  if (ec) return fail(make_error(Errc::system_error, "cannot " + what + ": " + ec.message()));
+  return {};
+}
+
+// The stems of the files in `dir` named *`extension` (hidden ones left out), sorted.
+std::vector<std::string> stems(const fs::path& dir, std::string_view extension) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto& path = it->path();
+    if (path.extension() != extension || path.filename().string().starts_with(".")) continue;
+    out.push_back(path.stem().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The string `key` of the object `j`: empty if it is missing, nullopt if it is no string.
+std::optional<std::string> string_field(const json& j, std::string_view key) {
+  const auto it = j.find(key);
+  if (it == j.end()) return std::string();
+  if (!it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+// The record in `file`, or nullopt if it cannot be read or is not one this version writes (a
+// file in a directory others write to: a wrong field is no reason to throw). Its connection,
+// native code and name are for people reading the file; nothing reads them back.
+std::optional<RegistryRecord> read_record(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  const json j = json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  const auto pid = j.find("pid");
+  if (pid == j.end() || !pid->is_number_integer()) return std::nullopt;
+  // Read as 64 bits: a value past them wraps negative and is refused with the other non-pids.
+  const auto pid_value = pid->get<std::int64_t>();
+  if (pid_value <= 0 || pid_value > std::numeric_limits<long>::max()) return std::nullopt;
+  const auto state_text = string_field(j, "state");
+  const auto state = state_text ? state_from_name(*state_text) : std::nullopt;
+  auto entry = string_field(j, "entry");
+  auto device = string_field(j, "device");
+  if (!state || !entry || !device) return std::nullopt;
+  RegistryRecord r;
+  r.id = file.stem().string();
+  r.pid = static_cast<long>(pid_value);
+  r.entry = std::move(*entry);
+  r.state = *state;
+  r.device = std::move(*device);
+  return r;
+}
+
+// True if the last complete line of a log is a `disconnected` event.
+bool log_ended(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::streamoff>(in.tellg());
+  if (size <= 0) return false;
+  const auto from = std::max<std::streamoff>(0, size - static_cast<std::streamoff>(2 * max_log_line));
+  in.seekg(from);
+  std::string tail(static_cast<std::size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  tail.resize(static_cast<std::size_t>(in.gcount()));
+  // The last complete line: one without its newline is never taken.
+  const auto last_nl = tail.rfind('\n');
+  if (last_nl == std::string::npos) return false;
+  tail.resize(last_nl);
+  const auto prev = tail.rfind('\n');
+  const json j = json::parse(tail.substr(prev == std::string::npos ? 0 : prev + 1), nullptr, false);
+  return j.is_object() && j.contains("state") && j["state"] == "disconnected";
+}
+
+}  // namespace
 
 Registry::Registry(fs::path dir) : dir_(std::move(dir)) {
   std::error_code ec;
@@ -66,19 +157,7 @@ Result<void> Registry::publish(const RegistryRecord& r) const {
                {"native_code", r.native_code},
                {"native_name", r.native_name},
                {"device", r.device}};
-  // Write then rename, so a reader never sees half a file.
-  const auto tmp = dir_ / ("." + r.id + ".json.tmp");
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump() << '\n';
-    if (!out.flush())
-      return fail(make_error(Errc::system_error, "cannot write " + tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, dir_ / (r.id + ".json"), ec);
-  if (ec)
-    return fail(make_error(Errc::system_error, "cannot publish " + r.id + ": " + ec.message()));
-  return {};
+  return write_then_rename(dir_, r.id + ".json", j.dump(), std::ios::trunc, "publish " + r.id);
 }
 
 void Registry::withdraw(const std::string& id) const {
@@ -87,47 +166,12 @@ void Registry::withdraw(const std::string& id) const {
   fs::remove(dir_ / (id + ".hangup"), ec);
 }
 
-namespace {
-
-std::optional<RegistryRecord> read_record(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  const json j = json::parse(text.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
-  RegistryRecord r;
-  r.id = file.stem().string();
-  r.pid = j.value("pid", 0L);
-  r.connection = j.value("connection", ConnectionId{0});
-  r.entry = j.value("entry", std::string());
-  const auto state = state_from_name(j.value("state", std::string()));
-  if (!state) return std::nullopt;
-  r.state = *state;
-  r.native_code = j.value("native_code", std::int64_t{0});
-  r.native_name = j.value("native_name", std::string());
-  r.device = j.value("device", std::string());
-  return r;
-}
-
-}  // namespace
-
 std::vector<RegistryRecord> Registry::records() const {
   std::vector<RegistryRecord> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-    const auto& path = it->path();
-    if (path.extension() != ".json" || path.filename().string().starts_with(".")) continue;
-    auto r = read_record(path);
-    // A file that vanished or is being replaced is simply not listed this time.
-    if (!r) continue;
-    if (!pid_alive(r->pid)) {
-      withdraw(r->id);
-      continue;
-    }
-    out.push_back(std::move(*r));
+  for (const auto& id : stems(dir_, ".json")) {
+    // A file that vanished or is being replaced, or whose process died, is not listed.
+    if (auto r = record(id)) out.push_back(std::move(*r));
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   sweep_logs();
   return out;
 }
@@ -158,30 +202,18 @@ long Registry::pid_of(const std::string& id) noexcept {
   const auto dash = id.find('-');
   if (dash == 0 || dash == std::string::npos || dash > 18) return 0;
   long pid = 0;
-  for (std::size_t i = 0; i < dash; ++i) {
-    if (id[i] < '0' || id[i] > '9') return 0;
-    pid = pid * 10 + (id[i] - '0');
-  }
-  return pid;
+  const auto [end, ec] = std::from_chars(id.data(), id.data() + dash, pid);
+  return ec == std::errc{} && end == id.data() + dash ? pid : 0;
 }
 
 Result<void> Registry::start_log(const std::string& id, long pid, const std::string& entry,
                                  bool fresh) const {
-  const auto file = dir_ / (id + ".log");
   std::error_code ec;
-  if (!fresh && fs::exists(file, ec)) return {};
+  if (!fresh && fs::exists(dir_ / (id + ".log"), ec)) return {};
   const json header{{"dialkit_mock_log", 1}, {"id", id}, {"pid", pid}, {"entry", entry}};
-  // Write then rename: a new file, so a reader of a stale log with the same name sees it change.
-  const auto tmp = dir_ / ("." + id + ".log.tmp");
-  {
-    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
-    out << header.dump() << '\n';
-    if (!out.flush()) return fail(make_error(Errc::system_error, "cannot write " + tmp.string()));
-  }
-  fs::rename(tmp, file, ec);
-  if (ec)
-    return fail(make_error(Errc::system_error, "cannot start the log of " + id + ": " + ec.message()));
-  return {};
+  // A new file, so a reader of a stale log with the same name sees it change.
+  return write_then_rename(dir_, id + ".log", header.dump(), std::ios::trunc | std::ios::binary,
+                           "start the log of " + id);
 }
 
 Result<void> Registry::append_log(const std::string& id, const std::string& line) const {
@@ -208,46 +240,7 @@ Result<void> Registry::append_log(const std::string& id, const std::string& line
   return {};
 }
 
-std::vector<std::string> Registry::logs() const {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-    const auto& path = it->path();
-    if (path.extension() != ".log" || path.filename().string().starts_with(".")) continue;
-    out.push_back(path.stem().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-namespace {
-
-// True if the last complete line of a log is a `disconnected` event.
-bool log_ended(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return false;
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::streamoff>(in.tellg());
-  if (size <= 0) return false;
-  const std::streamoff from = size > static_cast<std::streamoff>(2 * max_log_line)
-                                  ? size - static_cast<std::streamoff>(2 * max_log_line)
-                                  : 0;
-  in.seekg(from);
-  std::string tail(static_cast<std::size_t>(size - from), '\0');
-  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  tail.resize(static_cast<std::size_t>(in.gcount()));
-  const auto last_nl = tail.rfind('\n');
-  if (last_nl == std::string::npos) return false;
-  const auto prev = last_nl == 0 ? std::string::npos : tail.rfind('\n', last_nl - 1);
-  const std::size_t begin = prev == std::string::npos ? 0 : prev + 1;
-  const auto line = tail.substr(begin, last_nl - begin);
-  const json j = json::parse(line, nullptr, false);
-  if (!j.is_object()) return false;
-  const auto state = j.find("state");
-  return state != j.end() && state->is_string() && *state == "disconnected";
-}
-
-}  // namespace
+std::vector<std::string> Registry::logs() const { return stems(dir_, ".log"); }
 
 void Registry::sweep_logs() const {
   const auto now = fs::file_time_type::clock::now();

@@ -13,7 +13,8 @@
 
 namespace dialkit::mock::detail {
 
-// One live connection as its process published it.
+// One live connection as its process published it. records() and record() read back only id,
+// pid, entry, state and device; connection, native_code and native_name are written for people.
 struct RegistryRecord {
   std::string id;  // "<pid>-<connection>", also the file stem
   long pid = 0;

@@ -2,10 +2,9 @@
 // the builder. The file format is documented in backends/mock/README.md.
 #include <dialkit/mock.hpp>
 
-#include <cmath>
+#include <algorithm>
 #include <fstream>
 #include <limits>
-#include <sstream>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +23,18 @@ RetryStep retry_step(State state) {
                    std::string(default_native_name(state))};
 }
 
+std::string step_label(std::size_t i) { return "steps[" + std::to_string(i) + "]"; }
+
+// A step of `state` after `delay`, with the state's default native code and name.
+Step default_step(State state, milliseconds delay = {}) {
+  Step s;
+  s.state = state;
+  s.delay = delay;
+  s.native_code = default_native_code(state);
+  s.native_name = std::string(default_native_name(state));
+  return s;
+}
+
 // Thrown inside the parser only; parse_scenario turns it into an Error.
 struct ParseFailure {
   std::string path;
@@ -34,27 +45,23 @@ struct ParseFailure {
   throw ParseFailure{path, std::move(what)};
 }
 
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
 std::string join_path(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
-std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string where(const std::string& path) { return path.empty() ? "(top level)" : path; }
 
-void check_object(const json& j, const std::string& path) {
-  if (!j.is_object()) fail_at(path, std::string("must be an object, not ") + j.type_name());
-}
-
-// Unknown fields are errors, so that a typo ("delay" for "delay_ms") is not silently ignored.
-void check_keys(const json& j, const std::string& path,
-                std::initializer_list<std::string_view> allowed) {
+// Refuses `j` unless it is an object with only the `allowed` fields: unknown fields are errors,
+// so that a typo ("delay" for "delay_ms") is not silently ignored.
+void check_fields(const json& j, const std::string& path, std::initializer_list<std::string_view> allowed) {
+  if (!j.is_object()) fail_at(where(path), std::string("must be an object, not ") + j.type_name());
   for (const auto& [key, value] : j.items()) {
-    bool known = false;
-    for (auto a : allowed) known = known || a == key;
-    if (!known) {
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      fail_at(join_path(path, key), "unknown field (allowed: " + list + ")");
-    }
+    if (std::ranges::find(allowed, key) != allowed.end()) continue;
+    std::string list;
+    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    fail_at(join_path(path, key), "unknown field (allowed: " + list + ")");
   }
 }
 
@@ -63,10 +70,18 @@ const json* find(const json& j, std::string_view key) {
   return it == j.end() ? nullptr : &*it;
 }
 
-const json& require(const json& j, const std::string& path, std::string_view key) {
+// Field `key` of the object `j` at `path`, as `read` gives it; an error if it is missing.
+template <class Read>
+auto required_field(const json& j, const std::string& path, std::string_view key, Read read) {
   const json* v = find(j, key);
-  if (!v) fail_at(path.empty() ? "(top level)" : path, "missing field " + in_quotes(key));
-  return *v;
+  if (!v) fail_at(where(path), "missing field " + in_quotes(key));
+  return read(*v, join_path(path, key));
+}
+
+// Field `key` of the object `j` at `path`, as `read` gives it, into `out` if it is there.
+template <class T, class Read>
+void optional_field(const json& j, const std::string& path, std::string_view key, T& out, Read read) {
+  if (const json* v = find(j, key)) out = read(*v, join_path(path, key));
 }
 
 std::string as_string(const json& v, const std::string& path) {
@@ -126,58 +141,54 @@ State as_state(const json& v, const std::string& path) {
   return *state;
 }
 
-Error parse_error_spec(const json& j, const std::string& path) {
-  check_object(j, path);
-  check_keys(j, path, {"code", "native_code", "native_text", "detail"});
-  Error e;
-  const auto code_path = join_path(path, "code");
-  const auto name = as_string(require(j, path, "code"), code_path);
+Errc as_errc(const json& v, const std::string& path) {
+  const auto name = as_string(v, path);
   const auto code = errc_from_name(name);
-  if (!code) fail_at(code_path, "unknown error code name " + in_quotes(name));
-  e.code = *code;
-  if (const json* v = find(j, "native_code")) e.native_code = as_int(*v, join_path(path, "native_code"));
-  if (const json* v = find(j, "native_text")) e.native_text = as_string(*v, join_path(path, "native_text"));
-  if (const json* v = find(j, "detail")) e.detail = as_string(*v, join_path(path, "detail"));
+  if (!code) fail_at(path, "unknown error code name " + in_quotes(name));
+  return *code;
+}
+
+Error parse_error_spec(const json& j, const std::string& path) {
+  check_fields(j, path, {"code", "native_code", "native_text", "detail"});
+  Error e;
+  e.code = required_field(j, path, "code", as_errc);
+  optional_field(j, path, "native_code", e.native_code, as_int);
+  optional_field(j, path, "native_text", e.native_text, as_string);
+  optional_field(j, path, "detail", e.detail, as_string);
   return e;
 }
 
+RetryStep parse_retry(const json& j, const std::string& path) {
+  check_fields(j, path, {"state", "delay_ms", "native_code", "native_name"});
+  RetryStep r = retry_step(required_field(j, path, "state", as_state));
+  optional_field(j, path, "delay_ms", r.delay, as_delay);
+  optional_field(j, path, "native_code", r.native_code, as_int);
+  optional_field(j, path, "native_name", r.native_name, as_string);
+  return r;
+}
+
 PauseSpec parse_pause(const json& j, const std::string& path, State state) {
-  check_object(j, path);
-  check_keys(j, path, {"expected", "expected_user", "max_attempts", "retry", "error", "auto_resume"});
+  check_fields(j, path, {"expected", "expected_user", "max_attempts", "retry", "error", "auto_resume"});
   PauseSpec p = default_pause(state);
-  if (const json* v = find(j, "expected")) p.expected = as_string(*v, join_path(path, "expected"));
-  if (const json* v = find(j, "expected_user"))
-    p.expected_user = as_string(*v, join_path(path, "expected_user"));
-  if (const json* v = find(j, "max_attempts"))
-    p.max_attempts = as_uint32(*v, join_path(path, "max_attempts"));
-  if (const json* v = find(j, "retry")) {
-    const auto rpath = join_path(path, "retry");
-    check_object(*v, rpath);
-    check_keys(*v, rpath, {"state", "delay_ms", "native_code", "native_name"});
-    p.retry = retry_step(as_state(require(*v, rpath, "state"), join_path(rpath, "state")));
-    if (const json* d = find(*v, "delay_ms")) p.retry.delay = as_delay(*d, join_path(rpath, "delay_ms"));
-    if (const json* c = find(*v, "native_code")) p.retry.native_code = as_int(*c, join_path(rpath, "native_code"));
-    if (const json* n = find(*v, "native_name")) p.retry.native_name = as_string(*n, join_path(rpath, "native_name"));
-  }
-  if (const json* v = find(j, "error")) p.error = parse_error_spec(*v, join_path(path, "error"));
-  if (const json* v = find(j, "auto_resume")) p.auto_resume = as_bool(*v, join_path(path, "auto_resume"));
+  optional_field(j, path, "expected", p.expected, as_string);
+  optional_field(j, path, "expected_user", p.expected_user, as_string);
+  optional_field(j, path, "max_attempts", p.max_attempts, as_uint32);
+  optional_field(j, path, "retry", p.retry, parse_retry);
+  optional_field(j, path, "error", p.error, parse_error_spec);
+  optional_field(j, path, "auto_resume", p.auto_resume, as_bool);
   return p;
 }
 
 Step parse_step(const json& j, const std::string& path) {
-  check_object(j, path);
-  check_keys(j, path, {"state", "delay_ms", "native_code", "native_name", "error", "reason",
-                       "subentry", "pause"});
-  Step s;
-  s.state = as_state(require(j, path, "state"), join_path(path, "state"));
-  s.native_code = default_native_code(s.state);
-  s.native_name = std::string(default_native_name(s.state));
-  if (const json* v = find(j, "delay_ms")) s.delay = as_delay(*v, join_path(path, "delay_ms"));
-  if (const json* v = find(j, "native_code")) s.native_code = as_int(*v, join_path(path, "native_code"));
-  if (const json* v = find(j, "native_name")) s.native_name = as_string(*v, join_path(path, "native_name"));
-  if (const json* v = find(j, "error")) s.error = parse_error_spec(*v, join_path(path, "error"));
-  if (const json* v = find(j, "reason")) s.reason = as_string(*v, join_path(path, "reason"));
-  if (const json* v = find(j, "subentry")) s.subentry = as_uint32(*v, join_path(path, "subentry"));
+  check_fields(j, path, {"state", "delay_ms", "native_code", "native_name", "error", "reason",
+                         "subentry", "pause"});
+  Step s = default_step(required_field(j, path, "state", as_state));
+  optional_field(j, path, "delay_ms", s.delay, as_delay);
+  optional_field(j, path, "native_code", s.native_code, as_int);
+  optional_field(j, path, "native_name", s.native_name, as_string);
+  optional_field(j, path, "error", s.error, parse_error_spec);
+  optional_field(j, path, "reason", s.reason, as_string);
+  optional_field(j, path, "subentry", s.subentry, as_uint32);
   if (const json* v = find(j, "pause")) {
     if (!is_paused(s.state))
       fail_at(join_path(path, "pause"),
@@ -188,42 +199,43 @@ Step parse_step(const json& j, const std::string& path) {
   return s;
 }
 
+std::vector<Step> parse_steps(const json& j, const std::string& path) {
+  if (!j.is_array()) fail_at(path, std::string("must be an array, not ") + j.type_name());
+  std::vector<Step> steps;
+  for (std::size_t i = 0; i < j.size(); ++i) steps.push_back(parse_step(j[i], step_label(i)));
+  return steps;
+}
+
 FaultSpec parse_faults(const json& j, const std::string& path) {
-  check_object(j, path);
-  check_keys(j, path, {"seed", "drop_probability", "drop_after_ms", "drop_error",
-                       "fail_probability", "fail_error"});
+  check_fields(j, path, {"seed", "drop_probability", "drop_after_ms", "drop_error",
+                         "fail_probability", "fail_error"});
   FaultSpec f = default_faults();
-  f.seed = as_uint(require(j, path, "seed"), join_path(path, "seed"));
-  if (const json* v = find(j, "drop_probability")) f.drop_probability = as_probability(*v, join_path(path, "drop_probability"));
-  if (const json* v = find(j, "drop_after_ms")) f.drop_after = as_delay(*v, join_path(path, "drop_after_ms"));
-  if (const json* v = find(j, "drop_error")) f.drop_error = parse_error_spec(*v, join_path(path, "drop_error"));
-  if (const json* v = find(j, "fail_probability")) f.fail_probability = as_probability(*v, join_path(path, "fail_probability"));
-  if (const json* v = find(j, "fail_error")) f.fail_error = parse_error_spec(*v, join_path(path, "fail_error"));
+  f.seed = required_field(j, path, "seed", as_uint);
+  optional_field(j, path, "drop_probability", f.drop_probability, as_probability);
+  optional_field(j, path, "drop_after_ms", f.drop_after, as_delay);
+  optional_field(j, path, "drop_error", f.drop_error, parse_error_spec);
+  optional_field(j, path, "fail_probability", f.fail_probability, as_probability);
+  optional_field(j, path, "fail_error", f.fail_error, parse_error_spec);
   return f;
 }
 
 Scenario parse_document(const json& root) {
-  check_object(root, "(top level)");
-  check_keys(root, "", {"version", "name", "description", "device", "phone_number", "faults", "steps"});
-  const auto version = as_int(require(root, "", "version"), "version");
+  check_fields(root, "", {"version", "name", "description", "device", "phone_number", "faults", "steps"});
+  const auto version = required_field(root, "", "version", as_int);
   if (version != scenario_format_version)
     fail_at("version", "unsupported format version " + std::to_string(version) + " (this mock reads " +
                            std::to_string(scenario_format_version) + ")");
   Scenario sc;
-  sc.name = as_string(require(root, "", "name"), "name");
-  if (const json* v = find(root, "description")) sc.description = as_string(*v, "description");
+  sc.name = required_field(root, "", "name", as_string);
+  optional_field(root, "", "description", sc.description, as_string);
   if (const json* v = find(root, "device")) {
-    check_object(*v, "device");
-    check_keys(*v, "device", {"name", "type"});
-    sc.device_name = as_string(require(*v, "device", "name"), "device.name");
-    sc.device_type = as_string(require(*v, "device", "type"), "device.type");
+    check_fields(*v, "device", {"name", "type"});
+    sc.device_name = required_field(*v, "device", "name", as_string);
+    sc.device_type = required_field(*v, "device", "type", as_string);
   }
-  if (const json* v = find(root, "phone_number")) sc.phone_number = as_string(*v, "phone_number");
-  if (const json* v = find(root, "faults")) sc.faults = parse_faults(*v, "faults");
-  const json& steps = require(root, "", "steps");
-  if (!steps.is_array()) fail_at("steps", std::string("must be an array, not ") + steps.type_name());
-  for (std::size_t i = 0; i < steps.size(); ++i)
-    sc.steps.push_back(parse_step(steps[i], "steps[" + std::to_string(i) + "]"));
+  optional_field(root, "", "phone_number", sc.phone_number, as_string);
+  optional_field(root, "", "faults", sc.faults, parse_faults);
+  sc.steps = required_field(root, "", "steps", parse_steps);
   return sc;
 }
 
@@ -235,7 +247,10 @@ json error_to_json(const Error& e) {
   return j;
 }
 
-std::string step_label(std::size_t i) { return "steps[" + std::to_string(i) + "]"; }
+std::string too_large(const std::string& source, std::uintmax_t size) {
+  return source + ": " + std::to_string(size) + " bytes; a scenario file may hold at most " +
+         std::to_string(max_scenario_bytes) + " bytes (dialkit::mock::max_scenario_bytes)";
+}
 
 Error invalid(const Scenario& sc, const std::string& path, const std::string& what) {
   const std::string source = sc.source.empty() ? sc.name : sc.source;
@@ -270,9 +285,9 @@ Result<void> validate(const Scenario& sc) {
   for (std::size_t i = 0; i < sc.steps.size(); ++i) {
     const Step& s = sc.steps[i];
     const auto at = step_label(i);
+    // Checked first: every lookup below reads the state table.
+    if (!is_state(s.state)) return fail(invalid(sc, at + ".state", "not a state"));
     const auto name = std::string(state_name(s.state));
-    if (static_cast<std::size_t>(s.state) < 1 || static_cast<std::size_t>(s.state) > state_count)
-      return fail(invalid(sc, at + ".state", "not a state"));
     if (s.delay.count() < 0)
       return fail(invalid(sc, at + ".delay_ms", "delay must not be negative (got " +
                                                     std::to_string(s.delay.count()) + ")"));
@@ -291,6 +306,8 @@ Result<void> validate(const Scenario& sc) {
     if (s.pause) {
       if (s.pause->max_attempts < 1)
         return fail(invalid(sc, at + ".pause.max_attempts", "must be at least 1"));
+      if (!is_state(s.pause->retry.state))
+        return fail(invalid(sc, at + ".pause.retry.state", "not a state"));
       if (state_group(s.pause->retry.state) != StateGroup::running ||
           s.pause->retry.state == State::disconnecting)
         return fail(invalid(sc, at + ".pause.retry.state", "must be a running state other than disconnecting, not " +
@@ -316,15 +333,6 @@ Result<void> validate(const Scenario& sc) {
   }
   return {};
 }
-
-namespace {
-
-std::string too_large(const std::string& source, std::uintmax_t size) {
-  return source + ": " + std::to_string(size) + " bytes; a scenario file may hold at most " +
-         std::to_string(max_scenario_bytes) + " bytes (dialkit::mock::max_scenario_bytes)";
-}
-
-}  // namespace
 
 Result<Scenario> parse_scenario(std::string_view text, std::string_view source_name) {
   const std::string source(source_name);
@@ -432,15 +440,9 @@ Result<Scenario> scenario_from_trace(const Trace& trace) {
     // A subscriber that asked for the current state first sees one event twice.
     if (e.seq != 0 && e.seq <= last_seq) continue;
     last_seq = e.seq;
-    Step s;
-    s.state = e.state;
-    s.delay = milliseconds{previous_t ? std::max<std::int64_t>(0, te.t_ms - *previous_t) : 0};
+    const milliseconds delay{previous_t ? std::max<std::int64_t>(0, te.t_ms - *previous_t) : 0};
     previous_t = te.t_ms;
-    s.native_code = e.native_code;
-    s.native_name = e.native_name;
-    s.error = e.error;
-    s.reason = e.reason;
-    s.subentry = e.subentry;
+    Step s{e.state, delay, e.native_code, e.native_name, e.error, e.reason, e.subentry, std::nullopt};
     if (is_paused(e.state)) {
       // The recording went on after someone resumed; the replay goes on by itself, at the same
       // time, and accepts any input if a caller resumes it earlier.
@@ -454,10 +456,7 @@ Result<Scenario> scenario_from_trace(const Trace& trace) {
   // the trace is truncated and where. Nothing else is made up: no hang-up, no delay. Rule 2
   // lets `disconnected` follow any state but itself.
   if (!trace.truncated.empty() && !sc.steps.empty() && sc.steps.back().state != State::disconnected) {
-    Step end;
-    end.state = State::disconnected;
-    end.native_code = default_native_code(State::disconnected);
-    end.native_name = std::string(default_native_name(State::disconnected));
+    Step end = default_step(State::disconnected);
     end.error = make_error(Errc::malformed_input, "the trace is truncated: " + trace.truncated + "; its " +
                                                       std::to_string(sc.steps.size()) +
                                                       " events were replayed and the replay ends here");
@@ -495,12 +494,10 @@ ScenarioBuilder& ScenarioBuilder::step(State state, milliseconds delay) {
 
 ScenarioBuilder& ScenarioBuilder::step(State state, milliseconds delay, std::int64_t native_code,
                                        std::string native_name) {
-  Step s;
-  s.state = state;
-  s.delay = delay;
+  Step s = default_step(state, delay);
   s.native_code = native_code;
   s.native_name = std::move(native_name);
-  if (is_paused(state)) s.pause = default_pause(state);
+  if (is_state(state) && is_paused(state)) s.pause = default_pause(state);  // validate() refuses others
   return step(std::move(s));
 }
 
@@ -516,11 +513,7 @@ ScenarioBuilder& ScenarioBuilder::subentry(State state, std::uint32_t number, mi
 }
 
 ScenarioBuilder& ScenarioBuilder::pause(State paused, PauseSpec spec, milliseconds delay) {
-  Step s;
-  s.state = paused;
-  s.delay = delay;
-  s.native_code = default_native_code(paused);
-  s.native_name = std::string(default_native_name(paused));
+  Step s = default_step(paused, delay);
   s.pause = std::move(spec);
   return step(std::move(s));
 }

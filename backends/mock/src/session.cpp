@@ -3,6 +3,7 @@
 // code runs in virtual time in tests and in real time in demos.
 #include "session.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include <dialkit/trace.hpp>
@@ -28,14 +29,20 @@ NativeReport report_of(const Step& s) {
   return NativeReport{s.state, s.native_code, s.native_name, s.error, s.reason, s.subentry};
 }
 
-NativeReport failure_report(const Error& e, std::string reason = {}) {
-  return default_report(State::disconnected, std::move(reason), e);
-}
-
 bool matches(const std::optional<std::string>& expected, std::string_view given) {
   return expected ? given == *expected : !given.empty();
 }
 
+// True when `input` ends pause `p`: the expected value (any, if none), with the expected user
+// name for credentials; TerminalDone always does.
+bool accepts(const PauseSpec& p, const ResumeInput& input) {
+  if (const auto* c = std::get_if<Credentials>(&input))
+    return matches(p.expected, c->password.reveal()) && (!p.expected_user || c->user == *p.expected_user);
+  if (const auto* n = std::get_if<NewPassword>(&input)) return matches(p.expected, n->password.reveal());
+  if (const auto* cb = std::get_if<CallbackNumber>(&input)) return matches(p.expected, cb->number);
+  if (const auto* eap = std::get_if<EapInput>(&input)) return matches(p.expected, eap->data);
+  return true;
+}
 
 }  // namespace
 
@@ -51,12 +58,8 @@ void Run::draw_faults(std::optional<std::uint64_t> seed_override) {
     // The failure replaces one step from the second up to the first terminal one, so the
     // dial shows some progress before it fails.
     const auto& steps = scenario_.steps;
-    std::size_t last = steps.size() - 1;
-    for (std::size_t i = 0; i < steps.size(); ++i)
-      if (is_terminal(steps[i].state)) {
-        last = i;
-        break;
-      }
+    const auto terminal = std::ranges::find_if(steps, [](const Step& s) { return is_terminal(s.state); });
+    const auto last = static_cast<std::size_t>(std::min(terminal, steps.end() - 1) - steps.begin());
     const std::size_t first = last == 0 ? 0 : 1;
     fail_at_ = first + static_cast<std::size_t>(index_draw % (last - first + 1));
   }
@@ -86,24 +89,22 @@ void Run::post_step_locked(std::size_t index) {
 }
 
 bool Run::pause_answered_by_dial(const Step& step) const {
-  const PauseSpec& p = *step.pause;
-  switch (step.state) {
-    case State::retry_authentication:
-      // The dial's own credentials are tried first, as RAS does with RASDIALPARAMS.
-      return request_.credentials && matches(p.expected, request_.credentials->password.reveal()) &&
-             (!p.expected_user || request_.credentials->user == *p.expected_user);
-    case State::callback_set_by_caller:
-      return request_.callback_number && matches(p.expected, *request_.callback_number);
-    default:
-      return false;
-  }
+  // The dial's own credentials are tried first, as RAS does with RASDIALPARAMS.
+  if (step.state == State::retry_authentication && request_.credentials)
+    return accepts(*step.pause, *request_.credentials);
+  if (step.state == State::callback_set_by_caller && request_.callback_number)
+    return accepts(*step.pause, CallbackNumber{*request_.callback_number});
+  return false;
+}
+
+void Run::end_with(const Error& error, std::string reason) {
+  if (emit(default_report(State::disconnected, std::move(reason), error))) finished();
 }
 
 void Run::run_step(std::size_t index) {
   const Step& step = scenario_.steps[index];
   if (fail_at_ == index) {
-    const auto& error = scenario_.faults->fail_error;
-    if (emit(failure_report(error, "random fault"))) finished();
+    end_with(scenario_.faults->fail_error, "random fault");
     return;
   }
   if (step.pause) {
@@ -114,7 +115,7 @@ void Run::run_step(std::size_t index) {
     }
     if (!request_.handle_paused_states) {
       // Like RAS without RDEOPT_PausedStates: the pause becomes the failure it stands for.
-      if (emit(failure_report(step.pause->error))) finished();
+      end_with(step.pause->error);
       return;
     }
     {
@@ -133,8 +134,7 @@ void Run::run_step(std::size_t index) {
   std::lock_guard lock(mutex_);
   if (step.state == State::connected && drop_after_connected_) {
     post_locked(scenario_.faults->drop_after, [](Run& run) {
-      if (run.emit(failure_report(run.scenario_.faults->drop_error, "random fault: link dropped")))
-        run.finished();
+      run.end_with(run.scenario_.faults->drop_error, "random fault: link dropped");
     });
   }
   post_step_locked(index + 1);
@@ -155,28 +155,13 @@ Result<void> Run::resume(const ResumeInput& input) {
   paused_at_.reset();
   // A replayed pause already has its continuation scheduled at the recorded time.
   if (p.auto_resume) return {};
-  bool right = false;
-  if (const auto* c = std::get_if<Credentials>(&input))
-    right = matches(p.expected, c->password.reveal()) &&
-            (!p.expected_user || c->user == *p.expected_user);
-  else if (const auto* n = std::get_if<NewPassword>(&input))
-    right = matches(p.expected, n->password.reveal());
-  else if (const auto* cb = std::get_if<CallbackNumber>(&input))
-    right = matches(p.expected, cb->number);
-  else if (const auto* eap = std::get_if<EapInput>(&input))
-    right = matches(p.expected, eap->data);
-  else
-    right = true;  // TerminalDone
-  if (right) {
+  if (accepts(p, input)) {
     post_step_locked(index + 1);
     return {};
   }
   // Wrong input is the dial's outcome, not an API error: RAS goes on and fails or asks again.
-  const auto wrong = ++wrong_inputs_[index];
-  if (wrong >= p.max_attempts) {
-    post_locked(p.retry.delay, [index](Run& run) {
-      if (run.emit(failure_report(run.scenario_.steps[index].pause->error))) run.finished();
-    });
+  if (++wrong_inputs_[index] >= p.max_attempts) {
+    post_locked(p.retry.delay, [index](Run& run) { run.end_with(run.scenario_.steps[index].pause->error); });
     return {};
   }
   post_locked(p.retry.delay, [index](Run& run) {
@@ -197,28 +182,23 @@ bool Run::emit(NativeReport report) {
     if (report.state == State::disconnected) stopped_ = true;
   }
   if (registry_ && report.state != State::disconnected) {
-    RegistryRecord r;
-    r.id = id_;
-    r.pid = Registry::own_pid();
-    r.connection = request_.connection;
-    r.entry = request_.entry;
-    r.state = report.state;
-    r.native_code = report.native_code;
-    r.native_name = report.native_name;
-    r.device = scenario_.device_name;
-    (void)registry_->publish(r);  // a demo aid: a full disk must not break the dial
+    // A demo aid: a full disk must not break the dial.
+    (void)registry_->publish(RegistryRecord{id_, Registry::own_pid(), request_.connection, request_.entry,
+                                            report.state, report.native_code, report.native_name,
+                                            scenario_.device_name});
   }
+  send(std::move(report));
+  return true;
+}
+
+void Run::send(NativeReport report) {
   log(report);
   reporter_->report(std::move(report));
-  return true;
 }
 
 void Run::log(const NativeReport& report) {
   if (!registry_) return;
-  auto clip = [](std::string text) {
-    if (text.size() > max_log_field) text.resize(max_log_field);
-    return text;
-  };
+  auto clip = [](const std::string& text) { return text.substr(0, max_log_field); };
   std::lock_guard lock(log_mutex_);
   if (log_ended_) return;
   if (logged_ >= max_log_events && report.state != State::disconnected) return;
@@ -246,10 +226,6 @@ void Run::log(const NativeReport& report) {
   (void)registry_->append_log(id_, event_to_json(e, log_origin_));
 }
 
-void Run::log_end(std::string_view reason) {
-  log(default_report(State::disconnected, std::string(reason)));
-}
-
 Run::Halted Run::halt(bool wait) {
   std::map<std::uint64_t, Scheduler::TaskId> pending;
   Halted h;
@@ -268,14 +244,10 @@ Run::Halted Run::halt(bool wait) {
 }
 
 void Run::finished() {
-  std::map<std::uint64_t, Scheduler::TaskId> pending;
-  {
-    std::lock_guard lock(mutex_);
-    pending.swap(pending_);
-  }
-  // A drop fault may still wait after a scenario ended by itself.
-  for (const auto& [key, task] : pending) scheduler_->cancel(task);
-  log_end("the dial ended in its own process");
+  // Already stopped; a drop fault may still wait after a scenario ended by itself.
+  (void)halt(false);
+  // Unless the log ended already (with the dial's own `disconnected`, or a hang-up's).
+  log(default_report(State::disconnected, "the dial ended in its own process"));
   if (registry_) registry_->withdraw(id_);
   if (auto backend = backend_.lock()) backend->remove(id_);
 }
@@ -287,14 +259,11 @@ void Run::hangup() {
   // `disconnecting` only when no task of ours can report concurrently: after the gate closed,
   // none starts, but one already running elsewhere could land after it and look illegal.
   if (!halted.task_running_elsewhere && last && *last != State::disconnecting &&
-      *last != State::disconnected) {
-    auto disconnecting = default_report(State::disconnecting);  // core knows why
-    log(disconnecting);
-    reporter_->report(std::move(disconnecting));
-  }
+      *last != State::disconnected)
+    send(default_report(State::disconnecting));  // core knows why
   // Core gives the final event its reason ("local hang-up", "timeout"); the log, read by
   // other processes, can only say who ended it.
-  log_end(own_end_reason);
+  log(default_report(State::disconnected, std::string(own_end_reason)));
   // The native end (RASCS_Disconnected): core delivers `disconnected` with this native code
   // and the hang-up's reason once hangup() returned.
   if (!halted.task_running_elsewhere && last != State::disconnected)
@@ -306,14 +275,8 @@ void Run::remote_hangup(std::string_view reason) {
   // Called from our own poll task or from hangup_live(), never under core's control lock.
   if (!halt(true).first) return;
   const auto last = last_state();
-  if (last != State::disconnecting) {
-    auto disconnecting = default_report(State::disconnecting, std::string(reason));
-    log(disconnecting);
-    reporter_->report(std::move(disconnecting));
-  }
-  auto disconnected = default_report(State::disconnected, std::string(reason));
-  log(disconnected);
-  reporter_->report(std::move(disconnected));
+  if (last != State::disconnecting) send(default_report(State::disconnecting, std::string(reason)));
+  send(default_report(State::disconnected, std::string(reason)));
   finished();
 }
 

@@ -56,8 +56,6 @@ class Run : public std::enable_shared_from_this<Run> {
   }
 
   [[nodiscard]] const std::string& id() const noexcept { return id_; }
-  [[nodiscard]] const DialRequest& request() const noexcept { return request_; }
-  [[nodiscard]] const Scenario& scenario() const noexcept { return scenario_; }
 
   [[nodiscard]] std::optional<State> last_state() const {
     std::lock_guard lock(mutex_);
@@ -76,9 +74,12 @@ class Run : public std::enable_shared_from_this<Run> {
   // The session is gone (plugin::SharedSession): stop without reporting or waiting. Core may
   // destroy a session under its control lock; the backend's shutdown() waits for the tasks
   // before the plugin can be unloaded.
-  void drop() {
-    (void)halt(false);
-    finished();
+  void drop() { finished(); }
+
+  // The dial as live_connections() lists it when there is no registry.
+  [[nodiscard]] LiveConnection live_connection() const {
+    return LiveConnection{id_, request_.entry, last_state().value_or(State::opening_port), true,
+                          scenario_.device_name};
   }
 
   [[nodiscard]] SessionStatus status() const {
@@ -96,8 +97,12 @@ class Run : public std::enable_shared_from_this<Run> {
   void post_step_locked(std::size_t index);
   void run_step(std::size_t index);
   bool pause_answered_by_dial(const Step& step) const;
+  // Reports `disconnected` with `error` and ends the run, unless the run was stopped.
+  void end_with(const Error& error, std::string reason = {});
   // Reports unless stopped; returns false (and reports nothing) once the run was stopped.
   bool emit(NativeReport report);
+  // Logs and reports without emit()'s check: the hang-ups' own reports after halt().
+  void send(NativeReport report);
   // Stops the run: no task posts or reports after it (waiting for one running elsewhere if
   // `wait`).
   struct Halted {
@@ -105,12 +110,12 @@ class Run : public std::enable_shared_from_this<Run> {
     bool task_running_elsewhere = false;
   };
   Halted halt(bool wait);
+  // The end of every run, however it stopped: halt(false) (nothing is left to run), then the
+  // log's end, the registry record withdrawn and the run off the backend's list.
   void finished();
   // Appends a report to the connection's log for watches in other processes, in the order it
   // is reported. After a `disconnected` nothing more is logged by this attempt.
   void log(const NativeReport& report);
-  // Logs a `disconnected` with `reason` unless the log already ended.
-  void log_end(std::string_view reason);
 
   const Scenario scenario_;
   const DialRequest request_;
@@ -144,8 +149,6 @@ class BackendCore : public std::enable_shared_from_this<BackendCore> {
  public:
   BackendCore(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<Registry> registry)
       : scheduler_(std::move(scheduler)), registry_(std::move(registry)) {}
-
-  [[nodiscard]] const std::shared_ptr<Registry>& registry() const noexcept { return registry_; }
 
   bool add(const std::shared_ptr<Run>& run) {
     std::lock_guard lock(mutex_);
@@ -201,14 +204,11 @@ class BackendCore : public std::enable_shared_from_this<BackendCore> {
   void poll() {
     plugin::ReportGate::Pass pass(gate_);
     if (!pass) return;
-    std::vector<std::shared_ptr<Run>> runs;
     {
       std::lock_guard lock(mutex_);
       poll_task_.reset();
-      for (const auto& [id, weak] : runs_)
-        if (auto run = weak.lock()) runs.push_back(std::move(run));
     }
-    for (const auto& run : runs)
+    for (const auto& run : live())
       if (registry_->take_hangup_request(run->id())) run->remote_hangup(remote_hangup_reason);
     std::lock_guard lock(mutex_);
     std::erase_if(runs_, [](const auto& kv) { return kv.second.expired(); });

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #if !defined(_WIN32)
 #include <sys/stat.h>
@@ -41,12 +42,10 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
     // from its first event. Decided here, before watch() returns, so that a dial started after
     // that is always new, however fast it ends.
     for (const auto& id : registry_->logs()) {
-      if (Registry::pid_of(id) == Registry::own_pid()) continue;
-      Followed f;
-      f.file = file_identity(id);
-      f.skip = Registry::pid_of(id) == 0 || !Registry::pid_alive(Registry::pid_of(id)) ||
-               ended_already(id);
-      followed_.emplace(id, std::move(f));
+      const long pid = Registry::pid_of(id);
+      if (pid == Registry::own_pid()) continue;
+      followed_.emplace(id, Followed{.file = file_identity(id),
+                                     .skip = pid == 0 || !Registry::pid_alive(pid) || ended_already(id)});
     }
     std::lock_guard lock(mutex_);
     schedule_locked(Clock::duration::zero());
@@ -67,20 +66,15 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
   struct Followed {
     std::uint64_t file = 0;  // identity of the file read (inode): a new file starts over
     std::uint64_t offset = 0;
-    std::string partial;  // a line whose newline has not come yet
+    std::string partial{};  // a line whose newline has not come yet
     bool discarding = false;  // inside an over-long line: dropped up to its newline
     bool header_read = false;
-    std::string entry;
+    std::string entry{};
     long pid = 0;
     std::size_t lines = 0;
     bool ended = false;  // the last event read was `disconnected`
     bool skip = false;   // ended before the watch started, or not a log of ours
   };
-
-  static void restart(Followed& f, std::uint64_t file) {
-    f = Followed();
-    f.file = file;
-  }
 
   std::uint64_t file_identity(const std::string& id) const {
 #if defined(_WIN32)
@@ -112,7 +106,7 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
     in.seekg(0, std::ios::end);
     const auto end = static_cast<std::streamoff>(in.tellg());
     if (end < 0) return;
-    if (static_cast<std::uint64_t>(end) < f.offset) restart(f, f.file);  // replaced
+    if (static_cast<std::uint64_t>(end) < f.offset) f = Followed{.file = f.file};  // replaced
     // A bounded read per look; the rest comes at the next one.
     constexpr std::uint64_t chunk = 64 * 1024;
     const auto available = static_cast<std::uint64_t>(end) - f.offset;
@@ -124,35 +118,33 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
     std::string_view rest(data);
     while (!rest.empty() && !f.skip) {
       const auto nl = rest.find('\n');
-      const auto piece = rest.substr(0, nl);
-      if (!f.discarding) f.partial.append(piece);
+      if (!f.discarding) f.partial.append(rest.substr(0, nl));
       if (f.partial.size() >= max_log_line) {
         f.partial.clear();
         f.discarding = true;  // no line of ours is this long: skip to the next newline
       }
       if (nl == std::string_view::npos) break;
       rest.remove_prefix(nl + 1);
-      if (f.discarding) {
-        f.discarding = false;
-        continue;
-      }
-      std::string line = std::move(f.partial);
-      f.partial.clear();
-      take_line(line, f, out);
+      // A complete line, unless it was the end of an over-long one.
+      if (!std::exchange(f.discarding, false)) take_line(std::exchange(f.partial, {}), f, out);
     }
   }
 
   static void take_line(const std::string& line, Followed& f, std::vector<NativeReport>& out) {
     if (!f.header_read) {
+      // A file in a directory others write to: find(), as operator[] of a const object
+      // asserts on a missing key.
       const auto j = nlohmann::json::parse(line, nullptr, false);
-      if (!j.is_object() || !j.contains("dialkit_mock_log") || !j["pid"].is_number_integer() ||
-          !j["entry"].is_string()) {
+      const auto pid = j.find("pid");  // end() of anything but an object
+      const auto entry = j.find("entry");
+      if (!j.is_object() || !j.contains("dialkit_mock_log") || pid == j.end() || !pid->is_number_integer() ||
+          entry == j.end() || !entry->is_string()) {
         f.skip = true;  // not a log this version writes
         return;
       }
       f.header_read = true;
-      f.pid = j["pid"].get<long>();
-      f.entry = j["entry"].get<std::string>();
+      f.pid = pid->get<long>();
+      f.entry = entry->get<std::string>();
       return;
     }
     if (++f.lines > max_log_events + 1) return;  // more than any writer of ours writes
@@ -176,7 +168,7 @@ class WatchCore : public std::enable_shared_from_this<WatchCore> {
       if (Registry::pid_of(id) == own) continue;
       Followed& f = followed_[id];
       const auto identity = file_identity(id);
-      if (identity != f.file) restart(f, identity);  // a new log under that name
+      if (identity != f.file) f = Followed{.file = identity};  // a new log under that name
       if (f.skip) continue;
       // Asked before reading: a writer found dead has written all it ever will.
       const bool writer_alive = Registry::pid_alive(Registry::pid_of(id));

@@ -52,9 +52,10 @@ inline constexpr std::size_t max_scenario_bytes = std::size_t{1} << 20;
 inline constexpr int max_scenario_depth = 16;
 
 /// The RAS-like native code a step reports when its scenario gives none (the RASCONNSTATE value;
-/// `disconnecting` has none in RAS).
+/// `disconnecting` has none in RAS); 0 for a value that is no State.
 [[nodiscard]] std::int64_t default_native_code(State state) noexcept;
-/// The RAS-like native name a step reports when its scenario gives none (the RASCS_ name).
+/// The RAS-like native name a step reports when its scenario gives none (the RASCS_ name);
+/// empty for a value that is no State.
 [[nodiscard]] std::string_view default_native_name(State state) noexcept;
 
 /// A plain running step reported when a paused state gets the wrong input, before the same
