@@ -118,6 +118,16 @@ void print_summary(const std::map<std::string, Figure>& f) {
   row("(c) mock dials/s, virtual time, 12 events", dials ? format("%.0f /s", *dials) : missing,
       ">= 250000 /s", verdict(dials, 250000.0, false));
 
+  {
+    const auto none = real_ns(f, std::string(mock_crowd) + "/0");
+    const auto many = real_ns(f, std::string(mock_crowd) + "/10000");
+    std::optional<double> growth;
+    if (none && many && *none > 0) growth = *many / *none;
+    row("(c) mock dial with a timeout, 10k in flight",
+        many ? format("%.1f us", *many / 1e3) + (growth ? format(" (%.2fx none)", *growth) : "") : missing,
+        "<= 2x none in flight", verdict(growth, 2.0, true));
+  }
+
   for (const auto& [name, label] : {std::pair{memory_10k, "(d) memory per idle (paused) connection, 10k"},
                                     std::pair{memory_100k, "(d) memory per idle (paused) connection, 100k"}}) {
     const auto rss = counter(f, name, "rss_B_per_conn");

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <dialkit/mock.hpp>
 #include <dialkit/runtime.hpp>
@@ -91,7 +92,63 @@ void bm_mock_dials(benchmark::State& state) {
       static_cast<double>(events) / static_cast<double>(dials == 0 ? 1 : dials);
 }
 
+// A dial with a timeout while N others are in flight (each waiting an hour at its first
+// step): connecting cancels the timeout, and the backend and the scheduler must not pay for
+// the dials in flight.
+void bm_mock_dial_in_crowd(benchmark::State& state) {
+  auto scheduler = std::make_shared<VirtualScheduler>();
+  RuntimeOptions options;
+  options.load_plugins = false;
+  options.delivery = RuntimeOptions::Delivery::inline_delivery;
+  options.scheduler = scheduler;
+  Runtime runtime(options);
+  auto factory = mock::make_factory();
+  auto scenario = twelve_events();
+  auto waiting = mock::ScenarioBuilder("bench-waiting").step(State::opening_port, 1h).build();
+  if (!scenario || !waiting) {
+    state.SkipWithError("the bench scenarios do not build");
+    return;
+  }
+  if (!factory->add_scenario(*scenario) || !factory->add_scenario(*waiting)) {
+    state.SkipWithError("the bench scenarios were refused");
+    return;
+  }
+  runtime.add_backend(factory);
+  auto dialer = runtime.dialer(mock::backend_name);
+  if (!dialer) {
+    state.SkipWithError(dialer.error().message().c_str());
+    return;
+  }
+  DialOptions with_timeout;
+  with_timeout.timeout = 30s;
+  std::vector<Connection> crowd;
+  for (long i = 0; i < state.range(0); ++i) {
+    auto held = dialer->dial("bench-waiting", with_timeout);
+    if (!held) {
+      state.SkipWithError(held.error().message().c_str());
+      return;
+    }
+    crowd.push_back(std::move(*held));
+  }
+  std::uint64_t ended = 0;
+  const EventSlot slot = [&ended](const Event& e) {
+    if (e.state == State::disconnected && !e.error) ++ended;
+  };
+  for (auto _ : state) {
+    auto connection = dialer->dial("bench-12", with_timeout, slot);
+    if (!connection) {
+      state.SkipWithError(connection.error().message().c_str());
+      return;
+    }
+    scheduler->advance(12ms);
+  }
+  if (ended != static_cast<std::uint64_t>(state.iterations()))
+    state.SkipWithError("a mock dial did not end cleanly within its 12 ms");
+  state.counters["in_flight"] = static_cast<double>(state.range(0));
+}
+
 BENCHMARK(bm_mock_dials)->Name(dialkit::bench::names::mock_dials)->UseRealTime();
+BENCHMARK(bm_mock_dial_in_crowd)->Name(dialkit::bench::names::mock_crowd)->Arg(0)->Arg(10'000)->UseRealTime();
 
 }  // namespace
 

@@ -8,6 +8,7 @@ inline constexpr const char* bus_signals2 = "bus/signals2_emit";
 inline constexpr const char* bus_dialkit = "bus/dialkit_inline";
 inline constexpr const char* dispatcher_latency = "dispatcher/native_thread_to_slot";
 inline constexpr const char* mock_dials = "mock/dial_12_events_virtual_time";
+inline constexpr const char* mock_crowd = "mock/dial_with_timeout_among_in_flight";
 inline constexpr const char* memory_10k = "memory/idle_paused_connections_10k";
 inline constexpr const char* memory_100k = "memory/idle_paused_connections_100k";
 inline constexpr const char* plugins_scan = "plugins/scan_plugins";

@@ -3,6 +3,7 @@
 // the poller that answers hang-up requests from other processes through the registry).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -154,7 +155,12 @@ class BackendCore : public std::enable_shared_from_this<BackendCore> {
     std::lock_guard lock(mutex_);
     if (shut_down_) return false;
     runs_[run->id()] = run;
-    std::erase_if(every_run_, [](const auto& w) { return w.expired(); });
+    // Ended runs are forgotten once the list has doubled, not on every dial: a dial costs the
+    // same however many are in flight.
+    if (every_run_.size() >= forget_ended_at_) {
+      std::erase_if(every_run_, [](const auto& w) { return w.expired(); });
+      forget_ended_at_ = std::max<std::size_t>(64, 2 * every_run_.size());
+    }
     every_run_.push_back(run);
     if (registry_ && !poll_task_) schedule_poll_locked();
     return true;
@@ -222,6 +228,7 @@ class BackendCore : public std::enable_shared_from_this<BackendCore> {
   bool shut_down_ = false;
   std::map<std::string, std::weak_ptr<Run>> runs_;  // live ones, by registry id
   std::vector<std::weak_ptr<Run>> every_run_;
+  std::size_t forget_ended_at_ = 64;
   std::optional<Scheduler::TaskId> poll_task_;
 };
 
