@@ -1,7 +1,7 @@
 // (d) Memory per live connection: N connections dialed on the in-process bench backend and
 // left idle in a paused state (retry_authentication), measured as the growth of the
 // process's resident set (/proc/self/statm) and of the bytes malloc has handed out
-// (mallinfo2), divided by N.
+// (mallinfo2), divided by N. Each connection has one slot subscribed, as a user's has.
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -60,11 +60,13 @@ void bm_idle_connections(benchmark::State& state, std::size_t count) {
       reporter.report(native(State::retry_authentication, 0x1001));
     };
 
+    std::uint64_t heard = 0;
+    const EventSlot slot = [&heard](const Event&) { ++heard; };
     std::vector<Connection> connections;
     connections.reserve(count + 1);
     // One connection first, so that what the backend and the runtime set up once is not
     // counted per connection.
-    auto first = dialer->dial("bench", options);
+    auto first = dialer->dial("bench", options, slot);
     if (!first) {
       state.SkipWithError(first.error().message().c_str());
       return;
@@ -76,7 +78,7 @@ void bm_idle_connections(benchmark::State& state, std::size_t count) {
 
     const Memory before = memory_now();
     for (std::size_t i = 0; i < count; ++i) {
-      auto connection = dialer->dial("bench", options);
+      auto connection = dialer->dial("bench", options, slot);
       if (!connection) {
         state.SkipWithError(connection.error().message().c_str());
         return;
@@ -93,6 +95,10 @@ void bm_idle_connections(benchmark::State& state, std::size_t count) {
     const auto n = static_cast<double>(count);
     if (connections.back().status().state != State::retry_authentication) {
       state.SkipWithError("the connections did not reach the paused state");
+      return;
+    }
+    if (heard != 2 * (count + 1)) {
+      state.SkipWithError("a subscribed slot missed an event");
       return;
     }
     state.counters["connections"] = n;
