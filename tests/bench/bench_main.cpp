@@ -128,8 +128,8 @@ void print_summary(const std::map<std::string, Figure>& f) {
         "<= 2x none in flight", verdict(growth, 2.0, true));
   }
 
-  for (const auto& [name, label] : {std::pair{memory_10k, "(d) memory per idle (paused) connection, 10k"},
-                                    std::pair{memory_100k, "(d) memory per idle (paused) connection, 100k"}}) {
+  for (const auto& [name, label] : {std::pair{memory_10k, "(d) memory per idle connection, 1 slot, 10k"},
+                                    std::pair{memory_100k, "(d) memory per idle connection, 1 slot, 100k"}}) {
     const auto rss = counter(f, name, "rss_B_per_conn");
     const auto heap = counter(f, name, "heap_B_per_conn");
     std::string measured = missing;
